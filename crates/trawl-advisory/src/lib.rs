@@ -1,0 +1,1 @@
+//! The advisory database: feed parsers, build, query, update, OCI push/pull.

@@ -1,0 +1,108 @@
+//! The `Analyzer` trait, the built-in analyzers and the single `ALL` list.
+//!
+//! Analyzers never open files: the layer walker asks [`Analyzer::required`] (path and mode only, no I/O) and
+//! hands the content of each wanted file to [`Analyzer::analyze`]. Pure parsers live in `trawl-pkgdb` and
+//! `trawl-lockfile`; an analyzer adds file selection and locations.
+
+use serde::{Deserialize, Serialize};
+use trawl_types::{Misconfiguration, OsInfo, Package, SecretFinding};
+
+/// Metadata of a file, as seen in a layer tar, without reading it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Unix mode bits (permission bits plus type bits when known).
+    pub mode: u32,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+impl FileMeta {
+    /// Whether any execute bit is set.
+    pub fn is_executable(&self) -> bool {
+        self.mode & 0o111 != 0
+    }
+}
+
+/// A file handed to an analyzer.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalysisInput<'a> {
+    /// Path relative to the root, no leading `/` (`var/lib/dpkg/status`).
+    pub path: &'a str,
+    /// The whole content.
+    pub content: &'a [u8],
+    /// Mode and size.
+    pub meta: FileMeta,
+}
+
+/// What an analyzer found in one file. Stored in the layer cache.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisOutput {
+    /// OS detected from this file (os-release, alpine-release...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsInfo>,
+    /// Packages found in this file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<Package>,
+    /// Secrets found in this file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretFinding>,
+    /// Misconfigurations found in this file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub misconfigurations: Vec<Misconfiguration>,
+}
+
+/// An analyzer failed on one file. The scan goes on; the error becomes a warning naming file and layer.
+#[derive(Debug, thiserror::Error)]
+#[error("{analyzer}: {path}: {message}")]
+pub struct AnalyzerError {
+    /// The analyzer's name.
+    pub analyzer: &'static str,
+    /// The file.
+    pub path: String,
+    /// What was wrong (with a line number where the parser knows one).
+    pub message: String,
+}
+
+/// Which scanner an analyzer serves (selected by `--scanners` and `--pkg-types`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnalyzerKind {
+    /// OS detection and OS package databases (`--pkg-types os`).
+    OsPackages,
+    /// Language packages (`--pkg-types library`).
+    Library,
+    /// Secrets (`--scanners secret`).
+    Secret,
+    /// Misconfigurations (`--scanners misconfig`).
+    Misconfig,
+}
+
+/// A file analyzer. See CONTRIBUTING.md, "Adding an analyzer".
+pub trait Analyzer: Send + Sync {
+    /// Path-like unique name (`os/dpkg`, `rust/cargo-lock`).
+    fn name(&self) -> &'static str;
+    /// Bumped whenever the output changes; part of the layer cache key.
+    fn version(&self) -> u32;
+    /// Which scanner this serves.
+    fn kind(&self) -> AnalyzerKind;
+    /// Whether the file at `path` is wanted. Name and mode only: no I/O.
+    fn required(&self, path: &str, meta: &FileMeta) -> bool;
+    /// Parses one wanted file.
+    fn analyze(&self, input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError>;
+}
+
+/// Every built-in analyzer. The one place an analyzer is registered.
+pub const ALL: &[&dyn Analyzer] = &[];
+
+#[cfg(test)]
+mod tests {
+    use super::ALL;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_unique() {
+        let mut seen = HashSet::new();
+        for a in ALL {
+            assert!(seen.insert(a.name()), "analyzer {} registered twice", a.name());
+        }
+    }
+}

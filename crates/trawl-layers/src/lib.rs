@@ -1,0 +1,1 @@
+//! Layer tar walking (gzip/zstd/plain), whiteouts, per-layer cache, layer merge.

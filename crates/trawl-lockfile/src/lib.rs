@@ -1,0 +1,1 @@
+//! Pure parsers for language lockfiles and installed metadata: bytes -> packages.

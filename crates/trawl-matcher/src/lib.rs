@@ -1,0 +1,1 @@
+//! Inventory x advisory DB -> findings.

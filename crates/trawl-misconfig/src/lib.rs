@@ -1,0 +1,1 @@
+//! Dockerfile, image-config and Kubernetes misconfiguration checks, custom Rego.

@@ -1,0 +1,1 @@
+//! Pure parsers for OS package databases (dpkg, apk, rpm sqlite/bdb/ndb) and os-release.

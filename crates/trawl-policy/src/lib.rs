@@ -1,0 +1,1 @@
+//! Severity and status filters, ignore files (.trivyignore, YAML), VEX, exit gating.

@@ -1,0 +1,1 @@
+//! The report model and one renderer per output format.

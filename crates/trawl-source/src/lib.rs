@@ -1,0 +1,1 @@
+//! Image sources: docker-archive, OCI layout, root filesystem, registry, daemon -> config + ordered layers.

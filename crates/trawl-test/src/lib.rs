@@ -1,0 +1,48 @@
+//! Test support for trawl's crates: where the shared real data lives, and (added by each area) local servers
+//! and image builders. Not part of any release.
+
+use std::path::PathBuf;
+
+/// The repository root (two levels above this crate's manifest).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the repository root exists")
+}
+
+/// `../shared/data` beside the repository (or `$TRAWL_SHARED_DATA`).
+///
+/// Returns `None` when it is absent, so tests on a contributor's laptop can skip with a message; under CI
+/// (`CI` set) its absence is a failure, since CI always has it.
+pub fn shared_data() -> Option<PathBuf> {
+    let dir = std::env::var_os("TRAWL_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/data"));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "shared test data not found at {} (CI must have it)",
+        dir.display()
+    );
+    None
+}
+
+/// Like [`shared_data`], but returns early from the calling test with a message when the data is absent.
+#[macro_export]
+macro_rules! require_shared_data {
+    () => {
+        match $crate::shared_data() {
+            Some(d) => d,
+            None => {
+                #[expect(clippy::print_stderr, reason = "test skip notice")]
+                {
+                    eprintln!("skipping: ../shared/data not found");
+                }
+                return;
+            }
+        }
+    };
+}

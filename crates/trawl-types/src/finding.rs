@@ -1,0 +1,278 @@
+//! Findings: a package matched to an advisory, with status, severity and provenance.
+
+use crate::{Ecosystem, LayerRef};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// Severity, ordered from least to most severe.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    /// Not known.
+    #[default]
+    Unknown,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, least severe first.
+    pub const ALL: [Severity; 5] =
+        [Severity::Unknown, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+
+    /// Upper-case name (`HIGH`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Unknown => "UNKNOWN",
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+
+    /// The CVSS v3/v4 qualitative rating of a base score.
+    pub fn from_cvss_score(score: f64) -> Severity {
+        if score >= 9.0 {
+            Severity::Critical
+        } else if score >= 7.0 {
+            Severity::High
+        } else if score >= 4.0 {
+            Severity::Medium
+        } else if score > 0.0 {
+            Severity::Low
+        } else {
+            Severity::Unknown
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "UNKNOWN" | "NEGLIGIBLE" | "UNIMPORTANT" | "NONE" => Ok(Severity::Unknown),
+            "LOW" => Ok(Severity::Low),
+            "MEDIUM" | "MODERATE" => Ok(Severity::Medium),
+            "HIGH" | "IMPORTANT" => Ok(Severity::High),
+            "CRITICAL" => Ok(Severity::Critical),
+            _ => Err(format!("unknown severity `{s}` (expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL)")),
+        }
+    }
+}
+
+/// The vendor's status of a vulnerability for an installed package.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// A fixed version exists.
+    Fixed,
+    /// Affected, no fix yet.
+    #[default]
+    Affected,
+    /// The vendor will not fix it (Debian `<ignored>`, `<no-dsa>` marked ignored...).
+    WillNotFix,
+    /// The fix is deferred (Debian `<postponed>`, `<no-dsa>`).
+    FixDeferred,
+    /// The release is past its end of life.
+    EndOfLife,
+    /// The vendor says the package is not affected.
+    NotAffected,
+    /// Under investigation.
+    UnderInvestigation,
+}
+
+impl Status {
+    /// snake_case name, as in Trivy (`will_not_fix`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fixed => "fixed",
+            Status::Affected => "affected",
+            Status::WillNotFix => "will_not_fix",
+            Status::FixDeferred => "fix_deferred",
+            Status::EndOfLife => "end_of_life",
+            Status::NotAffected => "not_affected",
+            Status::UnderInvestigation => "under_investigation",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "fixed" => Status::Fixed,
+            "affected" | "unfixed" => Status::Affected,
+            "will_not_fix" | "wont_fix" => Status::WillNotFix,
+            "fix_deferred" => Status::FixDeferred,
+            "end_of_life" => Status::EndOfLife,
+            "not_affected" => Status::NotAffected,
+            "under_investigation" => Status::UnderInvestigation,
+            _ => return Err(format!("unknown status `{s}`")),
+        })
+    }
+}
+
+/// A CVSS vector and score from one source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cvss {
+    /// CVSS v2 vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v2_vector: Option<String>,
+    /// CVSS v2 base score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v2_score: Option<f64>,
+    /// CVSS v3.x vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v3_vector: Option<String>,
+    /// CVSS v3.x base score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v3_score: Option<f64>,
+    /// CVSS v4.0 vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v40_vector: Option<String>,
+    /// CVSS v4.0 score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub v40_score: Option<f64>,
+}
+
+/// Where an advisory came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataSource {
+    /// Stable ID of the feed (`debian-tracker`, `alpine-secdb`, `osv:PyPI`, `ghsa`).
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Where to read more.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
+}
+
+/// Why a finding was suppressed (kept in the report with `--show-suppressed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// `ignore-file`, `vex`.
+    pub kind: String,
+    /// The file or document that suppressed it.
+    pub source: String,
+    /// The statement or reason given there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// VEX status (`not_affected`, `fixed`) where the suppression came from VEX.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vex_status: Option<String>,
+}
+
+/// One vulnerability found in one package.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Primary ID (a CVE where one exists, else the advisory's own ID).
+    pub id: String,
+    /// Other IDs of the same vulnerability (GHSA, DSA, USN, OSV IDs...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Ecosystem of the package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecosystem: Option<Ecosystem>,
+    /// Package name (binary name for OS packages).
+    pub pkg_name: String,
+    /// Source package name the advisory was keyed by, if different.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src_name: Option<String>,
+    /// Installed version.
+    pub installed_version: String,
+    /// The lowest fixing version above the installed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_version: Option<String>,
+    /// Every fixing version the advisory lists (several branches).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed_versions: Vec<String>,
+    /// Package purl.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    /// File the package was read from.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pkg_path: String,
+    /// Vendor status.
+    pub status: Status,
+    /// Effective severity.
+    pub severity: Severity,
+    /// Where the severity came from (`debian`, `nvd`, `ghsa`, `cve-cna`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity_source: Option<String>,
+    /// Vendor severities by source.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vendor_severity: BTreeMap<String, Severity>,
+    /// Vendor's own urgency/priority words (Debian urgency `unimportant`, Ubuntu priority), by source.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vendor_urgency: BTreeMap<String, String>,
+    /// CVSS by source.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cvss: BTreeMap<String, Cvss>,
+    /// In CISA's Known Exploited Vulnerabilities catalog.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kev: bool,
+    /// EPSS probability (0..1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss: Option<f64>,
+    /// EPSS percentile (0..1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss_percentile: Option<f64>,
+    /// One-line title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Longer description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// CWE IDs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cwe_ids: Vec<String>,
+    /// Reference URLs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// The best URL to read about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_url: Option<String>,
+    /// Published date (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// Last modified date (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+    /// Layer that introduced the package.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRef>,
+    /// The feeds this finding came from (several when merged through aliases).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_sources: Vec<DataSource>,
+    /// Set when the policy suppressed the finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+impl Finding {
+    /// Whether `id` names this finding (its ID or an alias).
+    pub fn has_id(&self, id: &str) -> bool {
+        self.id.eq_ignore_ascii_case(id) || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
+    }
+}

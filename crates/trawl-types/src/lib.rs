@@ -1,0 +1,22 @@
+//! The shared model of trawl.
+//!
+//! Every crate of the pipeline (source -> layers -> analyzers -> inventory -> matcher -> policy -> report) speaks
+//! these types. They are plain data with serde derives: the native JSON report is their serialisation, and the
+//! layer cache stores them, so a change of a serialised field is a change of the cache format (bump
+//! [`CACHE_FORMAT_VERSION`]).
+#![warn(missing_docs)]
+
+mod ecosystem;
+mod extra;
+mod finding;
+mod package;
+mod purl;
+
+pub use ecosystem::{Ecosystem, OsFamily};
+pub use extra::{Misconfiguration, SecretFinding};
+pub use finding::{Cvss, DataSource, Finding, Severity, Status, Suppression};
+pub use package::{Inventory, LayerRef, OsInfo, Package, Relationship, Warning};
+pub use purl::{Purl, purl_encode};
+
+/// Version of the serialised shapes stored in the layer cache. Part of every cache key.
+pub const CACHE_FORMAT_VERSION: u32 = 1;

@@ -1,0 +1,273 @@
+//! Packages, the OS, layers and the inventory that gathers them.
+
+use crate::{Ecosystem, OsFamily, Purl};
+use serde::{Deserialize, Serialize};
+
+/// The layer of an image that added (or last changed) a package or file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LayerRef {
+    /// Position of the layer in the image, 0 = base.
+    pub index: usize,
+    /// Digest of the uncompressed layer tar (`sha256:...`), the layer's identity.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub diff_id: String,
+    /// Digest of the layer blob as stored (compressed), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// The history `created_by` of the step that made the layer, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+/// How a package relates to the project that declares it (where the lockfile says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Relationship {
+    /// The root project itself (e.g. a Go binary's main module).
+    Root,
+    /// A workspace member.
+    Workspace,
+    /// A direct dependency.
+    Direct,
+    /// A transitive dependency.
+    Indirect,
+}
+
+/// One installed or locked package.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    /// Ecosystem (selects version order and advisory namespace).
+    pub ecosystem: Option<Ecosystem>,
+    /// Name as the package manager spells it (binary package name for OS packages).
+    pub name: String,
+    /// Full version string as the ecosystem writes it. dpkg: `[epoch:]upstream[-revision]`; apk: `1.2.3-r4`;
+    /// rpm: `[epoch:]version-release`; languages: the declared version.
+    pub version: String,
+    /// rpm only: epoch (also folded into `version` when non-zero).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u32>,
+    /// rpm only: the `version` tag without epoch and release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpm_version: Option<String>,
+    /// rpm only: the `release` tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// Source package name (dpkg `Source:`, apk origin `o:`, rpm SOURCERPM name). Same as `name` when the DB
+    /// says nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
+    /// Source package version (dpkg `Source: name (version)`, rpm SOURCERPM version-release).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    /// Architecture (`amd64`, `x86_64`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// Licences as declared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<String>,
+    /// Maintainer (dpkg) or packager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintainer: Option<String>,
+    /// Vendor (rpm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    /// rpm modularity label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modularity_label: Option<String>,
+    /// Path of the file the package was read from, relative to the image root without a leading `/`
+    /// (`var/lib/dpkg/status`, `app/package-lock.json`, `usr/bin/esbuild`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub file_path: String,
+    /// Layer that introduced the package (images only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRef>,
+    /// Relationship to the declaring project, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationship: Option<Relationship>,
+    /// A development-only dependency.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+    /// The package's purl, filled by the inventory once the OS is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    /// Files the package manager says this package owns (OS packages; used to avoid reporting them again as
+    /// language packages). Not serialised in reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub installed_files: Vec<String>,
+}
+
+impl Package {
+    /// Source package name, falling back to the binary name.
+    pub fn source_or_name(&self) -> &str {
+        self.source_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Source package version, falling back to the binary version.
+    pub fn source_version_or_version(&self) -> &str {
+        self.source_version.as_deref().unwrap_or(&self.version)
+    }
+
+    /// A stable identifier `name@version` (Trivy's `PkgID`).
+    pub fn id(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+
+    /// Builds the purl for this package, given the OS it was found on (for OS packages).
+    pub fn build_purl(&self, os: Option<&OsInfo>) -> Option<Purl> {
+        let eco = self.ecosystem?;
+        let mut p = Purl::new(eco.purl_type(), &self.name, &self.version);
+        match eco {
+            Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm => {
+                if let Some(os) = os {
+                    p.namespace = Some(os.family.as_str().to_owned());
+                    if let Some(arch) = &self.arch {
+                        p.qualifiers.push(("arch".into(), arch.clone()));
+                    }
+                    if let Some(epoch) = self.epoch.filter(|e| *e > 0) {
+                        p.qualifiers.push(("epoch".into(), epoch.to_string()));
+                        if let (Some(v), Some(r)) = (&self.rpm_version, &self.release) {
+                            p.version = format!("{v}-{r}");
+                        }
+                    }
+                    p.qualifiers.push(("distro".into(), os.purl_distro()));
+                    if let Some(src) = &self.source_name
+                        && src != &self.name
+                        && eco != Ecosystem::Rpm
+                    {
+                        let upstream = match &self.source_version {
+                            Some(v) if v != &self.version => format!("{src}@{v}"),
+                            _ => src.clone(),
+                        };
+                        p.qualifiers.push(("upstream".into(), upstream));
+                    }
+                } else if let Some(arch) = &self.arch {
+                    p.qualifiers.push(("arch".into(), arch.clone()));
+                }
+            }
+            Ecosystem::Maven => {
+                if let Some((g, a)) = self.name.split_once(':') {
+                    p.namespace = Some(g.to_owned());
+                    p.name = a.to_owned();
+                }
+            }
+            Ecosystem::Npm | Ecosystem::Go | Ecosystem::Packagist | Ecosystem::SwiftUrl => {
+                if let Some((ns, n)) = self.name.rsplit_once('/') {
+                    p.namespace = Some(ns.to_owned());
+                    p.name = n.to_owned();
+                }
+            }
+            Ecosystem::PyPI => p.name = Ecosystem::PyPI.normalize_name(&self.name),
+            _ => {}
+        }
+        p.qualifiers.sort();
+        Some(p)
+    }
+}
+
+/// The detected operating system of an image or root filesystem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OsInfo {
+    /// Family.
+    pub family: OsFamily,
+    /// Release as the distro numbers it (`12`, `3.11.6`, `22.04`, `2023`, `15.5`). Alpine keeps the full
+    /// `VERSION_ID`; [`OsInfo::advisory_namespace`] cuts it to `major.minor`.
+    pub name: String,
+    /// Code name, when the distro has one (`bookworm`, `jammy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codename: Option<String>,
+    /// The os-release `PRETTY_NAME`, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretty_name: Option<String>,
+    /// End of support life, ISO date, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eosl: Option<String>,
+    /// True when the OS is past its end of life (given the date of the scan).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub eol: bool,
+}
+
+impl OsInfo {
+    /// The major.minor (or major) release used to select vendor advisories.
+    pub fn release_key(&self) -> String {
+        match self.family {
+            OsFamily::Alpine => {
+                let mut it = self.name.split('.');
+                match (it.next(), it.next()) {
+                    (Some(a), Some(b)) => format!("{a}.{b}"),
+                    _ => self.name.clone(),
+                }
+            }
+            OsFamily::Debian
+            | OsFamily::Redhat
+            | OsFamily::Centos
+            | OsFamily::Rocky
+            | OsFamily::Alma
+            | OsFamily::Oracle => self.name.split('.').next().unwrap_or(&self.name).to_owned(),
+            _ => self.name.clone(),
+        }
+    }
+
+    /// The advisory namespace, in OSV ecosystem spelling: `Debian:12`, `Alpine:v3.11`, `Ubuntu:22.04`,
+    /// `Red Hat:9`, `Rocky Linux:9`, `AlmaLinux:9`, `Amazon Linux:2023`, `Wolfi`, `Chainguard`,
+    /// `SUSE:15.5`/`openSUSE:15.5`, `Mariner:2.0`, `Photon OS:5.0`, `Oracle Linux:9`, `Fedora:39`.
+    pub fn advisory_namespace(&self) -> String {
+        let r = self.release_key();
+        match self.family {
+            OsFamily::Alpine => format!("Alpine:v{r}"),
+            OsFamily::Debian => format!("Debian:{r}"),
+            OsFamily::Ubuntu => format!("Ubuntu:{r}"),
+            OsFamily::Redhat => format!("Red Hat:{r}"),
+            OsFamily::Centos => format!("CentOS:{r}"),
+            OsFamily::Rocky => format!("Rocky Linux:{r}"),
+            OsFamily::Alma => format!("AlmaLinux:{r}"),
+            OsFamily::Fedora => format!("Fedora:{r}"),
+            OsFamily::Amazon => format!("Amazon Linux:{r}"),
+            OsFamily::Oracle => format!("Oracle Linux:{r}"),
+            OsFamily::Azurelinux => format!("Azure Linux:{r}"),
+            OsFamily::Sles => format!("SUSE:{r}"),
+            OsFamily::Opensuse => format!("openSUSE:{r}"),
+            OsFamily::Wolfi => "Wolfi".to_owned(),
+            OsFamily::Chainguard => "Chainguard".to_owned(),
+            OsFamily::Photon => format!("Photon OS:{r}"),
+            OsFamily::Unknown => format!("unknown:{r}"),
+        }
+    }
+
+    /// The purl `distro` qualifier (`debian-12`, `alpine-3.11.6`).
+    pub fn purl_distro(&self) -> String {
+        format!("{}-{}", self.family.as_str(), self.name)
+    }
+}
+
+/// A problem that did not stop the scan (one broken file, one unreadable layer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    /// What went wrong, naming the file, layer or URL.
+    pub message: String,
+    /// The file concerned, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The layer concerned (diff ID), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+}
+
+impl Warning {
+    /// A warning about a file in a layer.
+    pub fn new(message: impl Into<String>) -> Self {
+        Warning { message: message.into(), path: None, layer: None }
+    }
+}
+
+/// What is installed: the OS and every package found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    /// The detected OS, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsInfo>,
+    /// Every package, OS and language.
+    pub packages: Vec<Package>,
+    /// Problems that did not stop the scan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+}

@@ -1,0 +1,1 @@
+//! Version order for every ecosystem and OSV range evaluation.

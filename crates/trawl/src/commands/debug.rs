@@ -1,0 +1,19 @@
+//! `trawl debug ...`: testing aids.
+
+use clap::Subcommand;
+use std::process::ExitCode;
+
+/// `trawl debug` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum DebugCommand {
+    /// Compare `A B` version pairs read from stdin; prints `<`, `=`, `>` or `! message` per line.
+    Vercmp {
+        /// debian, ubuntu, alpine, rpm, pypi, npm, maven, rubygems, nuget, go, cargo, packagist, pub, hex, cran,
+        /// hackage.
+        ecosystem: String,
+    },
+}
+
+pub(crate) fn run(_cmd: DebugCommand) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("not built yet")
+}

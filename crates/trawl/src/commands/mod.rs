@@ -1,0 +1,5 @@
+//! One module per command.
+
+pub(crate) mod db;
+pub(crate) mod debug;
+pub(crate) mod scan;

@@ -1,0 +1,89 @@
+//! The `trawl` binary: argument parsing, settings, one module per command, exit status.
+//!
+//! Exit codes: 0 = clean (or findings below the gate), the `--exit-code` value when findings survive the policy,
+//! [`EXIT_ERROR`] (2) = the scan failed. A broken pipe exits 0.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit status of a failed run (bad input, unreachable registry, corrupt DB...).
+pub(crate) const EXIT_ERROR: u8 = 2;
+
+/// Container-image and filesystem vulnerability scanner.
+#[derive(Debug, Parser)]
+#[command(name = "trawl", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, env = "TRAWL_QUIET")]
+    pub(crate) quiet: bool,
+    /// Debug logging on stderr.
+    #[arg(short, long, global = true, env = "TRAWL_DEBUG")]
+    pub(crate) debug: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Scan a container image (archive, OCI layout, registry reference).
+    Image(commands::scan::ImageArgs),
+    /// Scan a root filesystem directory (image-style analyzers).
+    Rootfs(commands::scan::PathArgs),
+    /// Scan a directory such as a repository checkout (lockfiles).
+    Fs(commands::scan::PathArgs),
+    /// Build, update, inspect, publish and fetch the advisory database.
+    #[command(subcommand)]
+    Db(commands::db::DbCommand),
+    /// Testing aids.
+    #[command(subcommand)]
+    Debug(commands::debug::DebugCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.quiet, cli.debug);
+    let result = match cli.command {
+        Command::Image(args) => commands::scan::image(args),
+        Command::Rootfs(args) => commands::scan::rootfs(args),
+        Command::Fs(args) => commands::scan::fs(args),
+        Command::Db(cmd) => commands::db::run(cmd),
+        Command::Debug(cmd) => commands::debug::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            tracing::error!("{err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn init_logging(quiet: bool, debug: bool) {
+    let default = if quiet {
+        "error"
+    } else if debug {
+        "debug"
+    } else {
+        "info"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TRAWL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+}
