@@ -1,1 +1,275 @@
-//! Severity and status filters, ignore files (.trivyignore, YAML), VEX, exit gating.
+//! Policy: which findings survive a scan, and whether the build fails.
+//!
+//! Order of operations (Trivy's documented order): severity filter, status filter, ignore file, VEX. Findings
+//! removed by the severity or status filter are dropped; findings removed by an ignore file or VEX are kept as
+//! *suppressed* (with the reason) so `--show-suppressed` can list them.
+#![warn(missing_docs)]
+
+mod ignore;
+mod purl;
+mod vex;
+
+pub use ignore::{IgnoreEntry, IgnoreFile, IgnoreKind};
+pub use vex::VexDocument;
+
+use std::path::PathBuf;
+use trawl_types::{Finding, Misconfiguration, SecretFinding, Severity, Status, Warning};
+
+/// A policy error: a file that cannot be read or parsed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line or entry is malformed.
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The statuses `--ignore-unfixed` drops (Trivy's definition).
+pub const UNFIXED_STATUSES: &[Status] = &[
+    Status::Affected,
+    Status::WillNotFix,
+    Status::FixDeferred,
+    Status::EndOfLife,
+];
+
+/// A resolved policy.
+#[derive(Debug, Default)]
+pub struct Policy {
+    /// Severities kept (empty = all).
+    pub severities: Vec<Severity>,
+    /// Statuses dropped.
+    pub ignore_statuses: Vec<Status>,
+    /// Ignore files, in order.
+    pub ignore_files: Vec<IgnoreFile>,
+    /// VEX documents.
+    pub vex: Vec<VexDocument>,
+    /// "Now", as a UTC date `YYYY-MM-DD`, for expiry checks (injectable for tests).
+    pub today: String,
+}
+
+/// What the policy did to one result's findings.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Findings that survive.
+    pub kept: Vec<Finding>,
+    /// Findings suppressed by an ignore file or VEX (with `suppressed` set).
+    pub suppressed: Vec<Finding>,
+}
+
+impl Policy {
+    /// Today's UTC date as `YYYY-MM-DD`.
+    pub fn today_utc() -> String {
+        let now = time::OffsetDateTime::now_utc();
+        format!(
+            "{:04}-{:02}-{:02}",
+            now.year(),
+            u8::from(now.month()),
+            now.day()
+        )
+    }
+
+    /// Warnings for ignore entries that have expired (they no longer suppress anything).
+    pub fn expiry_warnings(&self) -> Vec<Warning> {
+        let mut out = Vec::new();
+        for f in &self.ignore_files {
+            for e in &f.entries {
+                if e.is_expired(&self.today) {
+                    out.push(Warning {
+                        message: format!(
+                            "{}:{}: ignore entry for {} expired on {} and no longer applies",
+                            f.path.display(),
+                            e.line,
+                            e.id,
+                            e.expires.as_deref().unwrap_or("?")
+                        ),
+                        path: Some(f.path.display().to_string()),
+                        layer: None,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn severity_kept(&self, s: Severity) -> bool {
+        self.severities.is_empty() || self.severities.contains(&s)
+    }
+
+    /// Applies the policy to the vulnerabilities of one result (`target` is the result's target, used by
+    /// ignore-file `paths`).
+    pub fn apply_vulns(&self, target: &str, findings: Vec<Finding>) -> Outcome {
+        let mut out = Outcome::default();
+        for mut f in findings {
+            if !self.severity_kept(f.severity) || self.ignore_statuses.contains(&f.status) {
+                continue;
+            }
+            if let Some(s) = self.ignore_match(IgnoreKind::Vulnerability, target, &f) {
+                f.suppressed = Some(s);
+                out.suppressed.push(f);
+                continue;
+            }
+            if let Some(s) = self.vex.iter().find_map(|v| v.suppresses(&f)) {
+                f.suppressed = Some(s);
+                out.suppressed.push(f);
+                continue;
+            }
+            out.kept.push(f);
+        }
+        out
+    }
+
+    fn ignore_match(
+        &self,
+        kind: IgnoreKind,
+        target: &str,
+        f: &Finding,
+    ) -> Option<trawl_types::Suppression> {
+        self.ignore_files.iter().find_map(|file| {
+            file.entries
+                .iter()
+                .filter(|e| e.kind.covers(kind) && !e.is_expired(&self.today))
+                .find(|e| {
+                    f.has_id(&e.id)
+                        && e.paths_match(&[target, &f.pkg_path])
+                        && e.purls_match(f.purl.as_deref())
+                })
+                .map(|e| file.suppression(e))
+        })
+    }
+
+    /// Applies severity and ignore rules to secrets. Returns (kept, suppressed).
+    pub fn apply_secrets(
+        &self,
+        secrets: Vec<SecretFinding>,
+    ) -> (Vec<SecretFinding>, Vec<SecretFinding>) {
+        let mut kept = Vec::new();
+        let mut suppressed = Vec::new();
+        for mut s in secrets {
+            if !self.severity_kept(s.severity) {
+                continue;
+            }
+            let hit = self.ignore_files.iter().find_map(|file| {
+                file.entries
+                    .iter()
+                    .filter(|e| e.kind.covers(IgnoreKind::Secret) && !e.is_expired(&self.today))
+                    .find(|e| e.id.eq_ignore_ascii_case(&s.rule_id) && e.paths_match(&[&s.path]))
+                    .map(|e| file.suppression(e))
+            });
+            match hit {
+                Some(sup) => {
+                    s.suppressed = Some(sup);
+                    suppressed.push(s);
+                }
+                None => kept.push(s),
+            }
+        }
+        (kept, suppressed)
+    }
+
+    /// Applies severity and ignore rules to misconfigurations. Returns (kept, suppressed).
+    pub fn apply_misconfigs(
+        &self,
+        items: Vec<Misconfiguration>,
+    ) -> (Vec<Misconfiguration>, Vec<Misconfiguration>) {
+        let mut kept = Vec::new();
+        let mut suppressed = Vec::new();
+        for mut m in items {
+            if !self.severity_kept(m.severity) {
+                continue;
+            }
+            let hit = self.ignore_files.iter().find_map(|file| {
+                file.entries
+                    .iter()
+                    .filter(|e| {
+                        e.kind.covers(IgnoreKind::Misconfiguration) && !e.is_expired(&self.today)
+                    })
+                    .find(|e| e.id.eq_ignore_ascii_case(&m.id) && e.paths_match(&[&m.path]))
+                    .map(|e| file.suppression(e))
+            });
+            match hit {
+                Some(sup) => {
+                    m.suppressed = Some(sup);
+                    suppressed.push(m);
+                }
+                None => kept.push(m),
+            }
+        }
+        (kept, suppressed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn f(id: &str, sev: Severity, status: Status) -> Finding {
+        Finding {
+            id: id.into(),
+            severity: sev,
+            status,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn order_and_filters() {
+        let ignore = IgnoreFile::parse_text(
+            Path::new(".trivyignore"),
+            "CVE-LIVE\nCVE-OLD exp:2020-01-01\nCVE-LOW\n",
+        )
+        .expect("valid");
+        let policy = Policy {
+            severities: vec![Severity::High, Severity::Critical],
+            ignore_statuses: UNFIXED_STATUSES.to_vec(),
+            ignore_files: vec![ignore],
+            vex: Vec::new(),
+            today: "2026-11-29".into(),
+        };
+        let out = policy.apply_vulns(
+            "img",
+            vec![
+                f("CVE-LIVE", Severity::High, Status::Fixed),
+                f("CVE-OLD", Severity::Critical, Status::Fixed),
+                f("CVE-LOW", Severity::Low, Status::Fixed),
+                f("CVE-UNFIXED", Severity::Critical, Status::WillNotFix),
+                f("CVE-KEEP", Severity::Critical, Status::Fixed),
+            ],
+        );
+        let kept: Vec<_> = out.kept.iter().map(|f| f.id.as_str()).collect();
+        let supp: Vec<_> = out.suppressed.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(kept, ["CVE-OLD", "CVE-KEEP"]);
+        // CVE-LOW is dropped by the severity filter before the ignore file is consulted.
+        assert_eq!(supp, ["CVE-LIVE"]);
+        assert_eq!(
+            out.suppressed[0]
+                .suppressed
+                .as_ref()
+                .map(|s| s.source.as_str()),
+            Some(".trivyignore:1")
+        );
+        let w = policy.expiry_warnings();
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].message.contains("CVE-OLD expired on 2020-01-01"),
+            "{}",
+            w[0].message
+        );
+    }
+}
