@@ -4,6 +4,9 @@
 //! hands the content of each wanted file to [`Analyzer::analyze`]. Pure parsers live in `trawl-pkgdb` and
 //! `trawl-lockfile`; an analyzer adds file selection and locations.
 
+pub mod os;
+pub mod pipeline;
+
 use serde::{Deserialize, Serialize};
 use trawl_types::{Misconfiguration, OsInfo, Package, SecretFinding};
 
@@ -49,6 +52,10 @@ pub struct AnalysisOutput {
     /// Misconfigurations found in this file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub misconfigurations: Vec<Misconfiguration>,
+    /// Problems that did not stop the analysis of this file (a skipped broken record), each naming the file
+    /// and the line or byte offset. The pipeline turns them into `Warning`s with the layer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// An analyzer failed on one file. The scan goes on; the error becomes a warning naming file and layer.
@@ -91,7 +98,11 @@ pub trait Analyzer: Send + Sync {
 }
 
 /// Every built-in analyzer. The one place an analyzer is registered.
-pub const ALL: &[&dyn Analyzer] = &[];
+pub const ALL: &[&dyn Analyzer] = &[
+    &os::release::OsReleaseAnalyzer,
+    &os::dpkg::DpkgAnalyzer,
+    &os::apk::ApkAnalyzer,
+];
 
 #[cfg(test)]
 mod tests {
@@ -102,7 +113,11 @@ mod tests {
     fn names_unique() {
         let mut seen = HashSet::new();
         for a in ALL {
-            assert!(seen.insert(a.name()), "analyzer {} registered twice", a.name());
+            assert!(
+                seen.insert(a.name()),
+                "analyzer {} registered twice",
+                a.name()
+            );
         }
     }
 }

@@ -1,0 +1,119 @@
+//! `os/dpkg`: Debian/Ubuntu/distroless packages.
+//!
+//! ## What it detects
+//! Installed dpkg packages: name, version (`[epoch:]upstream[-revision]`), source name and version,
+//! architecture, maintainer.
+//!
+//! ## Files
+//! `var/lib/dpkg/status`, and every `var/lib/dpkg/status.d/<name>` (distroless: one file per package; the
+//! `<name>.md5sums` files beside them are not wanted).
+//!
+//! ## Limitations
+//! `installed_files` is not filled: the owned-file lists live in other files (`var/lib/dpkg/info/*.list`, see
+//! `trawl_pkgdb::dpkg::parse_list`) and an analyzer sees one file at a time.
+
+use super::warnings_for;
+use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, FileMeta};
+use trawl_pkgdb::dpkg;
+
+/// The `os/dpkg` analyzer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DpkgAnalyzer;
+
+const NAME: &str = "os/dpkg";
+const STATUS: &str = "var/lib/dpkg/status";
+const STATUS_D: &str = "var/lib/dpkg/status.d/";
+
+impl Analyzer for DpkgAnalyzer {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn kind(&self) -> AnalyzerKind {
+        AnalyzerKind::OsPackages
+    }
+
+    fn required(&self, path: &str, _meta: &FileMeta) -> bool {
+        if path == STATUS {
+            return true;
+        }
+        let Some(file) = path.strip_prefix(STATUS_D) else {
+            return false;
+        };
+        !file.is_empty()
+            && !file.contains('/')
+            && !file.starts_with('.')
+            && !dpkg::STATUS_D_NON_STANZA_SUFFIXES
+                .iter()
+                .any(|s| file.ends_with(s))
+    }
+
+    fn analyze(&self, input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError> {
+        let parsed = if input.path == STATUS {
+            dpkg::parse_status(input.content)
+        } else {
+            dpkg::parse_status_d(input.content)
+        };
+        let parsed = parsed.map_err(|e| AnalyzerError {
+            analyzer: NAME,
+            path: input.path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let mut packages = parsed.items;
+        for p in &mut packages {
+            p.file_path = input.path.to_owned();
+        }
+        Ok(AnalysisOutput {
+            packages,
+            warnings: warnings_for(input.path, parsed.warnings),
+            ..AnalysisOutput::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_table() {
+        let a = DpkgAnalyzer;
+        let m = FileMeta::default();
+        for (path, want) in [
+            ("var/lib/dpkg/status", true),
+            ("var/lib/dpkg/status.d/libc6", true),
+            ("var/lib/dpkg/status.d/python3.11", true),
+            ("var/lib/dpkg/status.d/libc6.md5sums", false),
+            ("var/lib/dpkg/status.d/libsqlite3-0.preinst", false),
+            ("var/lib/dpkg/status.d/", false),
+            ("var/lib/dpkg/status.d/sub/x", false),
+            ("var/lib/dpkg/status-old", false),
+            ("var/lib/dpkg/available", false),
+            ("var/lib/dpkg/info/libc6.list", false),
+            ("usr/var/lib/dpkg/status", false),
+            ("/var/lib/dpkg/status", false),
+        ] {
+            assert_eq!(a.required(path, &m), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn garbage_names_file() {
+        let e = DpkgAnalyzer
+            .analyze(&AnalysisInput {
+                path: STATUS,
+                content: b"\x00\x01garbage\n",
+                meta: FileMeta::default(),
+            })
+            .expect_err("garbage");
+        let s = e.to_string();
+        assert!(
+            s.contains("var/lib/dpkg/status") && s.contains("line 1"),
+            "{s}"
+        );
+    }
+}
