@@ -1,1 +1,25 @@
-//! Layer tar walking (gzip/zstd/plain), whiteouts, per-layer cache, layer merge.
+//! Layer walking, merging and caching.
+//!
+//! - [`walk_layer`] reads one layer once (a decompressed tar stream from `trawl-source`, or a root filesystem
+//!   directory) and hands every regular file a [`Visitor`] wants (by path, mode and size: no I/O) to it; it
+//!   records whiteouts (`.wh.NAME`), opaque dirs (`.wh..wh..opq`), symlinks and hard links in [`LayerEntries`].
+//!   Paths are normalised (no leading `/` or `./`); entries with `..` are skipped with a warning; nothing is
+//!   ever written to disk.
+//! - [`MergedTree`] applies layers bottom-up (whiteouts, opaque dirs, replacement) and resolves links inside the
+//!   image root.
+//! - [`LayerCache`] / [`FsCache`] store per-layer results under a key from the diff ID and every analyzer's
+//!   name and version ([`cache_key`]).
+#![warn(missing_docs)]
+
+mod cache;
+mod merge;
+mod walk;
+
+pub use cache::{
+    CacheError, DEFAULT_MAX_BYTES, FsCache, LayerCache, cache_key, default_cache_dir, get_json,
+    put_json,
+};
+pub use merge::{MergedTree, Node};
+pub use walk::{
+    LayerEntries, MAX_FILE, Visitor, WalkError, normalize_entry, walk_dir, walk_layer, walk_tar,
+};

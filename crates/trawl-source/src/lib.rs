@@ -1,1 +1,408 @@
-//! Image sources: docker-archive, OCI layout, root filesystem, registry, daemon -> config + ordered layers.
+//! Image sources: docker-archive (plain or compressed tar), OCI image layout (directory or tar) and root
+//! filesystem directories, turned into an [`Image`]: the config plus an ordered list of lazily opened
+//! [`Layer`]s.
+//!
+//! Nothing is extracted: a layer is a stream that [`Layer::open`] decompresses (gzip, zstd or plain, chosen by
+//! magic bytes) and verifies (blob digest and diff ID, checked when the stream reaches its end). Plain archives
+//! and layout directories are random access, so layers can be read in parallel; a compressed outer archive is
+//! read sequentially ([`Image::sequential`]) with one pass per scan after a first indexing pass.
+//!
+//! ```no_run
+//! let spec = trawl_source::SourceSpec::parse("docker-archive:alpine.tar.gz")?;
+//! let image = trawl_source::open(&spec)?;
+//! for layer in &image.layers {
+//!     let tar_stream = layer.open()?; // decompressed, digest-verified at its end
+//!     # drop(tar_stream);
+//! }
+//! # Ok::<(), trawl_source::SourceError>(())
+//! ```
+#![warn(missing_docs)]
+
+mod config;
+mod docker;
+mod error;
+mod oci;
+mod store;
+mod stream;
+
+pub use config::{HistoryEntry, ImageConfig};
+pub use error::SourceError;
+pub use store::RawOpener;
+pub use stream::Compression;
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use store::{DirStore, Store, TarStore};
+
+/// What the user asked to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// A `docker save` archive (plain or gzip/zstd-compressed tar).
+    DockerArchive(PathBuf),
+    /// An OCI image layout packed in a tar (plain or compressed).
+    OciArchive(PathBuf),
+    /// An OCI image layout directory, optionally with the tag / ref name / digest to pick.
+    OciDir {
+        /// The layout directory.
+        path: PathBuf,
+        /// Tag (`latest`), full ref name (`busybox:1.38.0-musl`) or manifest digest to pick.
+        reference: Option<String>,
+    },
+    /// A root filesystem directory (one layer).
+    Rootfs(PathBuf),
+}
+
+/// What kind of thing was scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArtifactKind {
+    /// A container image (layers + config).
+    ContainerImage,
+    /// A root filesystem directory.
+    Rootfs,
+    /// A project directory (`trawl fs`).
+    Filesystem,
+}
+
+impl ArtifactKind {
+    /// Stable lowercase name (`container_image`, `rootfs`, `filesystem`), as Trivy spells artifact types.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactKind::ContainerImage => "container_image",
+            ArtifactKind::Rootfs => "rootfs",
+            ArtifactKind::Filesystem => "filesystem",
+        }
+    }
+}
+
+impl SourceSpec {
+    /// Parses `docker-archive:PATH`, `oci-archive:PATH`, `oci:DIR[:TAG]`, `dir:DIR`/`rootfs:DIR`, or a bare path
+    /// (auto-detected, see [`SourceSpec::detect`]).
+    pub fn parse(s: &str) -> Result<SourceSpec, SourceError> {
+        if let Some(p) = s.strip_prefix("docker-archive:") {
+            return non_empty(s, p).map(|p| SourceSpec::DockerArchive(p.into()));
+        }
+        if let Some(p) = s.strip_prefix("oci-archive:") {
+            return non_empty(s, p).map(|p| SourceSpec::OciArchive(p.into()));
+        }
+        if let Some(rest) = s
+            .strip_prefix("oci:")
+            .or_else(|| s.strip_prefix("oci-dir:"))
+        {
+            let rest = non_empty(s, rest)?;
+            // `oci:DIR:TAG`, unless the whole thing is an existing directory (a path with a colon).
+            if Path::new(rest).is_dir() {
+                return Ok(SourceSpec::OciDir {
+                    path: rest.into(),
+                    reference: None,
+                });
+            }
+            return Ok(match rest.split_once(':') {
+                Some((dir, tag)) if !dir.is_empty() && !tag.is_empty() => SourceSpec::OciDir {
+                    path: dir.into(),
+                    reference: Some(tag.to_owned()),
+                },
+                _ => SourceSpec::OciDir {
+                    path: rest.into(),
+                    reference: None,
+                },
+            });
+        }
+        if let Some(p) = s.strip_prefix("rootfs:").or_else(|| s.strip_prefix("dir:")) {
+            return non_empty(s, p).map(|p| SourceSpec::Rootfs(p.into()));
+        }
+        if Path::new(s).exists() {
+            return SourceSpec::detect(Path::new(s));
+        }
+        Err(SourceError::BadSpec(s.to_owned()))
+    }
+
+    /// Detects the format of `--input PATH`: a directory with `index.json`/`oci-layout` is an OCI layout; a tar
+    /// (possibly gzip/zstd-compressed) with `manifest.json` is a docker-archive, one with `index.json` an OCI
+    /// archive. Any other directory is an error (use [`SourceSpec::Rootfs`] for root filesystems).
+    pub fn detect(path: &Path) -> Result<SourceSpec, SourceError> {
+        let meta = std::fs::metadata(path).map_err(|e| SourceError::io(path, e))?;
+        if meta.is_dir() {
+            if path.join("index.json").is_file() || path.join("oci-layout").is_file() {
+                return Ok(SourceSpec::OciDir {
+                    path: path.to_owned(),
+                    reference: None,
+                });
+            }
+            return Err(SourceError::UnknownFormat {
+                path: path.to_owned(),
+                reason: "directory is not an OCI image layout (no index.json); scan a root filesystem with \
+                         `trawl rootfs DIR`"
+                    .into(),
+            });
+        }
+        let f = std::fs::File::open(path).map_err(|e| SourceError::io(path, e))?;
+        let dec = stream::decompress_any(Box::new(std::io::BufReader::new(f))).map_err(|e| {
+            SourceError::UnknownFormat {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            }
+        })?;
+        let mut ar = tar::Archive::new(dec);
+        let not_tar = |e: std::io::Error| SourceError::UnknownFormat {
+            path: path.to_owned(),
+            reason: format!("not a tar archive: {e}"),
+        };
+        let mut saw_oci = false;
+        for entry in ar.entries().map_err(not_tar)? {
+            let entry = entry.map_err(not_tar)?;
+            let Ok(p) = entry.path() else { continue };
+            let Some(name) = p.to_str().and_then(store::normalize) else {
+                continue;
+            };
+            // manifest.json, or the legacy `ID/layer.tar` + `repositories` of `docker save`: docker-archive
+            // (docker 25+ archives are both; read them as docker-archives).
+            if name == "manifest.json" || name == "repositories" || name.ends_with("/layer.tar") {
+                return Ok(SourceSpec::DockerArchive(path.to_owned()));
+            }
+            if name == "index.json" || name == "oci-layout" {
+                saw_oci = true;
+            }
+            // Once past the layout's metadata and into blobs, a docker manifest may still follow; keep going.
+        }
+        if saw_oci {
+            return Ok(SourceSpec::OciArchive(path.to_owned()));
+        }
+        Err(SourceError::UnknownFormat {
+            path: path.to_owned(),
+            reason: "tar archive holds neither manifest.json (docker-archive) nor index.json (OCI layout)".into(),
+        })
+    }
+
+    /// The path given.
+    pub fn path(&self) -> &Path {
+        match self {
+            SourceSpec::DockerArchive(p) | SourceSpec::OciArchive(p) | SourceSpec::Rootfs(p) => p,
+            SourceSpec::OciDir { path, .. } => path,
+        }
+    }
+}
+
+fn non_empty<'a>(whole: &str, p: &'a str) -> Result<&'a str, SourceError> {
+    if p.is_empty() {
+        Err(SourceError::BadSpec(whole.to_owned()))
+    } else {
+        Ok(p)
+    }
+}
+
+/// An image (or root filesystem) ready to be analysed.
+#[derive(Debug, Clone)]
+pub struct Image {
+    /// Display name: the input path (a registry source puts the reference here).
+    pub name: String,
+    /// Image, rootfs or filesystem.
+    pub kind: ArtifactKind,
+    /// Config digest (`sha256:...`), the image ID.
+    pub image_id: Option<String>,
+    /// `repo:tag` names from the archive.
+    pub repo_tags: Vec<String>,
+    /// `repo@digest` names, when known.
+    pub repo_digests: Vec<String>,
+    /// The image config (none for a rootfs).
+    pub config: Option<ImageConfig>,
+    /// Layers, base first.
+    pub layers: Vec<Layer>,
+    /// True when layers are best opened one at a time in order (a compressed outer archive cannot seek).
+    pub sequential: bool,
+}
+
+/// Where a layer's content comes from.
+#[derive(Clone)]
+enum Content {
+    Blob(RawOpener),
+    Dir(PathBuf),
+}
+
+/// One layer: identity and a lazily opened stream.
+#[derive(Clone)]
+pub struct Layer {
+    /// Position, 0 = base.
+    pub index: usize,
+    /// `sha256:` of the uncompressed tar (empty when unknown, e.g. a rootfs directory).
+    pub diff_id: String,
+    /// Digest of the blob as stored (compressed), when known.
+    pub digest: Option<String>,
+    /// Size of the blob as stored, when known.
+    pub size: Option<u64>,
+    /// The history `created_by` of the step that made it.
+    pub created_by: Option<String>,
+    content: Content,
+}
+
+impl fmt::Debug for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Layer")
+            .field("index", &self.index)
+            .field("diff_id", &self.diff_id)
+            .field("digest", &self.digest)
+            .field("size", &self.size)
+            .field("created_by", &self.created_by)
+            .field("dir", &self.root_dir())
+            .finish()
+    }
+}
+
+impl Layer {
+    /// A layer whose `opener` yields the raw blob (compressed or not: [`Layer::open`] detects it). Used by every
+    /// source, including registries streaming blobs over HTTP.
+    pub fn new(
+        index: usize,
+        diff_id: String,
+        digest: Option<String>,
+        size: Option<u64>,
+        created_by: Option<String>,
+        opener: RawOpener,
+    ) -> Layer {
+        Layer {
+            index,
+            diff_id,
+            digest,
+            size,
+            created_by,
+            content: Content::Blob(opener),
+        }
+    }
+
+    /// A layer that is a directory on disk (a root filesystem): walked, not streamed.
+    pub fn from_dir(index: usize, root: PathBuf) -> Layer {
+        Layer {
+            index,
+            diff_id: String::new(),
+            digest: None,
+            size: None,
+            created_by: None,
+            content: Content::Dir(root),
+        }
+    }
+
+    /// The directory of a directory layer.
+    pub fn root_dir(&self) -> Option<&Path> {
+        match &self.content {
+            Content::Dir(p) => Some(p),
+            Content::Blob(_) => None,
+        }
+    }
+
+    /// A short identity for messages: the diff ID, else the digest, else `#index`.
+    pub fn label(&self) -> String {
+        if !self.diff_id.is_empty() {
+            self.diff_id.clone()
+        } else if let Some(d) = &self.digest {
+            d.clone()
+        } else if let Some(p) = self.root_dir() {
+            p.display().to_string()
+        } else {
+            format!("#{}", self.index)
+        }
+    }
+
+    /// Opens the DECOMPRESSED tar stream. The blob digest and the diff ID are verified when the stream reaches
+    /// its end: a mismatch is an `io::Error` wrapping [`SourceError::DigestMismatch`] naming this layer.
+    /// Errors for a directory layer (see [`Layer::root_dir`]).
+    pub fn open(&self) -> Result<Box<dyn Read + Send>, SourceError> {
+        match &self.content {
+            Content::Blob(opener) => {
+                let raw = opener()?;
+                stream::open_layer(
+                    raw,
+                    stream::LayerIdentity {
+                        index: self.index,
+                        label: self.label(),
+                        digest: self.digest.clone(),
+                        diff_id: (!self.diff_id.is_empty()).then(|| self.diff_id.clone()),
+                    },
+                )
+            }
+            Content::Dir(p) => Err(SourceError::Layer {
+                index: self.index,
+                layer: p.display().to_string(),
+                message: "a directory layer has no tar stream: walk root_dir()".into(),
+            }),
+        }
+    }
+}
+
+/// Options of [`open_with`].
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// Tag (`3.10`, `alpine:3.10`) or digest of the image to pick in an archive with several; for
+    /// [`SourceSpec::OciDir`] its own `reference` wins.
+    pub reference: Option<String>,
+}
+
+/// Opens an image or root filesystem.
+pub fn open(spec: &SourceSpec) -> Result<Image, SourceError> {
+    open_with(spec, &OpenOptions::default())
+}
+
+/// Opens an image or root filesystem, picking the image by tag or digest where the source holds several.
+pub fn open_with(spec: &SourceSpec, opts: &OpenOptions) -> Result<Image, SourceError> {
+    let reference = opts.reference.as_deref();
+    match spec {
+        SourceSpec::DockerArchive(p) => {
+            let store: Arc<dyn Store> = Arc::new(TarStore::open(p)?);
+            if !store.exists("manifest.json") {
+                if store.exists("index.json") {
+                    return oci::open(store, reference);
+                }
+                return Err(SourceError::UnknownFormat {
+                    path: p.clone(),
+                    reason: "not a docker-archive: no manifest.json".into(),
+                });
+            }
+            docker::open(store, reference)
+        }
+        SourceSpec::OciArchive(p) => {
+            let store: Arc<dyn Store> = Arc::new(TarStore::open(p)?);
+            if !store.exists("index.json") {
+                if store.exists("manifest.json") {
+                    return docker::open(store, reference);
+                }
+                return Err(SourceError::UnknownFormat {
+                    path: p.clone(),
+                    reason: "not an OCI archive: no index.json".into(),
+                });
+            }
+            oci::open(store, reference)
+        }
+        SourceSpec::OciDir {
+            path,
+            reference: own,
+        } => {
+            if !path.is_dir() {
+                return Err(SourceError::UnknownFormat {
+                    path: path.clone(),
+                    reason: "not a directory (an OCI layout in a tar is oci-archive:PATH)".into(),
+                });
+            }
+            let store: Arc<dyn Store> = Arc::new(DirStore::new(path.clone()));
+            oci::open(store, own.as_deref().or(reference))
+        }
+        SourceSpec::Rootfs(p) => {
+            let meta = std::fs::metadata(p).map_err(|e| SourceError::io(p, e))?;
+            if !meta.is_dir() {
+                return Err(SourceError::UnknownFormat {
+                    path: p.clone(),
+                    reason: "a root filesystem must be a directory".into(),
+                });
+            }
+            Ok(Image {
+                name: p.display().to_string(),
+                kind: ArtifactKind::Rootfs,
+                image_id: None,
+                repo_tags: Vec::new(),
+                repo_digests: Vec::new(),
+                config: None,
+                layers: vec![Layer::from_dir(0, p.clone())],
+                sequential: false,
+            })
+        }
+    }
+}

@@ -1,0 +1,517 @@
+//! The image analysis pipeline: walk every layer once (in parallel, skipping cached layers), run the analyzers
+//! on the files they want, merge the layers bottom-up and build the [`Inventory`].
+//!
+//! Merge rules:
+//! - a file of a higher layer replaces the same path of a lower one; a whiteout deletes the path and everything
+//!   under it; an opaque dir hides the lower layers' content under it;
+//! - a symlink or hard link whose path an analyzer wants is resolved inside the image root and the target's
+//!   result is used (when that analyzer does not read the target path itself);
+//! - the OS comes from the merged files with the best priority (`etc/os-release`, then `usr/lib/os-release`,
+//!   then a distro's own release file, then `etc/debian_version`; on a tie the higher layer wins);
+//! - each package is attributed to the lowest layer from which the same package (name, version, source) has
+//!   been continuously present in the same DB file (the layer that added or last changed it);
+//! - language packages whose file an OS package owns (`installed_files`) are dropped.
+
+use crate::{AnalysisInput, AnalysisOutput, Analyzer, FileMeta};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use trawl_layers::{LayerCache, LayerEntries, MergedTree, Node, Visitor, WalkError};
+use trawl_source::{ArtifactKind, Image, Layer};
+use trawl_types::{Inventory, LayerRef, Misconfiguration, OsInfo, Package, SecretFinding, Warning};
+
+pub use trawl_layers::{FsCache, default_cache_dir};
+
+/// How to analyse an image.
+#[derive(Clone, Default)]
+pub struct AnalyzeOptions {
+    /// The analyzers to run (e.g. a filtered [`crate::ALL`]).
+    pub analyzers: Vec<&'static dyn Analyzer>,
+    /// The layer cache; `None` analyses every layer.
+    pub cache: Option<Arc<dyn LayerCache>>,
+    /// How many layers to read at once (0 = the number of CPUs). Compressed outer archives are read one layer at
+    /// a time whatever this says.
+    pub parallel: usize,
+}
+
+impl std::fmt::Debug for AnalyzeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnalyzeOptions")
+            .field(
+                "analyzers",
+                &self.analyzers.iter().map(|a| a.name()).collect::<Vec<_>>(),
+            )
+            .field("cache", &self.cache.is_some())
+            .field("parallel", &self.parallel)
+            .finish()
+    }
+}
+
+/// One layer of the analysed image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerReport {
+    /// Identity and history.
+    pub layer: LayerRef,
+    /// Blob size, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Whether the result came from the cache.
+    pub cached: bool,
+}
+
+/// The result of [`analyze`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnalyzedImage {
+    /// The OS, the packages (each with its layer) and the warnings.
+    pub inventory: Inventory,
+    /// Secrets in files of the merged image.
+    pub secrets: Vec<SecretFinding>,
+    /// Misconfigurations in files of the merged image.
+    pub misconfigurations: Vec<Misconfiguration>,
+    /// Every layer, base first.
+    pub layers: Vec<LayerReport>,
+    /// Layers whose result came from the cache.
+    pub cache_hits: usize,
+    /// Layers analysed (cacheable ones that were not cached, and uncacheable ones).
+    pub cache_misses: usize,
+}
+
+/// Why an image could not be analysed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// A layer is unreadable (corrupt compression, truncated tar, digest mismatch).
+    #[error(transparent)]
+    Layer(#[from] WalkError),
+}
+
+/// An analyzer's failure on one file (kept in the cached result so a cache hit reports it again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct FileError {
+    path: String,
+    analyzer: String,
+    message: String,
+}
+
+/// What one layer gave: cached as is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct LayerResult {
+    entries: LayerEntries,
+    /// path -> analyzer name -> output.
+    files: BTreeMap<String, BTreeMap<String, AnalysisOutput>>,
+    errors: Vec<FileError>,
+}
+
+struct Collector<'a> {
+    analyzers: &'a [&'static dyn Analyzer],
+    result: LayerResult,
+}
+
+impl Visitor for Collector<'_> {
+    fn wants(&self, path: &str, mode: u32, size: u64) -> bool {
+        let meta = FileMeta { mode, size };
+        self.analyzers.iter().any(|a| a.required(path, &meta))
+    }
+
+    fn visit(&mut self, path: &str, mode: u32, size: u64, content: &[u8]) {
+        let meta = FileMeta { mode, size };
+        let input = AnalysisInput {
+            path,
+            content,
+            meta,
+        };
+        for a in self.analyzers.iter().filter(|a| a.required(path, &meta)) {
+            match a.analyze(&input) {
+                Ok(out) => {
+                    self.result
+                        .files
+                        .entry(path.to_owned())
+                        .or_default()
+                        .insert(a.name().to_owned(), out);
+                }
+                Err(e) => self.result.errors.push(FileError {
+                    path: path.to_owned(),
+                    analyzer: a.name().to_owned(),
+                    message: e.message,
+                }),
+            }
+        }
+    }
+}
+
+fn walk(layer: &Layer, analyzers: &[&'static dyn Analyzer]) -> Result<LayerResult, WalkError> {
+    let mut c = Collector {
+        analyzers,
+        result: LayerResult::default(),
+    };
+    let entries = trawl_layers::walk_layer(layer, &mut c)?;
+    c.result.entries = entries;
+    Ok(c.result)
+}
+
+fn layer_ref(l: &Layer) -> LayerRef {
+    LayerRef {
+        index: l.index,
+        diff_id: l.diff_id.clone(),
+        digest: l.digest.clone(),
+        created_by: l.created_by.clone(),
+    }
+}
+
+/// Priority of an OS detection by the path it came from (higher wins).
+fn os_priority(path: &str) -> u8 {
+    match path {
+        "etc/os-release" => 31,
+        "usr/lib/os-release" => 30,
+        "etc/debian_version" => 10,
+        _ => 20,
+    }
+}
+
+/// Analyses an image: see the module docs for the rules.
+pub fn analyze(image: &Image, opts: &AnalyzeOptions) -> Result<AnalyzedImage, PipelineError> {
+    let analyzers: &[&'static dyn Analyzer] = &opts.analyzers;
+    let versions: Vec<(&str, u32)> = analyzers.iter().map(|a| (a.name(), a.version())).collect();
+    let n = image.layers.len();
+    let keys: Vec<Option<String>> = image
+        .layers
+        .iter()
+        .map(|l| {
+            (opts.cache.is_some() && l.diff_id.starts_with("sha256:")).then(|| {
+                trawl_layers::cache_key(
+                    &l.diff_id,
+                    trawl_types::CACHE_FORMAT_VERSION,
+                    &versions,
+                    "",
+                )
+            })
+        })
+        .collect();
+
+    let mut results: Vec<Option<LayerResult>> = (0..n).map(|_| None).collect();
+    let mut cached = vec![false; n];
+    if let Some(cache) = &opts.cache {
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(k) = key
+                && let Some(r) = trawl_layers::get_json::<LayerResult>(cache.as_ref(), k)
+            {
+                results[i] = Some(r);
+                cached[i] = true;
+            }
+        }
+    }
+    let todo: Vec<usize> = (0..n).filter(|i| results[*i].is_none()).collect();
+    let workers = if image.sequential {
+        1
+    } else {
+        let p = if opts.parallel == 0 {
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+        } else {
+            opts.parallel
+        };
+        p.min(todo.len()).max(1)
+    };
+    let done: Mutex<Vec<(usize, Result<LayerResult, WalkError>)>> = Mutex::new(Vec::new());
+    let next = AtomicUsize::new(0);
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    if failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = todo.get(k) else { break };
+                    let r = walk(&image.layers[i], analyzers);
+                    if r.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    done.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push((i, r));
+                }
+            });
+        }
+    });
+    let mut warnings: Vec<Warning> = Vec::new();
+    let mut done = done
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    done.sort_by_key(|(i, _)| *i);
+    for (i, r) in done {
+        let r = r?;
+        if let (Some(cache), Some(k)) = (&opts.cache, &keys[i])
+            && let Err(e) = trawl_layers::put_json(cache.as_ref(), k, &r)
+        {
+            warnings.push(Warning {
+                message: format!("layer cache: {e}"),
+                path: None,
+                layer: Some(image.layers[i].label()),
+            });
+        }
+        results[i] = Some(r);
+    }
+    let results: Vec<LayerResult> = results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.unwrap_or_else(|| unreachable_layer(i)))
+        .collect();
+    let cache_hits = cached.iter().filter(|c| **c).count();
+    Ok(merge(
+        image, analyzers, results, &cached, cache_hits, warnings,
+    ))
+}
+
+#[cold]
+fn unreachable_layer(i: usize) -> LayerResult {
+    // Every layer is either cached or walked (a walk error returned early above).
+    debug_assert!(false, "layer {i} has no result");
+    LayerResult::default()
+}
+
+type FileOutputs = BTreeMap<String, AnalysisOutput>;
+
+/// One analyzer's view of one path: the versions of its output, oldest first.
+struct View<'a> {
+    path: String,
+    analyzer: &'a str,
+    versions: Vec<(usize, &'a AnalysisOutput)>,
+}
+
+fn same_package(a: &Package, b: &Package) -> bool {
+    a.name == b.name
+        && a.version == b.version
+        && a.source_name == b.source_name
+        && a.source_version == b.source_version
+        && a.arch == b.arch
+        && a.ecosystem == b.ecosystem
+}
+
+fn merge(
+    image: &Image,
+    analyzers: &[&'static dyn Analyzer],
+    results: Vec<LayerResult>,
+    cached: &[bool],
+    cache_hits: usize,
+    mut warnings: Vec<Warning>,
+) -> AnalyzedImage {
+    let is_image = image.kind == ArtifactKind::ContainerImage;
+    let refs: Vec<LayerRef> = image.layers.iter().map(layer_ref).collect();
+    let layer_label = |i: usize| image.layers.get(i).map(Layer::label);
+
+    let mut tree: MergedTree<FileOutputs> = MergedTree::new();
+    for (i, r) in results.into_iter().enumerate() {
+        for w in &r.entries.warnings {
+            warnings.push(Warning {
+                message: format!("layer {i}: {w}"),
+                path: None,
+                layer: layer_label(i),
+            });
+        }
+        for e in &r.errors {
+            warnings.push(Warning {
+                message: format!("{}: {} (layer {i}): {}", e.analyzer, e.path, e.message),
+                path: Some(e.path.clone()),
+                layer: layer_label(i),
+            });
+        }
+        tree.apply_layer(i, &r.entries, r.files);
+    }
+
+    // Per analyzer, per path: the versions of the output.
+    let mut views: Vec<View<'_>> = Vec::new();
+    let link_meta = FileMeta {
+        mode: 0o100_644,
+        size: 0,
+    };
+    for (path, node) in tree.iter() {
+        match node {
+            Node::File(versions) => {
+                let names: std::collections::BTreeSet<&str> = versions
+                    .iter()
+                    .flat_map(|(_, outs)| outs.keys().map(String::as_str))
+                    .collect();
+                for name in names {
+                    // Versions without this analyzer's output (it did not want the file then) break continuity.
+                    let mut vs = Vec::new();
+                    for (layer, outs) in versions {
+                        match outs.get(name) {
+                            Some(o) => vs.push((*layer, o)),
+                            None => vs.clear(),
+                        }
+                    }
+                    if !vs.is_empty() {
+                        views.push(View {
+                            path: path.clone(),
+                            analyzer: name,
+                            versions: vs,
+                        });
+                    }
+                }
+            }
+            Node::Symlink { .. } | Node::Hardlink { .. } => {
+                let wanting: Vec<&'static dyn Analyzer> = analyzers
+                    .iter()
+                    .copied()
+                    .filter(|a| a.required(path, &link_meta))
+                    .collect();
+                if wanting.is_empty() {
+                    continue;
+                }
+                let Some(target) = tree.resolve(path) else {
+                    warnings.push(Warning {
+                        message: format!("{path}: symlink loop"),
+                        path: Some(path.clone()),
+                        layer: None,
+                    });
+                    continue;
+                };
+                let Some(Node::File(versions)) = tree.get(&target) else {
+                    continue;
+                };
+                for a in wanting {
+                    // An analyzer that reads the target path itself already has it.
+                    if a.required(&target, &link_meta) {
+                        continue;
+                    }
+                    let vs: Vec<(usize, &AnalysisOutput)> = versions
+                        .iter()
+                        .filter_map(|(l, outs)| outs.get(a.name()).map(|o| (*l, o)))
+                        .collect();
+                    if !vs.is_empty() {
+                        views.push(View {
+                            path: path.clone(),
+                            analyzer: a.name(),
+                            versions: vs,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    // OS.
+    let mut os: Option<(u8, usize, OsInfo)> = None;
+    for v in &views {
+        let (layer, out) = *v.versions.last().expect("views are never empty");
+        if let Some(o) = &out.os {
+            let prio = os_priority(&v.path);
+            if os.as_ref().is_none_or(|(p, l, _)| (prio, layer) > (*p, *l)) {
+                os = Some((prio, layer, o.clone()));
+            }
+        }
+    }
+    let os = os.map(|(_, _, o)| o);
+
+    // Packages, secrets, misconfigurations, analyzer warnings from the current version of each file.
+    let mut packages: Vec<Package> = Vec::new();
+    let mut secrets = Vec::new();
+    let mut misconfigurations = Vec::new();
+    for v in &views {
+        let last = v.versions.len() - 1;
+        let (layer, out) = v.versions[last];
+        for w in &out.warnings {
+            warnings.push(Warning {
+                message: format!("{} (layer {layer}): {w}", v.analyzer),
+                path: Some(v.path.clone()),
+                layer: layer_label(layer),
+            });
+        }
+        for p in &out.packages {
+            let mut origin = last;
+            while origin > 0
+                && v.versions[origin - 1]
+                    .1
+                    .packages
+                    .iter()
+                    .any(|q| same_package(p, q))
+            {
+                origin -= 1;
+            }
+            let mut p = p.clone();
+            if p.file_path.is_empty() {
+                p.file_path = v.path.clone();
+            }
+            if is_image {
+                p.layer = refs.get(v.versions[origin].0).cloned();
+            }
+            packages.push(p);
+        }
+        for s in &out.secrets {
+            let mut s = s.clone();
+            if is_image && s.layer.is_none() {
+                s.layer = refs.get(layer).cloned();
+            }
+            secrets.push(s);
+        }
+        for m in &out.misconfigurations {
+            let mut m = m.clone();
+            if is_image && m.layer.is_none() {
+                m.layer = refs.get(layer).cloned();
+            }
+            misconfigurations.push(m);
+        }
+    }
+
+    // Language packages in files an OS package owns are the OS package's business.
+    let owned: HashSet<&str> = packages
+        .iter()
+        .filter(|p| p.ecosystem.is_some_and(trawl_types::Ecosystem::is_os))
+        .flat_map(|p| p.installed_files.iter().map(|f| f.trim_start_matches('/')))
+        .collect();
+    let mut packages: Vec<Package> = if owned.is_empty() {
+        packages
+    } else {
+        let owned: HashSet<String> = owned.into_iter().map(str::to_owned).collect();
+        packages
+            .into_iter()
+            .filter(|p| {
+                p.ecosystem.is_some_and(trawl_types::Ecosystem::is_os)
+                    || !owned.contains(&p.file_path)
+            })
+            .collect()
+    };
+    for p in &mut packages {
+        if p.purl.is_none() {
+            p.purl = p.build_purl(os.as_ref()).map(|u| u.to_string());
+        }
+    }
+    packages.sort_by(|a, b| {
+        (&a.file_path, &a.name, &a.version, &a.arch).cmp(&(
+            &b.file_path,
+            &b.name,
+            &b.version,
+            &b.arch,
+        ))
+    });
+    secrets.sort_by(|a, b| {
+        (&a.path, a.start_line, &a.rule_id).cmp(&(&b.path, b.start_line, &b.rule_id))
+    });
+    misconfigurations
+        .sort_by(|a, b| (&a.path, &a.id, a.start_line).cmp(&(&b.path, &b.id, b.start_line)));
+
+    let layers = image
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LayerReport {
+            layer: refs[i].clone(),
+            size: l.size,
+            cached: cached[i],
+        })
+        .collect();
+    AnalyzedImage {
+        inventory: Inventory {
+            os,
+            packages,
+            warnings,
+        },
+        secrets,
+        misconfigurations,
+        layers,
+        cache_hits,
+        cache_misses: image.layers.len() - cache_hits,
+    }
+}

@@ -1,0 +1,273 @@
+//! Walking one layer: a tar stream or a directory, read once.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::path::{Component, Path};
+use trawl_source::{Layer, SourceError};
+
+/// Largest single file handed to a visitor (bigger wanted files are skipped with a warning).
+pub const MAX_FILE: u64 = 1024 * 1024 * 1024;
+
+/// Receives the files of a layer that it asked for.
+pub trait Visitor {
+    /// Whether the regular file at `path` (normalised: no leading `/` or `./`) is wanted. No I/O.
+    fn wants(&self, path: &str, mode: u32, size: u64) -> bool;
+    /// The whole content of a wanted file.
+    fn visit(&mut self, path: &str, mode: u32, size: u64, content: &[u8]);
+}
+
+/// Everything except file contents that the merge of layers needs: whiteouts, opaque dirs and links.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerEntries {
+    /// Paths deleted by `.wh.NAME` entries (the deleted path, not the marker).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub whiteouts: Vec<String>,
+    /// Directories whose lower-layer content is hidden (`DIR/.wh..wh..opq`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opaque_dirs: Vec<String>,
+    /// Symlinks: path -> target as written (relative to the link's directory, or absolute = from the image root).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub symlinks: BTreeMap<String, String>,
+    /// Hard links: path -> target path (from the image root, normalised).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hardlinks: BTreeMap<String, String>,
+    /// Entries skipped and why (escaping paths, unreadable files), naming the entry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Number of entries seen.
+    #[serde(default)]
+    pub entries: u64,
+}
+
+/// Normalises a path of a layer entry: strips `./` and leading `/`; `None` when it has a `..` component or
+/// is not UTF-8 (such entries are skipped with a warning).
+pub fn normalize_entry(raw: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in Path::new(raw).components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_str()?),
+            Component::CurDir | Component::RootDir => {}
+            Component::ParentDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(parts.join("/"))
+}
+
+const WH: &str = ".wh.";
+const OPQ: &str = ".wh..wh..opq";
+
+/// Layer walk errors: the stream is corrupt or truncated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalkError {
+    /// The layer could not be opened.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The tar stream is broken (corrupt compression, truncated tar, digest mismatch at its end).
+    #[error("layer {index} ({layer}): {message}")]
+    Broken {
+        /// Layer position.
+        index: usize,
+        /// Layer identity.
+        layer: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+fn broken(layer: &Layer, e: &io::Error) -> WalkError {
+    // A verification error already names the layer: keep its text as is.
+    if let Some(inner) = e.get_ref()
+        && let Some(se) = inner.downcast_ref::<SourceError>()
+    {
+        return WalkError::Broken {
+            index: layer.index,
+            layer: layer.label(),
+            message: strip_layer_prefix(&se.to_string()),
+        };
+    }
+    WalkError::Broken {
+        index: layer.index,
+        layer: layer.label(),
+        message: format!("unreadable tar stream: {e}"),
+    }
+}
+
+fn strip_layer_prefix(s: &str) -> String {
+    // "layer N (id): message" -> "message"
+    if s.starts_with("layer ")
+        && let Some((_, rest)) = s.split_once("): ")
+    {
+        return rest.to_owned();
+    }
+    s.to_owned()
+}
+
+/// Walks a layer once: a tar stream ([`Layer::open`]) or a directory ([`Layer::root_dir`]).
+pub fn walk_layer(layer: &Layer, visitor: &mut dyn Visitor) -> Result<LayerEntries, WalkError> {
+    if let Some(dir) = layer.root_dir() {
+        return Ok(walk_dir(dir, visitor));
+    }
+    let stream = layer.open()?;
+    walk_tar(stream, visitor).map_err(|e| broken(layer, &e))
+}
+
+/// Walks a (decompressed) layer tar stream, reading it to its very end (so that digest verification runs).
+pub fn walk_tar(stream: impl Read, visitor: &mut dyn Visitor) -> io::Result<LayerEntries> {
+    let mut out = LayerEntries::default();
+    let mut ar = tar::Archive::new(stream);
+    let mut buf = Vec::new();
+    {
+        let entries = ar.entries()?;
+        for entry in entries {
+            let mut entry = entry?;
+            out.entries += 1;
+            let raw_path = entry.path()?;
+            let Some(raw) = raw_path.to_str().map(str::to_owned) else {
+                out.warnings.push(format!(
+                    "skipped entry with a non-UTF-8 path: {}",
+                    raw_path.display()
+                ));
+                continue;
+            };
+            let Some(path) = normalize_entry(&raw) else {
+                out.warnings.push(format!(
+                    "skipped entry `{raw}`: its path leaves the image root"
+                ));
+                continue;
+            };
+            if path.is_empty() {
+                continue;
+            }
+            let (dir, base) = match path.rsplit_once('/') {
+                Some((d, b)) => (d, b),
+                None => ("", path.as_str()),
+            };
+            if base == OPQ {
+                out.opaque_dirs.push(dir.to_owned());
+                continue;
+            }
+            if let Some(name) = base.strip_prefix(WH) {
+                if !name.starts_with(WH) && !name.is_empty() {
+                    out.whiteouts.push(if dir.is_empty() {
+                        name.to_owned()
+                    } else {
+                        format!("{dir}/{name}")
+                    });
+                }
+                continue;
+            }
+            let header = entry.header();
+            let mode = header.mode().unwrap_or(0o644);
+            match header.entry_type() {
+                tar::EntryType::Regular | tar::EntryType::Continuous => {
+                    let size = entry.size();
+                    let full_mode = 0o100000 | (mode & 0o7777);
+                    if visitor.wants(&path, full_mode, size) {
+                        if size > MAX_FILE {
+                            out.warnings.push(format!(
+                                "skipped `{path}`: {size} bytes is too large to analyse"
+                            ));
+                            continue;
+                        }
+                        buf.clear();
+                        buf.reserve(usize::try_from(size).unwrap_or(0));
+                        entry.read_to_end(&mut buf)?;
+                        visitor.visit(&path, full_mode, size, &buf);
+                    }
+                }
+                tar::EntryType::Symlink => {
+                    if let Some(target) = entry
+                        .link_name()?
+                        .and_then(|t| t.to_str().map(str::to_owned))
+                    {
+                        out.symlinks.insert(path, target);
+                    }
+                }
+                tar::EntryType::Link => {
+                    let target = entry
+                        .link_name()?
+                        .and_then(|t| t.to_str().map(str::to_owned));
+                    match target.as_deref().and_then(normalize_entry) {
+                        Some(t) if !t.is_empty() => {
+                            out.hardlinks.insert(path, t);
+                        }
+                        _ => out.warnings.push(format!(
+                            "skipped hard link `{path}`: its target `{}` leaves the image root",
+                            target.unwrap_or_default()
+                        )),
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Read past the end-of-archive blocks so the verifying stream sees EOF and checks the digests.
+    io::copy(&mut ar.into_inner(), &mut io::sink())?;
+    buf.clear();
+    Ok(out)
+}
+
+/// Walks a root filesystem directory without following symlinks (they are recorded, never traversed).
+pub fn walk_dir(root: &Path, visitor: &mut dyn Visitor) -> LayerEntries {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = LayerEntries::default();
+    let mut stack: Vec<(std::path::PathBuf, String)> = vec![(root.to_owned(), String::new())];
+    let mut buf = Vec::new();
+    while let Some((dir, rel)) = stack.pop() {
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                out.warnings
+                    .push(format!("{}: cannot list directory: {e}", dir.display()));
+                continue;
+            }
+        };
+        let mut names: Vec<_> = rd.filter_map(Result::ok).collect();
+        names.sort_by_key(std::fs::DirEntry::file_name);
+        for de in names {
+            out.entries += 1;
+            let Some(name) = de.file_name().to_str().map(str::to_owned) else {
+                out.warnings
+                    .push(format!("{}: skipped a non-UTF-8 name", dir.display()));
+                continue;
+            };
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let Ok(meta) = std::fs::symlink_metadata(de.path()) else {
+                continue;
+            };
+            let ft = meta.file_type();
+            if ft.is_dir() {
+                stack.push((de.path(), path));
+            } else if ft.is_symlink() {
+                if let Ok(t) = std::fs::read_link(de.path())
+                    && let Some(t) = t.to_str()
+                {
+                    out.symlinks.insert(path, t.to_owned());
+                }
+            } else if ft.is_file() {
+                let mode = 0o100000 | (meta.permissions().mode() & 0o7777);
+                let size = meta.len();
+                if visitor.wants(&path, mode, size) {
+                    if size > MAX_FILE {
+                        out.warnings.push(format!(
+                            "skipped `{path}`: {size} bytes is too large to analyse"
+                        ));
+                        continue;
+                    }
+                    buf.clear();
+                    match std::fs::File::open(de.path()).and_then(|mut f| f.read_to_end(&mut buf)) {
+                        Ok(_) => visitor.visit(&path, mode, size, &buf),
+                        Err(e) => out.warnings.push(format!("{path}: cannot read: {e}")),
+                    }
+                }
+            }
+        }
+    }
+    out
+}
