@@ -6,8 +6,17 @@
 //! human table) is a view of the same model, so several formats written in one run carry identical findings.
 #![warn(missing_docs)]
 
+mod cyclonedx;
+mod gitlab;
 mod json;
+mod junit;
+mod markdown;
 mod model;
+mod sarif;
+mod spdx;
+mod table;
+mod trivy;
+mod util;
 
 pub use model::{
     Artifact, ArtifactType, BaselineSummary, CacheStats, FindingKey, GateInfo, LayerInfo,
@@ -28,8 +37,6 @@ pub struct RenderOptions {
     pub color: bool,
     /// Show suppressed findings in human formats (`--show-suppressed`).
     pub show_suppressed: bool,
-    /// Whether vulnerabilities were scanned: `false` renders an inventory only (no `vulnerabilities` sections).
-    pub vulnerabilities_scanned: bool,
 }
 
 /// Why a report could not be written.
@@ -84,8 +91,17 @@ pub fn render(
 ) -> Result<(), ReportError> {
     let mut buf = std::io::BufWriter::new(w);
     match format {
+        ReportFormat::Table => table::TableRenderer::new(opts).render(&mut buf, report)?,
         ReportFormat::Json => json::JsonRenderer::new(opts).render(&mut buf, report)?,
-        _ => json::JsonRenderer::new(opts).render(&mut buf, report)?,
+        ReportFormat::TrivyJson => trivy::TrivyRenderer::new(opts).render(&mut buf, report)?,
+        ReportFormat::Sarif => sarif::SarifRenderer::new(opts).render(&mut buf, report)?,
+        ReportFormat::Cyclonedx => {
+            cyclonedx::CyclonedxRenderer::new(opts).render(&mut buf, report)?
+        }
+        ReportFormat::SpdxJson => spdx::SpdxRenderer::new(opts).render(&mut buf, report)?,
+        ReportFormat::Markdown => markdown::MarkdownRenderer::new(opts).render(&mut buf, report)?,
+        ReportFormat::Junit => junit::JunitRenderer::new(opts).render(&mut buf, report)?,
+        ReportFormat::Gitlab => gitlab::GitlabRenderer::new(opts).render(&mut buf, report)?,
     }
     buf.flush()
         .map_err(|source| ReportError::Write { format, source })

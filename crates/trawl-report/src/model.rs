@@ -24,6 +24,9 @@ pub struct Report {
     pub created_at: String,
     /// What was scanned.
     pub artifact: Artifact,
+    /// The scanners that ran: `vuln`, `secret`, `misconfig` (empty = inventory only).
+    #[serde(default)]
+    pub scanners: Vec<String>,
     /// One result per target (the OS package DB, each lockfile, secrets, each config file).
     #[serde(default)]
     pub results: Vec<ScanResult>,
@@ -479,12 +482,24 @@ impl Report {
             tool: Tool::default(),
             created_at: now_rfc3339(),
             artifact,
+            scanners: Vec::new(),
             results: Vec::new(),
             warnings: Vec::new(),
             cache: None,
             policy: None,
             baseline: None,
         }
+    }
+
+    /// Whether vulnerabilities were looked for (`vuln` among the scanners, a policy, or any finding present);
+    /// when not, renderers show an inventory only.
+    pub fn vulnerabilities_scanned(&self) -> bool {
+        self.scanners.iter().any(|s| s == "vuln")
+            || self.policy.is_some()
+            || self
+                .results
+                .iter()
+                .any(|r| !r.vulnerabilities.is_empty() || !r.suppressed.is_empty())
     }
 
     /// Every surviving vulnerability with its result.

@@ -1,0 +1,284 @@
+//! `--format table`: per target, a severity totals line and a table of findings; for an inventory-only scan, a
+//! table of packages.
+
+use crate::util::{finding_title, one_line, short_digest, sort_findings, truncate};
+use crate::{RenderOptions, Report, ReportError, ReportFormat, ResultClass, ScanResult};
+use comfy_table::presets::UTF8_FULL;
+use comfy_table::{ContentArrangement, Table};
+use std::fmt::Write as _;
+use std::io::Write;
+use trawl_types::{Finding, Severity};
+
+/// Widest a title cell may get before it is cut.
+const TITLE_WIDTH: usize = 60;
+
+/// Writes the human table.
+pub(crate) struct TableRenderer<'a> {
+    opts: &'a RenderOptions,
+}
+
+impl<'a> TableRenderer<'a> {
+    pub(crate) fn new(opts: &'a RenderOptions) -> Self {
+        TableRenderer { opts }
+    }
+
+    pub(crate) fn render(&self, w: &mut dyn Write, report: &Report) -> Result<(), ReportError> {
+        let text = self.to_text(report);
+        w.write_all(text.as_bytes())
+            .map_err(|source| ReportError::Write {
+                format: ReportFormat::Table,
+                source,
+            })
+    }
+
+    fn to_text(&self, report: &Report) -> String {
+        let mut out = String::new();
+        let vulns = report.vulnerabilities_scanned();
+        if report.results.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}: nothing to report (no packages, no findings).",
+                report.artifact.name
+            );
+        }
+        for r in &report.results {
+            match r.class {
+                ResultClass::OsPkgs | ResultClass::LangPkgs => {
+                    if vulns {
+                        self.vuln_section(&mut out, r);
+                    } else {
+                        self.package_section(&mut out, r);
+                    }
+                }
+                ResultClass::Secret | ResultClass::Config => {}
+            }
+            if !r.secrets.is_empty() {
+                self.secret_section(&mut out, r);
+            }
+            if !r.misconfigurations.is_empty() {
+                self.misconfig_section(&mut out, r);
+            }
+            if self.opts.show_suppressed && !r.suppressed.is_empty() {
+                self.suppressed_section(&mut out, r);
+            }
+        }
+        if !report.warnings.is_empty() {
+            let _ = writeln!(out, "Warnings ({}):", report.warnings.len());
+            for wn in &report.warnings {
+                let _ = writeln!(out, "  - {}", one_line(&wn.message));
+            }
+        }
+        out
+    }
+
+    fn heading(out: &mut String, title: &str) {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{title}");
+        let _ = writeln!(out, "{}", "=".repeat(title.chars().count().max(1)));
+    }
+
+    fn new_table(header: &[&str]) -> Table {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(header.to_vec());
+        t
+    }
+
+    fn vuln_section(&self, out: &mut String, r: &ScanResult) {
+        Self::heading(out, &format!("{} ({})", r.target, r.result_type));
+        let _ = writeln!(out, "{}", r.severity_counts().summary_line());
+        if r.vulnerabilities.is_empty() {
+            return;
+        }
+        let _ = writeln!(out);
+        let mut v: Vec<&Finding> = r.vulnerabilities.iter().collect();
+        sort_findings(&mut v, |f| f);
+        let mut t = Self::new_table(&[
+            "Package",
+            "Vulnerability",
+            "Severity",
+            "Status",
+            "Installed",
+            "Fixed",
+            "Title",
+        ]);
+        for f in v {
+            let mut title = truncate(&finding_title(f), TITLE_WIDTH);
+            if f.kev {
+                title = format!("[KEV] {title}");
+            }
+            t.add_row(vec![
+                f.pkg_name.clone(),
+                f.id.clone(),
+                f.severity.as_str().to_owned(),
+                f.status.as_str().to_owned(),
+                f.installed_version.clone(),
+                f.fixed_version.clone().unwrap_or_default(),
+                title,
+            ]);
+        }
+        self.push_table(out, &t, Some(2));
+    }
+
+    fn package_section(&self, out: &mut String, r: &ScanResult) {
+        Self::heading(out, &format!("{} ({})", r.target, r.result_type));
+        let _ = writeln!(out, "Packages: {}", r.packages.len());
+        if r.packages.is_empty() {
+            return;
+        }
+        let _ = writeln!(out);
+        let mut pkgs: Vec<_> = r.packages.iter().collect();
+        pkgs.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.version.cmp(&b.version)));
+        let mut t = Self::new_table(&["Package", "Version", "Type", "Layer"]);
+        for p in pkgs {
+            let layer = p
+                .layer
+                .as_ref()
+                .map(|l| {
+                    let d = l.digest.as_deref().unwrap_or(&l.diff_id);
+                    if d.is_empty() {
+                        format!("#{}", l.index)
+                    } else {
+                        short_digest(d)
+                    }
+                })
+                .unwrap_or_default();
+            t.add_row(vec![
+                p.name.clone(),
+                p.version.clone(),
+                p.ecosystem
+                    .map(|e| e.as_str().to_owned())
+                    .unwrap_or_else(|| r.result_type.clone()),
+                layer,
+            ]);
+        }
+        self.push_table(out, &t, None);
+    }
+
+    fn secret_section(&self, out: &mut String, r: &ScanResult) {
+        Self::heading(out, &format!("{} (secrets)", r.target));
+        let counts: crate::SeverityCounts = r.secrets.iter().map(|s| s.severity).collect();
+        let _ = writeln!(out, "{}", counts.summary_line());
+        let _ = writeln!(out);
+        let mut t = Self::new_table(&["Rule", "Severity", "Path", "Line", "Match"]);
+        for s in &r.secrets {
+            t.add_row(vec![
+                s.rule_id.clone(),
+                s.severity.as_str().to_owned(),
+                s.path.clone(),
+                s.start_line.to_string(),
+                truncate(&one_line(&s.redacted_match), TITLE_WIDTH),
+            ]);
+        }
+        self.push_table(out, &t, Some(1));
+    }
+
+    fn misconfig_section(&self, out: &mut String, r: &ScanResult) {
+        Self::heading(out, &format!("{} (misconfigurations)", r.target));
+        let failed: Vec<_> = r
+            .misconfigurations
+            .iter()
+            .filter(|m| !m.status.eq_ignore_ascii_case("PASS"))
+            .collect();
+        let counts: crate::SeverityCounts = failed.iter().map(|m| m.severity).collect();
+        let _ = writeln!(
+            out,
+            "Failures: {}",
+            counts.summary_line().trim_start_matches("Total: ")
+        );
+        let _ = writeln!(out);
+        let mut t = Self::new_table(&["Check", "Severity", "Status", "Path", "Line", "Message"]);
+        for m in &r.misconfigurations {
+            t.add_row(vec![
+                m.id.clone(),
+                m.severity.as_str().to_owned(),
+                m.status.clone(),
+                m.path.clone(),
+                m.start_line.map(|l| l.to_string()).unwrap_or_default(),
+                truncate(
+                    &one_line(if m.message.is_empty() {
+                        &m.title
+                    } else {
+                        &m.message
+                    }),
+                    TITLE_WIDTH,
+                ),
+            ]);
+        }
+        self.push_table(out, &t, Some(1));
+    }
+
+    fn suppressed_section(&self, out: &mut String, r: &ScanResult) {
+        Self::heading(out, &format!("{} (suppressed)", r.target));
+        let mut t = Self::new_table(&[
+            "Package",
+            "Vulnerability",
+            "Severity",
+            "By",
+            "Source",
+            "Statement",
+        ]);
+        for f in &r.suppressed {
+            let (kind, source, statement) = f
+                .suppressed
+                .as_ref()
+                .map(|s| {
+                    let st = s
+                        .statement
+                        .clone()
+                        .or_else(|| s.vex_status.clone())
+                        .unwrap_or_default();
+                    (s.kind.clone(), s.source.clone(), st)
+                })
+                .unwrap_or_default();
+            t.add_row(vec![
+                f.pkg_name.clone(),
+                f.id.clone(),
+                f.severity.as_str().to_owned(),
+                kind,
+                source,
+                truncate(&one_line(&statement), TITLE_WIDTH),
+            ]);
+        }
+        self.push_table(out, &t, Some(2));
+    }
+
+    /// Appends the table, colouring the severity column (`sev_col`, 0-based) when asked to.
+    fn push_table(&self, out: &mut String, t: &Table, sev_col: Option<usize>) {
+        let text = t.to_string();
+        for line in text.lines() {
+            match sev_col {
+                Some(col) if self.opts.color => out.push_str(&colorize_line(line, col)),
+                _ => out.push_str(line),
+            }
+            out.push('\n');
+        }
+    }
+}
+
+/// Colours the severity word in cell `col` of one table line (cells are separated by `│`).
+fn colorize_line(line: &str, col: usize) -> String {
+    let parts: Vec<&str> = line.split('│').collect();
+    // parts[0] is before the left border; cell `col` is parts[col + 1].
+    let Some(cell) = parts.get(col + 1) else {
+        return line.to_owned();
+    };
+    let Ok(sev) = cell.trim().parse::<Severity>() else {
+        return line.to_owned();
+    };
+    if cell.trim() != sev.as_str() {
+        return line.to_owned();
+    }
+    let code = match sev {
+        Severity::Critical => "\x1b[1;31m",
+        Severity::High => "\x1b[31m",
+        Severity::Medium => "\x1b[33m",
+        Severity::Low => "\x1b[34m",
+        Severity::Unknown => return line.to_owned(),
+    };
+    let colored = cell.replacen(sev.as_str(), &format!("{code}{}\x1b[0m", sev.as_str()), 1);
+    let mut new_parts: Vec<String> = parts.iter().map(|s| (*s).to_owned()).collect();
+    new_parts[col + 1] = colored;
+    new_parts.join("│")
+}
