@@ -1,0 +1,4 @@
+//! TEMPORARY: routed to the generic order until the dedicated comparator lands (work in progress).
+
+pub(crate) use crate::generic::GenericVersion as PackagistVersion;
+pub(crate) use crate::generic::parse;
