@@ -1,6 +1,8 @@
 //! Test support for trawl's crates: where the shared real data lives, and (added by each area) local servers
 //! and image builders. Not part of any release.
 
+pub mod image;
+
 use std::path::PathBuf;
 
 /// The repository root (two levels above this crate's manifest).
