@@ -4,6 +4,7 @@
 //! hands the content of each wanted file to [`Analyzer::analyze`]. Pure parsers live in `trawl-pkgdb` and
 //! `trawl-lockfile`; an analyzer adds file selection and locations.
 
+pub mod lang;
 pub mod os;
 pub mod pipeline;
 
@@ -102,6 +103,38 @@ pub const ALL: &[&dyn Analyzer] = &[
     &os::release::OsReleaseAnalyzer,
     &os::dpkg::DpkgAnalyzer,
     &os::apk::ApkAnalyzer,
+    // language packages (lang/mod.rs; keep in the order of lang::ANALYZERS)
+    &lang::NODE_PACKAGE_LOCK,
+    &lang::NODE_YARN_LOCK,
+    &lang::NODE_PNPM_LOCK,
+    &lang::NODE_BUN_LOCK,
+    &lang::NODE_PACKAGE_JSON,
+    &lang::PYTHON_DIST_INFO,
+    &lang::PYTHON_EGG_INFO,
+    &lang::PYTHON_REQUIREMENTS,
+    &lang::PYTHON_PIPFILE_LOCK,
+    &lang::PYTHON_POETRY_LOCK,
+    &lang::PYTHON_UV_LOCK,
+    &lang::PYTHON_PDM_LOCK,
+    &lang::GO_BINARY,
+    &lang::GO_MOD,
+    &lang::RUST_CARGO_LOCK,
+    &lang::RUST_AUDITABLE_BINARY,
+    &lang::JAVA_ARCHIVE,
+    &lang::JAVA_POM,
+    &lang::JAVA_GRADLE_LOCKFILE,
+    &lang::RUBY_GEMFILE_LOCK,
+    &lang::RUBY_GEMSPEC,
+    &lang::PHP_COMPOSER_LOCK,
+    &lang::PHP_INSTALLED_JSON,
+    &lang::DOTNET_DEPS_JSON,
+    &lang::DOTNET_PACKAGES_LOCK,
+    &lang::DOTNET_PACKAGES_CONFIG,
+    &lang::CONAN_LOCK,
+    &lang::DART_PUBSPEC_LOCK,
+    &lang::ELIXIR_MIX_LOCK,
+    &lang::SWIFT_PACKAGE_RESOLVED,
+    &lang::COCOAPODS_PODFILE_LOCK,
 ];
 
 #[cfg(test)]

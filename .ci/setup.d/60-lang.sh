@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Language-package tests: the real tools (Go toolchain from Debian, poetry and uv from PyPI; npm, cargo, mvn/java
+# are already present) and the real fixtures they generate into target/lang-fixtures (skipped when present).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if ! command -v go >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+fi
+need_pip=()
+command -v poetry >/dev/null || need_pip+=(poetry)
+command -v uv >/dev/null || need_pip+=(uv)
+command -v pipenv >/dev/null || need_pip+=(pipenv)
+if [ ${#need_pip[@]} -gt 0 ]; then
+  python3 -m pip install -q --disable-pip-version-check "${need_pip[@]}"
+fi
+crates/trawl-lockfile/scripts/make-fixtures.sh target/lang-fixtures

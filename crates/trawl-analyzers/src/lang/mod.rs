@@ -1,0 +1,619 @@
+//! Language packages (`--pkg-types library`): lockfiles, installed metadata, binaries and archives.
+//!
+//! One analyzer per parsing logic; the parsers are in `trawl-lockfile`, an analyzer adds file selection
+//! (`required`: name/mode only), the file path on every package and the error context.
+//!
+//! | analyzer | files | image | fs |
+//! |---|---|---|---|
+//! | `node/package-lock` | `package-lock.json`, `npm-shrinkwrap.json` (v1–v3) | | ✓ |
+//! | `node/yarn-lock` | `yarn.lock` (classic, berry) | | ✓ |
+//! | `node/pnpm-lock` | `pnpm-lock.yaml` (v5–v9) | | ✓ |
+//! | `node/bun-lock` | `bun.lock` | | ✓ |
+//! | `node/package-json` | `node_modules/<name>/package.json`, `node_modules/@scope/<name>/package.json` | ✓ | ✓ |
+//! | `python/dist-info` | `*.dist-info/METADATA` | ✓ | ✓ |
+//! | `python/egg-info` | `*.egg-info/PKG-INFO`, `*.egg-info` (file), `EGG-INFO/PKG-INFO` | ✓ | ✓ |
+//! | `python/requirements` | `*requirements*.txt` | | ✓ |
+//! | `python/pipfile-lock`, `python/poetry-lock`, `python/uv-lock`, `python/pdm-lock` | `Pipfile.lock`, `poetry.lock`, `uv.lock`, `pdm.lock` | | ✓ |
+//! | `go/binary` | executables ≤ 200 MiB (ELF, PE, Mach-O with Go build info) | ✓ | ✓ |
+//! | `go/mod` | `go.mod` | | ✓ |
+//! | `rust/cargo-lock` | `Cargo.lock` | ✓ | ✓ |
+//! | `rust/auditable-binary` | executables ≤ 200 MiB with a `.dep-v0` section | ✓ | ✓ |
+//! | `java/archive` | `*.jar`, `*.war`, `*.ear`, `*.par`, ... (nested, shaded) | ✓ | ✓ |
+//! | `java/pom` | `pom.xml` | | ✓ |
+//! | `java/gradle-lockfile` | `*gradle.lockfile` | | ✓ |
+//! | `ruby/gemfile-lock` | `Gemfile.lock`, `gems.locked` | | ✓ |
+//! | `ruby/gemspec` | `**/specifications/*.gemspec` | ✓ | ✓ |
+//! | `php/composer-lock` | `composer.lock` | | ✓ |
+//! | `php/installed-json` | `vendor/composer/installed.json` | ✓ | ✓ |
+//! | `dotnet/deps-json`, `dotnet/packages-lock`, `dotnet/packages-config` | `*.deps.json`, `packages.lock.json`, `packages.config` | ✓ | ✓ |
+//! | `conan/lock`, `dart/pubspec-lock`, `elixir/mix-lock`, `swift/package-resolved`, `cocoapods/podfile-lock` | `conan.lock`, `pubspec.lock`, `mix.lock`, `Package.resolved`, `Podfile.lock` | | ✓ |
+//!
+//! The "image" column is [`IMAGE`]: what an image scan runs (installed metadata, binaries, archives and the few
+//! lockfiles Trivy also reads in images); a filesystem/repository scan runs them all. Dev dependencies are
+//! reported with `dev: true`; the caller drops them unless `--include-dev-deps`.
+
+mod filter;
+
+pub use filter::{PathFilter, PathFilterError};
+
+use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, FileMeta};
+use trawl_lockfile as lf;
+use trawl_types::Package;
+
+/// Largest executable handed to the binary analyzers.
+pub const MAX_BINARY: u64 = 200 << 20;
+/// Largest Java archive read.
+pub const MAX_ARCHIVE: u64 = 1 << 30;
+
+type Parse = fn(&AnalysisInput<'_>) -> lf::Result<Vec<Package>>;
+type Required = fn(&str, &FileMeta) -> bool;
+
+/// A language analyzer: a name, a file selector and a parser from `trawl-lockfile`.
+pub struct LangAnalyzer {
+    name: &'static str,
+    version: u32,
+    required: Required,
+    parse: Parse,
+}
+
+impl std::fmt::Debug for LangAnalyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LangAnalyzer")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl Analyzer for LangAnalyzer {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn version(&self) -> u32 {
+        self.version
+    }
+
+    fn kind(&self) -> AnalyzerKind {
+        AnalyzerKind::Library
+    }
+
+    fn required(&self, path: &str, meta: &FileMeta) -> bool {
+        (self.required)(path, meta)
+    }
+
+    fn analyze(&self, input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError> {
+        let mut packages = (self.parse)(input).map_err(|e| AnalyzerError {
+            analyzer: self.name,
+            path: input.path.to_owned(),
+            message: e.to_string(),
+        })?;
+        for p in &mut packages {
+            if p.file_path.is_empty() {
+                p.file_path = input.path.to_owned();
+            }
+        }
+        Ok(AnalysisOutput {
+            packages,
+            ..AnalysisOutput::default()
+        })
+    }
+}
+
+/// The last path component.
+fn base(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn in_node_modules(path: &str) -> bool {
+    path.starts_with("node_modules/") || path.contains("/node_modules/")
+}
+
+fn is_regular(meta: &FileMeta) -> bool {
+    let t = meta.mode & 0o170_000;
+    t == 0 || t == 0o100_000
+}
+
+fn executable(meta: &FileMeta) -> bool {
+    is_regular(meta) && meta.is_executable() && meta.size <= MAX_BINARY && meta.size > 64
+}
+
+fn one(p: lf::Result<Option<Package>>) -> lf::Result<Vec<Package>> {
+    p.map(|o| o.into_iter().collect())
+}
+
+macro_rules! lang {
+    ($(#[$doc:meta])* $id:ident, $name:literal, $required:expr, $parse:expr) => {
+        $(#[$doc])*
+        pub const $id: LangAnalyzer = LangAnalyzer { name: $name, version: 1, required: $required, parse: $parse };
+    };
+}
+
+lang!(
+    /// `node/package-lock`.
+    ///
+    /// ## What it detects
+    /// npm packages of `package-lock.json` / `npm-shrinkwrap.json` v1, v2, v3 with direct/indirect (v2+) and dev.
+    /// ## Files
+    /// `package-lock.json`, `npm-shrinkwrap.json` outside `node_modules`.
+    /// ## Limitations
+    /// v1 lockfiles do not record the root's declarations: no relationship.
+    NODE_PACKAGE_LOCK, "node/package-lock",
+    |p, _| matches!(base(p), "package-lock.json" | "npm-shrinkwrap.json") && !in_node_modules(p),
+    |i| lf::node::package_lock::parse(i.content)
+);
+lang!(
+    /// `node/yarn-lock`.
+    ///
+    /// ## What it detects
+    /// npm packages of yarn.lock, classic and berry.
+    /// ## Files
+    /// `yarn.lock` outside `node_modules`.
+    /// ## Limitations
+    /// Direct and dev are in package.json, not in yarn.lock: neither is set.
+    NODE_YARN_LOCK, "node/yarn-lock",
+    |p, _| base(p) == "yarn.lock" && !in_node_modules(p),
+    |i| lf::node::yarn_lock::parse(i.content)
+);
+lang!(
+    /// `node/pnpm-lock`.
+    ///
+    /// ## What it detects
+    /// npm packages of pnpm-lock.yaml v5–v9, with direct and dev (computed from the importers for v9).
+    /// ## Files
+    /// `pnpm-lock.yaml`.
+    /// ## Limitations
+    /// Packages from `link:`/`file:` are not reported.
+    NODE_PNPM_LOCK, "node/pnpm-lock",
+    |p, _| base(p) == "pnpm-lock.yaml" && !in_node_modules(p),
+    |i| lf::node::pnpm_lock::parse(i.content)
+);
+lang!(
+    /// `node/bun-lock`.
+    ///
+    /// ## What it detects
+    /// npm packages of bun's text lockfile, with direct and dev (computed).
+    /// ## Files
+    /// `bun.lock`.
+    /// ## Limitations
+    /// The binary `bun.lockb` is not read.
+    NODE_BUN_LOCK, "node/bun-lock",
+    |p, _| base(p) == "bun.lock" && !in_node_modules(p),
+    |i| lf::node::bun_lock::parse(i.content)
+);
+lang!(
+    /// `node/package-json`.
+    ///
+    /// ## What it detects
+    /// Installed npm packages: one per `package.json` of a package directory in `node_modules`.
+    /// ## Files
+    /// `…/node_modules/<name>/package.json`, `…/node_modules/@scope/<name>/package.json`.
+    /// ## Limitations
+    /// The application's own package.json (outside node_modules) is not reported; neither dev nor direct is known.
+    NODE_PACKAGE_JSON, "node/package-json",
+    |p, _| is_node_modules_manifest(p),
+    |i| one(lf::node::package_json::parse(i.content))
+);
+
+/// `…/node_modules/<name>/package.json` or `…/node_modules/@scope/<name>/package.json`.
+fn is_node_modules_manifest(path: &str) -> bool {
+    let Some(dir) = path.strip_suffix("/package.json") else {
+        return false;
+    };
+    let Some(i) = dir.rfind("node_modules/") else {
+        return false;
+    };
+    if i > 0 && !dir[..i].ends_with('/') {
+        return false;
+    }
+    let rest = &dir[i + "node_modules/".len()..];
+    match rest.split_once('/') {
+        None => !rest.is_empty() && !rest.starts_with(['.', '@']),
+        Some((scope, name)) => scope.starts_with('@') && !name.is_empty() && !name.contains('/'),
+    }
+}
+
+lang!(
+    /// `python/dist-info`.
+    ///
+    /// ## What it detects
+    /// Installed Python distributions (wheels, pip installs).
+    /// ## Files
+    /// `*.dist-info/METADATA`.
+    /// ## Limitations
+    /// None known.
+    PYTHON_DIST_INFO, "python/dist-info",
+    |p, _| p.ends_with(".dist-info/METADATA"),
+    |i| lf::python::metadata::parse(i.content).map(|p| vec![p])
+);
+lang!(
+    /// `python/egg-info`.
+    ///
+    /// ## What it detects
+    /// Installed Python eggs and setuptools installs.
+    /// ## Files
+    /// `*.egg-info/PKG-INFO`, a `*.egg-info` file, `EGG-INFO/PKG-INFO`.
+    /// ## Limitations
+    /// Zipped `.egg` files are not opened.
+    PYTHON_EGG_INFO, "python/egg-info",
+    |p, m| {
+        p.ends_with(".egg-info/PKG-INFO") || p.ends_with("/EGG-INFO/PKG-INFO") || (p.ends_with(".egg-info") && is_regular(m))
+    },
+    |i| lf::python::metadata::parse(i.content).map(|p| vec![p])
+);
+lang!(
+    /// `python/requirements`.
+    ///
+    /// ## What it detects
+    /// Exactly pinned (`==`) requirements.
+    /// ## Files
+    /// Any `*requirements*.txt` (so files included with `-r` are read on their own).
+    /// ## Limitations
+    /// Ranges, URLs and editable installs name no version and are skipped.
+    PYTHON_REQUIREMENTS, "python/requirements",
+    |p, _| {
+        let b = base(p);
+        b.ends_with(".txt") && b.contains("requirements")
+    },
+    |i| lf::python::requirements::parse(i.content)
+);
+lang!(
+    /// `python/pipfile-lock`.
+    ///
+    /// ## What it detects
+    /// Pipfile.lock `default` and (dev) `develop` packages.
+    /// ## Files
+    /// `Pipfile.lock`.
+    /// ## Limitations
+    /// Git and path packages (no version) are skipped.
+    PYTHON_PIPFILE_LOCK, "python/pipfile-lock",
+    |p, _| base(p) == "Pipfile.lock",
+    |i| lf::python::pipfile_lock::parse(i.content)
+);
+lang!(
+    /// `python/poetry-lock`.
+    ///
+    /// ## What it detects
+    /// poetry.lock packages; dev from `category`/`groups`.
+    /// ## Files
+    /// `poetry.lock`.
+    /// ## Limitations
+    /// Direct dependencies are in pyproject.toml: not set.
+    PYTHON_POETRY_LOCK, "python/poetry-lock",
+    |p, _| base(p) == "poetry.lock",
+    |i| lf::python::poetry_lock::parse(i.content)
+);
+lang!(
+    /// `python/uv-lock`.
+    ///
+    /// ## What it detects
+    /// uv.lock packages with direct/indirect and dev (computed from the root's dependency groups).
+    /// ## Files
+    /// `uv.lock`.
+    /// ## Limitations
+    /// The project itself is not reported.
+    PYTHON_UV_LOCK, "python/uv-lock",
+    |p, _| base(p) == "uv.lock",
+    |i| lf::python::uv_lock::parse(i.content)
+);
+lang!(
+    /// `python/pdm-lock`.
+    ///
+    /// ## What it detects
+    /// pdm.lock packages; dev when not in the `default` group.
+    /// ## Files
+    /// `pdm.lock`.
+    /// ## Limitations
+    /// Direct dependencies are not set.
+    PYTHON_PDM_LOCK, "python/pdm-lock",
+    |p, _| base(p) == "pdm.lock",
+    |i| lf::python::pdm_lock::parse(i.content)
+);
+lang!(
+    /// `go/binary`.
+    ///
+    /// ## What it detects
+    /// Go binaries' build info: the main module (Root), its dependencies and the toolchain as `stdlib`.
+    /// ## Files
+    /// Regular executable files up to 200 MiB; anything that is not ELF/PE/Mach-O is dropped after 4 bytes.
+    /// ## Limitations
+    /// Versions lose their `v` prefix (as OSV writes Go versions); `(devel)` main modules keep `(devel)` unless
+    /// `-ldflags -X main.version=` says otherwise.
+    GO_BINARY, "go/binary",
+    |_, m| executable(m),
+    |i| Ok(lf::go::binary::parse(i.content)?.map(|b| b.packages()).unwrap_or_default())
+);
+lang!(
+    /// `go/mod`.
+    ///
+    /// ## What it detects
+    /// go.mod requirements (replacements applied), direct or `// indirect`.
+    /// ## Files
+    /// `go.mod`.
+    /// ## Limitations
+    /// Before Go 1.17 go.mod lists only direct requirements (no go.sum fallback).
+    GO_MOD, "go/mod",
+    |p, _| base(p) == "go.mod" && !p.contains("/vendor/") && !p.starts_with("vendor/"),
+    |i| lf::go::gomod::parse(i.content)
+);
+lang!(
+    /// `rust/cargo-lock`.
+    ///
+    /// ## What it detects
+    /// Registry and git crates of Cargo.lock, direct ones marked.
+    /// ## Files
+    /// `Cargo.lock`.
+    /// ## Limitations
+    /// Workspace crates (no `source`) are not reported; dev dependencies cannot be told apart.
+    RUST_CARGO_LOCK, "rust/cargo-lock",
+    |p, _| base(p) == "Cargo.lock",
+    |i| lf::rust::cargo_lock::parse(i.content)
+);
+lang!(
+    /// `rust/auditable-binary`.
+    ///
+    /// ## What it detects
+    /// Crates compiled into binaries built with cargo-auditable (`.dep-v0` section).
+    /// ## Files
+    /// Regular executable files up to 200 MiB.
+    /// ## Limitations
+    /// Binaries built without cargo-auditable carry no dependency list.
+    RUST_AUDITABLE_BINARY, "rust/auditable-binary",
+    |_, m| executable(m),
+    |i| Ok(lf::rust::auditable::parse(i.content)?.unwrap_or_default())
+);
+lang!(
+    /// `java/archive`.
+    ///
+    /// ## What it detects
+    /// Maven artifacts in Java archives: every `pom.properties` (shaded jars), else MANIFEST.MF, else the file
+    /// name; archives nested in archives up to 4 levels (`file_path` = `outer.war!/WEB-INF/lib/inner.jar`).
+    /// ## Files
+    /// `*.jar`, `*.war`, `*.ear`, `*.par`, `*.sar`, `*.nar`, `*.jpi`, `*.hpi`, `*.kar`, `*.rar` up to 1 GiB.
+    /// ## Limitations
+    /// No SHA-1 lookup: a jar with neither pom.properties nor a group in its manifest gets its artifact id as name.
+    JAVA_ARCHIVE, "java/archive",
+    |p, m| lf::java::archive::is_archive_name(base(p)) && is_regular(m) && m.size <= MAX_ARCHIVE,
+    |i| lf::java::archive::parse(i.path, i.content)
+);
+lang!(
+    /// `java/pom`.
+    ///
+    /// ## What it detects
+    /// The project (Root) and its dependencies (Direct; `test` scope as dev) with properties resolved locally.
+    /// ## Files
+    /// `pom.xml`.
+    /// ## Limitations
+    /// No parent POMs, BOMs or transitive dependencies (that needs a Maven repository).
+    JAVA_POM, "java/pom",
+    |p, _| base(p) == "pom.xml",
+    |i| lf::java::pom::parse(i.content)
+);
+lang!(
+    /// `java/gradle-lockfile`.
+    ///
+    /// ## What it detects
+    /// Locked Gradle dependencies; dev when only test configurations lock them.
+    /// ## Files
+    /// `*gradle.lockfile`.
+    /// ## Limitations
+    /// None known.
+    JAVA_GRADLE_LOCKFILE, "java/gradle-lockfile",
+    |p, _| base(p).ends_with("gradle.lockfile"),
+    |i| lf::java::gradle_lockfile::parse(i.content)
+);
+lang!(
+    /// `ruby/gemfile-lock`.
+    ///
+    /// ## What it detects
+    /// Gems of the GEM and GIT sections; direct ones from DEPENDENCIES.
+    /// ## Files
+    /// `Gemfile.lock`, `gems.locked`.
+    /// ## Limitations
+    /// Dev groups are in the Gemfile: not set.
+    RUBY_GEMFILE_LOCK, "ruby/gemfile-lock",
+    |p, _| matches!(base(p), "Gemfile.lock" | "gems.locked"),
+    |i| lf::ruby::gemfile_lock::parse(i.content)
+);
+lang!(
+    /// `ruby/gemspec`.
+    ///
+    /// ## What it detects
+    /// Installed gems.
+    /// ## Files
+    /// `…/specifications/*.gemspec` (including `specifications/default/`).
+    /// ## Limitations
+    /// The gemspec is read as text, not evaluated.
+    RUBY_GEMSPEC, "ruby/gemspec",
+    |p, _| p.ends_with(".gemspec") && p.contains("specifications/"),
+    |i| lf::ruby::gemspec::parse(i.content).map(|p| vec![p])
+);
+lang!(
+    /// `php/composer-lock`.
+    ///
+    /// ## What it detects
+    /// composer.lock `packages` and (dev) `packages-dev`.
+    /// ## Files
+    /// `composer.lock`.
+    /// ## Limitations
+    /// None known.
+    PHP_COMPOSER_LOCK, "php/composer-lock",
+    |p, _| base(p) == "composer.lock",
+    |i| lf::php::parse_composer_lock(i.content)
+);
+lang!(
+    /// `php/installed-json`.
+    ///
+    /// ## What it detects
+    /// Packages installed by Composer 1 and 2 (dev from `dev-package-names`).
+    /// ## Files
+    /// `…/vendor/composer/installed.json`.
+    /// ## Limitations
+    /// None known.
+    PHP_INSTALLED_JSON, "php/installed-json",
+    |p, _| p.ends_with("composer/installed.json"),
+    |i| lf::php::parse_installed_json(i.content)
+);
+lang!(
+    /// `dotnet/deps-json`.
+    ///
+    /// ## What it detects
+    /// NuGet packages of a .NET application's `*.deps.json`.
+    /// ## Files
+    /// `*.deps.json`.
+    /// ## Limitations
+    /// Projects and references are skipped.
+    DOTNET_DEPS_JSON, "dotnet/deps-json",
+    |p, _| base(p).ends_with(".deps.json"),
+    |i| lf::dotnet::parse_deps_json(i.content)
+);
+lang!(
+    /// `dotnet/packages-lock`.
+    ///
+    /// ## What it detects
+    /// NuGet packages of packages.lock.json (every target framework), direct ones marked.
+    /// ## Files
+    /// `packages.lock.json`.
+    /// ## Limitations
+    /// None known.
+    DOTNET_PACKAGES_LOCK, "dotnet/packages-lock",
+    |p, _| base(p) == "packages.lock.json",
+    |i| lf::dotnet::parse_packages_lock(i.content)
+);
+lang!(
+    /// `dotnet/packages-config`.
+    ///
+    /// ## What it detects
+    /// NuGet packages of packages.config (`developmentDependency` as dev).
+    /// ## Files
+    /// `packages.config`.
+    /// ## Limitations
+    /// None known.
+    DOTNET_PACKAGES_CONFIG, "dotnet/packages-config",
+    |p, _| base(p) == "packages.config",
+    |i| lf::dotnet::parse_packages_config(i.content)
+);
+lang!(
+    /// `conan/lock`.
+    ///
+    /// ## What it detects
+    /// Conan references of conan.lock v1 and v2.
+    /// ## Files
+    /// `conan.lock`.
+    /// ## Limitations
+    /// None known.
+    CONAN_LOCK, "conan/lock",
+    |p, _| base(p) == "conan.lock",
+    |i| lf::other::parse_conan_lock(i.content)
+);
+lang!(
+    /// `dart/pubspec-lock`.
+    ///
+    /// ## What it detects
+    /// Dart/Flutter packages with direct/dev.
+    /// ## Files
+    /// `pubspec.lock`.
+    /// ## Limitations
+    /// SDK packages are skipped.
+    DART_PUBSPEC_LOCK, "dart/pubspec-lock",
+    |p, _| base(p) == "pubspec.lock",
+    |i| lf::other::parse_pubspec_lock(i.content)
+);
+lang!(
+    /// `elixir/mix-lock`.
+    ///
+    /// ## What it detects
+    /// Hex packages of mix.lock.
+    /// ## Files
+    /// `mix.lock`.
+    /// ## Limitations
+    /// Git and path dependencies are skipped.
+    ELIXIR_MIX_LOCK, "elixir/mix-lock",
+    |p, _| base(p) == "mix.lock",
+    |i| lf::other::parse_mix_lock(i.content)
+);
+lang!(
+    /// `swift/package-resolved`.
+    ///
+    /// ## What it detects
+    /// SwiftPM pins (name = repository URL without scheme).
+    /// ## Files
+    /// `Package.resolved`.
+    /// ## Limitations
+    /// Branch and revision pins (no version) are skipped.
+    SWIFT_PACKAGE_RESOLVED, "swift/package-resolved",
+    |p, _| base(p) == "Package.resolved",
+    |i| lf::other::parse_package_resolved(i.content)
+);
+lang!(
+    /// `cocoapods/podfile-lock`.
+    ///
+    /// ## What it detects
+    /// CocoaPods pods (subspecs folded into their pod).
+    /// ## Files
+    /// `Podfile.lock`.
+    /// ## Limitations
+    /// None known.
+    COCOAPODS_PODFILE_LOCK, "cocoapods/podfile-lock",
+    |p, _| base(p) == "Podfile.lock",
+    |i| lf::other::parse_podfile_lock(i.content)
+);
+
+/// Every language analyzer (registered in [`crate::ALL`]).
+pub const ANALYZERS: &[&LangAnalyzer] = &[
+    &NODE_PACKAGE_LOCK,
+    &NODE_YARN_LOCK,
+    &NODE_PNPM_LOCK,
+    &NODE_BUN_LOCK,
+    &NODE_PACKAGE_JSON,
+    &PYTHON_DIST_INFO,
+    &PYTHON_EGG_INFO,
+    &PYTHON_REQUIREMENTS,
+    &PYTHON_PIPFILE_LOCK,
+    &PYTHON_POETRY_LOCK,
+    &PYTHON_UV_LOCK,
+    &PYTHON_PDM_LOCK,
+    &GO_BINARY,
+    &GO_MOD,
+    &RUST_CARGO_LOCK,
+    &RUST_AUDITABLE_BINARY,
+    &JAVA_ARCHIVE,
+    &JAVA_POM,
+    &JAVA_GRADLE_LOCKFILE,
+    &RUBY_GEMFILE_LOCK,
+    &RUBY_GEMSPEC,
+    &PHP_COMPOSER_LOCK,
+    &PHP_INSTALLED_JSON,
+    &DOTNET_DEPS_JSON,
+    &DOTNET_PACKAGES_LOCK,
+    &DOTNET_PACKAGES_CONFIG,
+    &CONAN_LOCK,
+    &DART_PUBSPEC_LOCK,
+    &ELIXIR_MIX_LOCK,
+    &SWIFT_PACKAGE_RESOLVED,
+    &COCOAPODS_PODFILE_LOCK,
+];
+
+/// Names of the language analyzers an image scan runs: installed metadata, binaries, archives, and the
+/// lockfiles Trivy also reads in images (Cargo.lock, .NET). A filesystem or repository scan runs every one.
+pub const IMAGE: &[&str] = &[
+    "node/package-json",
+    "python/dist-info",
+    "python/egg-info",
+    "go/binary",
+    "rust/cargo-lock",
+    "rust/auditable-binary",
+    "java/archive",
+    "ruby/gemspec",
+    "php/installed-json",
+    "dotnet/deps-json",
+    "dotnet/packages-lock",
+    "dotnet/packages-config",
+];
+
+/// Whether the language analyzer `name` runs in image scans (see [`IMAGE`]). Non-language analyzers: `true`.
+pub fn runs_in_images(name: &str) -> bool {
+    IMAGE.contains(&name) || !ANALYZERS.iter().any(|a| a.name == name)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,4 @@
+//! Go modules: build info of Go binaries and `go.mod`.
+
+pub mod binary;
+pub mod gomod;
