@@ -104,6 +104,8 @@ pub struct CredentialOptions {
     pub registry_token: Option<Secret>,
     /// Docker's `config.json`.
     pub docker_config: DockerConfigSource,
+    /// The `PATH` searched for `docker-credential-*` helpers (default: this process's `PATH`).
+    pub helper_path: Option<std::ffi::OsString>,
 }
 
 impl CredentialOptions {
@@ -141,7 +143,9 @@ impl CredentialOptions {
         if !path.is_file() {
             return Ok(None);
         }
-        DockerConfig::load(&path)?.lookup(registry)
+        let mut config = DockerConfig::load(&path)?;
+        config.helper_path = self.helper_path.clone();
+        config.lookup(registry)
     }
 }
 
@@ -181,6 +185,7 @@ struct DockerConfigFile {
 pub struct DockerConfig {
     path: PathBuf,
     file: DockerConfigFile,
+    helper_path: Option<std::ffi::OsString>,
 }
 
 impl fmt::Debug for DockerConfig {
@@ -210,6 +215,7 @@ impl DockerConfig {
         Ok(Self {
             path: path.to_owned(),
             file,
+            helper_path: None,
         })
     }
 
@@ -226,10 +232,16 @@ impl DockerConfig {
             }
         });
         if let Some((_, helper)) = self.file.cred_helpers.iter().find(|(k, _)| matches(k)) {
-            return run_credential_helper(helper, registry, &server_url);
+            return run_credential_helper(
+                helper,
+                registry,
+                &server_url,
+                self.helper_path.as_deref(),
+            );
         }
         if let Some(store) = self.file.creds_store.as_deref().filter(|s| !s.is_empty())
-            && let Some(c) = run_credential_helper(store, registry, &server_url)?
+            && let Some(c) =
+                run_credential_helper(store, registry, &server_url, self.helper_path.as_deref())?
         {
             return Ok(Some(c));
         }
@@ -285,12 +297,13 @@ struct HelperOutput {
     secret: String,
 }
 
-/// Runs `docker-credential-<helper> get` with `server_url` on stdin (the docker credential-helper protocol).
-/// "Credentials not found" is `Ok(None)`.
+/// Runs `docker-credential-<helper> get` with `server_url` on stdin (the docker credential-helper protocol),
+/// searching `path` (else `PATH`). "Credentials not found" is `Ok(None)`.
 pub fn run_credential_helper(
     helper: &str,
     registry: &Registry,
     server_url: &str,
+    path: Option<&std::ffi::OsStr>,
 ) -> Result<Option<Credential>> {
     let program = format!("docker-credential-{helper}");
     let fail = |detail: String| Error::CredentialHelper {
@@ -299,7 +312,11 @@ pub fn run_credential_helper(
         detail,
     };
     tracing::debug!(helper = %program, server = server_url, "asking credential helper");
-    let mut child = Command::new(&program)
+    let mut cmd = Command::new(&program);
+    if let Some(p) = path {
+        cmd.env("PATH", p);
+    }
+    let mut child = cmd
         .arg("get")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -488,6 +505,7 @@ mod tests {
             password: Some(Secret::new("hunter2")),
             registry_token: Some(Secret::new("tok123")),
             docker_config: DockerConfigSource::Disabled,
+            helper_path: None,
         };
         let dbg = format!("{opts:?}");
         assert!(!dbg.contains("hunter2") && !dbg.contains("tok123"), "{dbg}");

@@ -2,6 +2,7 @@
 //! and image builders. Not part of any release.
 
 pub mod image;
+pub mod registry;
 
 use std::path::PathBuf;
 
