@@ -1,15 +1,262 @@
 //! `trawl db build | update | info | push | pull`.
 
-use clap::Subcommand;
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use trawl_advisory::update::{UpdateOptions, UpdateOutcome, parse_duration};
+use trawl_advisory::{AdvisoryDb, Metadata, SourceSpec};
 
 /// `trawl db` subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum DbCommand {
+    /// Build a DB from feeds: `--source KIND=PATH_OR_URL` (osv, alpine-secdb, debian-tracker, wolfi, alas,
+    /// cve5, nvd, kev, epss), repeatable.
+    Build(BuildArgs),
+    /// Fetch a built DB from the first working location (HTTPS URL with a `.sha256` sidecar, or OCI reference).
+    Update(UpdateArgs),
     /// Show what a DB holds.
-    Info,
+    Info(InfoArgs),
+    /// Publish the DB as an OCI artifact (`REGISTRY/REPO:TAG`).
+    Push(PushPullArgs),
+    /// Fetch a DB published with `trawl db push`.
+    Pull(PushPullArgs),
 }
 
-pub(crate) fn run(_cmd: DbCommand) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+/// Where the DB lives.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct DbPathArgs {
+    /// The advisory DB file [default: CACHE_DIR/db/trawl.db].
+    #[arg(long, env = "TRAWL_DB")]
+    pub(crate) db: Option<PathBuf>,
+}
+
+impl DbPathArgs {
+    fn path(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(default_db_path)
+    }
+}
+
+/// The default DB path: `CACHE_DIR/db/trawl.db` (`$TRAWL_CACHE_DIR`, `$XDG_CACHE_HOME/trawl`, `~/.cache/trawl`).
+pub(crate) fn default_db_path() -> PathBuf {
+    let cache = std::env::var_os("TRAWL_CACHE_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(crate::commands::scan::default_cache_dir);
+    cache.join("db").join("trawl.db")
+}
+
+/// Arguments of `trawl db build`.
+#[derive(Debug, Args)]
+pub(crate) struct BuildArgs {
+    /// A feed, `KIND=PATH_OR_URL`; repeatable, read in order.
+    #[arg(long = "source", required = true)]
+    pub(crate) sources: Vec<SourceSpec>,
+    /// The DB file to write (atomically).
+    #[arg(short, long)]
+    pub(crate) output: PathBuf,
+    /// Summary format on stdout.
+    #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
+    pub(crate) format: InfoFormat,
+}
+
+/// Arguments of `trawl db update`.
+#[derive(Debug, Args)]
+pub(crate) struct UpdateArgs {
+    #[command(flatten)]
+    pub(crate) db: DbPathArgs,
+    /// A DB location (HTTPS URL or OCI reference); repeatable, tried in order.
+    #[arg(long, value_delimiter = ',', env = "TRAWL_DB_REPOSITORY")]
+    pub(crate) db_repository: Vec<String>,
+    /// Keep a DB younger than this (`6h`, `2d`) and refuse downloads older than it.
+    #[arg(long, env = "TRAWL_DB_MAX_AGE")]
+    pub(crate) db_max_age: Option<String>,
+    /// Do nothing (the DB is used as it is).
+    #[arg(long, env = "TRAWL_SKIP_DB_UPDATE")]
+    pub(crate) skip_db_update: bool,
+    /// No network: do nothing (implies --skip-db-update).
+    #[arg(long, env = "TRAWL_OFFLINE")]
+    pub(crate) offline: bool,
+    /// Download even when the DB is young enough.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Talk plain HTTP / unverified HTTPS to OCI registries.
+    #[arg(long)]
+    pub(crate) insecure: bool,
+}
+
+/// Arguments of `trawl db info`.
+#[derive(Debug, Args)]
+pub(crate) struct InfoArgs {
+    #[command(flatten)]
+    pub(crate) db: DbPathArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
+    pub(crate) format: InfoFormat,
+}
+
+/// Arguments of `trawl db push` / `pull`.
+#[derive(Debug, Args)]
+pub(crate) struct PushPullArgs {
+    /// `REGISTRY/REPOSITORY:TAG`.
+    pub(crate) reference: String,
+    #[command(flatten)]
+    pub(crate) db: DbPathArgs,
+    /// Plain HTTP / unverified HTTPS (loopback registries get this automatically).
+    #[arg(long)]
+    pub(crate) insecure: bool,
+}
+
+/// `table` or `json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InfoFormat {
+    /// Human-readable.
+    Table,
+    /// JSON (the DB's metadata as stored).
+    Json,
+}
+
+pub(crate) fn run(cmd: DbCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        DbCommand::Build(a) => build(a),
+        DbCommand::Update(a) => update(a),
+        DbCommand::Info(a) => info(a),
+        DbCommand::Push(a) => {
+            let path = a.db.path();
+            let digest = trawl_advisory::oci::push(&path, &a.reference, a.insecure)
+                .with_context(|| format!("cannot push {} to {}", path.display(), a.reference))?;
+            tracing::info!("pushed {} to {} ({digest})", path.display(), a.reference);
+            Ok(ExitCode::SUCCESS)
+        }
+        DbCommand::Pull(a) => {
+            let path = a.db.path();
+            let digest = trawl_advisory::oci::pull(&a.reference, &path, a.insecure)
+                .with_context(|| format!("cannot pull {}", a.reference))?;
+            tracing::info!("pulled {} into {} ({digest})", a.reference, path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let outcome = trawl_advisory::build(&a.sources, &a.output)
+        .with_context(|| format!("cannot build the advisory DB {}", a.output.display()))?;
+    for s in &outcome.metadata.sources {
+        if s.skipped > 0 {
+            tracing::warn!(
+                "{}={}: {} malformed record(s) skipped; first: {}",
+                s.kind,
+                s.location,
+                s.skipped,
+                s.errors.first().map(String::as_str).unwrap_or("")
+            );
+        }
+    }
+    tracing::info!(
+        "built {} ({} bytes) in {:.1}s",
+        outcome.path.display(),
+        outcome.size,
+        started.elapsed().as_secs_f64()
+    );
+    print_metadata(&outcome.metadata, a.format, Some(outcome.size))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn update(a: UpdateArgs) -> anyhow::Result<ExitCode> {
+    let path = a.db.path();
+    if a.skip_db_update || a.offline {
+        tracing::info!("DB update skipped; using {}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut opts = UpdateOptions::new(&path, a.db_repository);
+    opts.force = a.force;
+    opts.plain_http = a.insecure;
+    if let Some(age) = &a.db_max_age {
+        opts.max_age = Some(parse_duration(age).map_err(anyhow::Error::msg)?);
+    }
+    match trawl_advisory::update::update(&opts)
+        .with_context(|| format!("cannot update {}", path.display()))?
+    {
+        UpdateOutcome::UpToDate { built_at } => {
+            tracing::info!("{} is up to date (built {built_at})", path.display());
+        }
+        UpdateOutcome::Updated {
+            location,
+            digest,
+            built_at,
+            skipped,
+        } => {
+            for s in skipped {
+                tracing::warn!("skipped {s}");
+            }
+            tracing::info!(
+                "updated {} from {location} ({digest}, built {built_at})",
+                path.display()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Fetches the DB into `db` from `locations` (used by scans when no DB is there yet).
+pub(crate) fn update_db(db: &Path, locations: &[String]) -> anyhow::Result<()> {
+    let opts = UpdateOptions::new(db, locations.to_vec());
+    trawl_advisory::update::update(&opts)
+        .with_context(|| format!("cannot fetch the advisory DB into {}", db.display()))?;
+    Ok(())
+}
+
+fn info(a: InfoArgs) -> anyhow::Result<ExitCode> {
+    let path = a.db.path();
+    let db = AdvisoryDb::open(&path)
+        .with_context(|| format!("cannot open the advisory DB {}", path.display()))?;
+    let size = std::fs::metadata(&path).ok().map(|m| m.len());
+    print_metadata(db.metadata(), a.format, size)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "printing the summary is the command's job"
+)]
+fn print_metadata(m: &Metadata, format: InfoFormat, size: Option<u64>) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        InfoFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, m)?;
+            writeln!(out)?;
+        }
+        InfoFormat::Table => {
+            writeln!(out, "Schema version: {}", m.schema_version)?;
+            writeln!(out, "Built at:       {}", m.built_at)?;
+            if let Some(s) = size {
+                writeln!(out, "Size:           {s} bytes")?;
+            }
+            writeln!(out, "Affected rows:  {}", m.affected_rows)?;
+            writeln!(out, "KEV entries:    {}", m.kev_entries)?;
+            writeln!(out, "EPSS scores:    {}", m.epss_entries)?;
+            writeln!(out, "Sources:")?;
+            for s in &m.sources {
+                writeln!(
+                    out,
+                    "  {:<15} {:>8} records {:>6} skipped  {}{}",
+                    s.kind,
+                    s.records,
+                    s.skipped,
+                    s.location,
+                    s.feed_timestamp
+                        .as_deref()
+                        .map(|t| format!("  (feed {t})"))
+                        .unwrap_or_default()
+                )?;
+            }
+            writeln!(out, "Advisories by data source:")?;
+            for (k, n) in &m.advisories_by_source {
+                writeln!(out, "  {k:<15} {n:>8}")?;
+            }
+        }
+    }
+    Ok(())
 }

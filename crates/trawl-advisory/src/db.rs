@@ -1,0 +1,446 @@
+//! Reading a built DB: read-only, immutable (no locks), prepared statements, decompression with the stored
+//! dictionaries.
+
+use crate::DbError;
+use crate::model::{
+    AdvisoryDetails, AdvisoryDoc, AffectedDoc, AffectedRecord, Enrichment, Metadata,
+};
+use crate::names::{data_source, normalise_package, parse_namespace};
+use crate::schema::{
+    BLOB_PLAIN, BLOB_ZSTD_DICT, SCHEMA_VERSION, severity_from_code, status_from_code,
+};
+use crate::score::add_to_cvss;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use trawl_types::{DataSource, Severity};
+
+/// A built advisory DB, open read-only.
+///
+/// The file is opened with SQLite's `immutable=1`: no locks, no journal, so any number of processes share it
+/// and an update (a rename of a new file over it) never disturbs a reader that has it open. `AdvisoryDb` is
+/// `Send + Sync`; queries from several threads are serialised on one connection (each takes microseconds).
+pub struct AdvisoryDb {
+    path: PathBuf,
+    metadata: Metadata,
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    conn: Connection,
+    advisory_dict: Option<zstd::bulk::Decompressor<'static>>,
+    affected_dict: Option<zstd::bulk::Decompressor<'static>>,
+    namespaces: HashMap<String, i64>,
+    sources: HashMap<i64, DataSource>,
+}
+
+impl std::fmt::Debug for AdvisoryDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdvisoryDb")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `file:` URI for a path, with the characters SQLite's URI parser treats specially escaped.
+fn sqlite_uri(path: &Path) -> String {
+    let mut out = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '?' | '#' | '%' => out.push_str(&format!("%{:02X}", c as u32)),
+            _ => out.push(c),
+        }
+    }
+    out.push_str("?immutable=1");
+    out
+}
+
+fn decompress(
+    d: Option<&mut zstd::bulk::Decompressor<'static>>,
+    blob: &[u8],
+) -> Result<Vec<u8>, String> {
+    match blob.split_first() {
+        Some((&BLOB_PLAIN, rest)) => Ok(rest.to_vec()),
+        Some((&BLOB_ZSTD_DICT, rest)) => {
+            let d = d.ok_or("compressed blob but no dictionary in the DB")?;
+            let size = zstd::zstd_safe::get_frame_content_size(rest)
+                .map_err(|_| "bad zstd frame".to_owned())?
+                .ok_or("zstd frame without a content size")?;
+            let cap = usize::try_from(size).map_err(|_| "zstd frame too large".to_owned())?;
+            d.decompress(rest, cap).map_err(|e| format!("zstd: {e}"))
+        }
+        _ => Err("unknown blob format".to_owned()),
+    }
+}
+
+impl AdvisoryDb {
+    /// Opens a DB file read-only. Fails with a clear error if the file is missing, not a trawl DB, or of
+    /// another schema version.
+    pub fn open(path: &Path) -> Result<AdvisoryDb, DbError> {
+        if !path.is_file() {
+            return Err(DbError::Invalid {
+                path: path.to_owned(),
+                message: "no advisory DB here (run `trawl db update` or `trawl db build`)"
+                    .to_owned(),
+            });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(sqlite_uri(path), flags)
+            .map_err(|e| DbError::sqlite(path, e))?;
+        let invalid = |message: String| DbError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        let version: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| invalid(format!("not a trawl advisory DB ({e})")))?;
+        let version: u32 = version
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| invalid("not a trawl advisory DB (no schema version)".to_owned()))?;
+        if version != SCHEMA_VERSION {
+            return Err(invalid(format!(
+                "DB schema version {version}, this trawl reads version {SCHEMA_VERSION} (run `trawl db update`)"
+            )));
+        }
+        let meta_json: String = conn
+            .query_row("SELECT value FROM meta WHERE key = 'metadata'", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| invalid(format!("no metadata ({e})")))?;
+        let metadata: Metadata =
+            serde_json::from_str(&meta_json).map_err(|e| invalid(format!("bad metadata: {e}")))?;
+        let mut dicts: HashMap<String, Vec<u8>> = HashMap::new();
+        {
+            let mut stmt = conn
+                .prepare("SELECT name, data FROM dict")
+                .map_err(|e| DbError::sqlite(path, e))?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .map_err(|e| DbError::sqlite(path, e))?;
+            for row in rows {
+                let (k, v) = row.map_err(|e| DbError::sqlite(path, e))?;
+                dicts.insert(k, v);
+            }
+        }
+        let decomp = |name: &str| -> Result<Option<zstd::bulk::Decompressor<'static>>, DbError> {
+            match dicts.get(name) {
+                Some(d) => zstd::bulk::Decompressor::with_dictionary(d)
+                    .map(Some)
+                    .map_err(|e| invalid(format!("bad {name} dictionary: {e}"))),
+                None => Ok(None),
+            }
+        };
+        let advisory_dict = decomp("advisory")?;
+        let affected_dict = decomp("affected")?;
+        let mut namespaces = HashMap::new();
+        let mut sources = HashMap::new();
+        {
+            let mut stmt = conn
+                .prepare("SELECT id, name FROM namespace")
+                .map_err(|e| DbError::sqlite(path, e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                .map_err(|e| DbError::sqlite(path, e))?;
+            for row in rows {
+                let (id, name) = row.map_err(|e| DbError::sqlite(path, e))?;
+                namespaces.insert(name, id);
+            }
+            let mut stmt = conn
+                .prepare("SELECT id, key FROM data_source")
+                .map_err(|e| DbError::sqlite(path, e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                .map_err(|e| DbError::sqlite(path, e))?;
+            for row in rows {
+                let (id, key) = row.map_err(|e| DbError::sqlite(path, e))?;
+                sources.insert(id, data_source(&key));
+            }
+        }
+        Ok(AdvisoryDb {
+            path: path.to_owned(),
+            metadata,
+            inner: Mutex::new(Inner {
+                conn,
+                advisory_dict,
+                affected_dict,
+                namespaces,
+                sources,
+            }),
+        })
+    }
+
+    /// The file this DB was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Schema version, build time, per-source counts.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the read-only connection inconsistent.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn corrupt(&self, message: String) -> DbError {
+        DbError::Invalid {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    /// Every affected record filed under `namespace` (OSV spelling, e.g. `Debian:12`, `PyPI`; an `:LTS`-style
+    /// suffix is folded as at build time) for package `name` (normalised per ecosystem here, so the name as
+    /// installed may be passed; OS namespaces are keyed by SOURCE package). Withdrawn advisories are left out.
+    /// Records come ordered by advisory ID.
+    pub fn lookup(&self, namespace: &str, name: &str) -> Result<Vec<AffectedRecord>, DbError> {
+        let (ns_name, pkg) = match parse_namespace(namespace) {
+            Some(ns) => {
+                let pkg = normalise_package(&ns, name);
+                (ns.name, pkg)
+            }
+            None => (namespace.to_owned(), name.to_owned()),
+        };
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let Some(&ns_id) = inner.namespaces.get(&ns_name) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = inner
+            .conn
+            .prepare_cached(
+                "SELECT a.vuln_id, a.aliases, a.source, f.status, f.fixed, f.urgency, f.severity, f.data
+                 FROM affected f JOIN advisory a ON a.id = f.advisory
+                 WHERE f.ns = ?1 AND f.name = ?2 AND a.withdrawn = 0
+                 ORDER BY a.vuln_id, f.seq",
+            )
+            .map_err(|e| DbError::sqlite(&self.path, e))?;
+        type Row = (
+            String,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Vec<u8>,
+        );
+        let rows: Vec<Row> = stmt
+            .query_map(params![ns_id, pkg], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })
+            .and_then(|it| it.collect())
+            .map_err(|e| DbError::sqlite(&self.path, e))?;
+        drop(stmt);
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, aliases, source, status, fixed, urgency, severity, blob) in rows {
+            let json = decompress(inner.affected_dict.as_mut(), &blob)
+                .map_err(|e| self.corrupt(format!("affected row of {id}: {e}")))?;
+            let doc: AffectedDoc = serde_json::from_slice(&json)
+                .map_err(|e| self.corrupt(format!("affected row of {id}: {e}")))?;
+            out.push(AffectedRecord {
+                advisory_id: id,
+                aliases: aliases.split_whitespace().map(str::to_owned).collect(),
+                source: inner.sources.get(&source).cloned().unwrap_or_default(),
+                namespace: ns_name.clone(),
+                namespace_variant: doc.variant,
+                package: pkg.clone(),
+                purl: doc.purl,
+                ranges: doc.ranges,
+                versions: doc.versions,
+                status: status.and_then(status_from_code),
+                fixed_version: fixed,
+                urgency,
+                severity: severity.and_then(severity_from_code),
+                ecosystem_specific: doc.ecosystem_specific,
+                database_specific: doc.database_specific,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every namespace the DB holds (sorted).
+    pub fn namespaces(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.lock().namespaces.keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// KEV flag and EPSS of a CVE.
+    pub fn enrichment(&self, cve: &str) -> Result<Enrichment, DbError> {
+        let inner = self.lock();
+        enrichment_of(&inner.conn, cve).map_err(|e| DbError::sqlite(&self.path, e))
+    }
+
+    /// Everything known about `id`, merged over every source that has it; CVE aliases add the CVE JSON 5 /
+    /// NVD severities and KEV/EPSS. `None` if no source has the ID.
+    pub fn advisory(&self, id: &str) -> Result<Option<AdvisoryDetails>, DbError> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let docs = self.docs_of(inner, id)?;
+        if docs.is_empty() {
+            return Ok(None);
+        }
+        let mut details = AdvisoryDetails {
+            id: id.to_owned(),
+            ..AdvisoryDetails::default()
+        };
+        let mut cves: Vec<String> = Vec::new();
+        if id.starts_with("CVE-") {
+            cves.push(id.to_owned());
+        }
+        for (_, doc) in &docs {
+            for a in doc.aliases.iter().chain(doc.upstream.iter()) {
+                if a.starts_with("CVE-") && !cves.contains(a) {
+                    cves.push(a.clone());
+                }
+            }
+        }
+        // Severity-only sources for the CVE aliases of a non-CVE advisory.
+        let mut all = docs;
+        if !id.starts_with("CVE-") {
+            for cve in &cves {
+                for (source, doc) in self.docs_of(inner, cve)? {
+                    if matches!(source.id.as_str(), "cve5" | "nvd") {
+                        all.push((source, doc));
+                    }
+                }
+            }
+        }
+        // Title/description preference: CVE record, NVD, then the feeds in build order.
+        all.sort_by_key(|(s, _)| match s.id.as_str() {
+            "cve5" => 0,
+            "nvd" => 1,
+            _ => 2,
+        });
+        for (source, doc) in all {
+            let is_primary =
+                !matches!(source.id.as_str(), "cve5" | "nvd") || id.starts_with("CVE-");
+            if is_primary || details.title.is_none() {
+                if details.title.is_none() {
+                    details.title = doc.summary.clone();
+                }
+                if details.description.is_none() {
+                    details.description = doc.details.clone();
+                }
+            }
+            for a in doc.aliases.iter().chain(doc.upstream.iter()) {
+                if a != id && !details.aliases.contains(a) {
+                    details.aliases.push(a.clone());
+                }
+            }
+            for r in &doc.related {
+                if !details.related.contains(r) {
+                    details.related.push(r.clone());
+                }
+            }
+            for r in &doc.references {
+                if !details.references.contains(r) {
+                    details.references.push(r.clone());
+                }
+            }
+            for c in &doc.cwes {
+                if !details.cwe_ids.contains(c) {
+                    details.cwe_ids.push(c.clone());
+                }
+            }
+            for s in &doc.severity {
+                if s.vector.is_some() {
+                    add_to_cvss(details.cvss.entry(s.source.clone()).or_default(), s);
+                }
+                if let Some(sev) = s.severity {
+                    // Vendor ratings (no vector) win over a rating derived from the same source's vector.
+                    let e = details.severities.entry(s.source.clone()).or_insert(sev);
+                    if s.vector.is_none() || *e == Severity::Unknown {
+                        *e = sev;
+                    }
+                }
+            }
+            if let Some(p) = &doc.published
+                && details.published.as_ref().is_none_or(|cur| p < cur)
+            {
+                details.published = Some(p.clone());
+            }
+            if let Some(m) = &doc.modified
+                && details.modified.as_ref().is_none_or(|cur| m > cur)
+            {
+                details.modified = Some(m.clone());
+            }
+            if doc.withdrawn.is_some() && is_primary {
+                details.withdrawn.clone_from(&doc.withdrawn);
+            }
+            if !details.sources.contains(&source) {
+                details.sources.push(source);
+            }
+        }
+        for cve in &cves {
+            let e = enrichment_of(&inner.conn, cve).map_err(|e| DbError::sqlite(&self.path, e))?;
+            details.kev |= e.kev;
+            if details.epss.is_none() {
+                details.epss = e.epss;
+            }
+        }
+        Ok(Some(details))
+    }
+
+    fn docs_of(
+        &self,
+        inner: &mut Inner,
+        id: &str,
+    ) -> Result<Vec<(DataSource, AdvisoryDoc)>, DbError> {
+        let mut stmt = inner
+            .conn
+            .prepare_cached("SELECT source, data FROM advisory WHERE vuln_id = ?1 ORDER BY id")
+            .map_err(|e| DbError::sqlite(&self.path, e))?;
+        let rows: Vec<(i64, Vec<u8>)> = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|it| it.collect())
+            .map_err(|e| DbError::sqlite(&self.path, e))?;
+        drop(stmt);
+        let mut out = Vec::new();
+        for (source, blob) in rows {
+            let json = decompress(inner.advisory_dict.as_mut(), &blob)
+                .map_err(|e| self.corrupt(format!("advisory {id}: {e}")))?;
+            let doc: AdvisoryDoc = serde_json::from_slice(&json)
+                .map_err(|e| self.corrupt(format!("advisory {id}: {e}")))?;
+            out.push((inner.sources.get(&source).cloned().unwrap_or_default(), doc));
+        }
+        Ok(out)
+    }
+}
+
+fn enrichment_of(conn: &Connection, cve: &str) -> Result<Enrichment, rusqlite::Error> {
+    let kev = conn
+        .prepare_cached("SELECT 1 FROM kev WHERE cve = ?1")?
+        .query_row([cve], |_| Ok(()))
+        .optional()?
+        .is_some();
+    let epss = conn
+        .prepare_cached("SELECT score, percentile FROM epss WHERE cve = ?1")?
+        .query_row([cve], |r| Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?)))
+        .optional()?;
+    Ok(Enrichment { kev, epss })
+}

@@ -1,0 +1,602 @@
+//! Debian security tracker (<https://security-tracker.debian.org/>), keyed by SOURCE package.
+//!
+//! Accepted inputs (a directory is walked and each file recognised by name or shape):
+//! - `data/CVE/list` of a tracker checkout (record: one CVE entry);
+//! - `data/DSA/list`, `data/DLA/list` (record: one DSA/DLA entry; each becomes an advisory `DSA-...` whose
+//!   aliases are its CVEs);
+//! - the JSON export `{src: {CVE: {releases: {codename: {status, fixed_version, urgency, nodsa...}}}}}`
+//!   (record: one (source package, CVE) pair);
+//! - per-CVE JSON records that keep the tracker's lines (`{"Header": {"Original"}, "Annotations": [{"Original"}]}`,
+//!   the vuln-list-debian layout; record: one file), parsed as `data/CVE/list` text.
+//!
+//! Status mapping (the tracker's words -> [`Status`]): a version -> `fixed`; `<unfixed>` -> `affected`;
+//! `<no-dsa>` -> `fix_deferred` (no DSA; may come in a point release); `<postponed>` -> `fix_deferred`;
+//! `<ignored>` -> `will_not_fix`; `<not-affected>` -> `not_affected`; `<end-of-life>` -> `end_of_life`;
+//! `<undetermined>` -> `under_investigation`; `<removed>` and `<itp>` -> no row (not in that release).
+//! A line without a `[release]` tag describes unstable (`Debian:sid`); every supported release without a line
+//! of its own inherits it (fixed version, or the open status), as the tracker itself does.
+
+use super::{InputFile, Sink, Stats, plausible_version};
+use crate::DbError;
+use crate::model::{Advisory, AdvisoryDoc, Affected, AffectedRange};
+use crate::names::{debian_release, debian_urgency_severity};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use trawl_types::Status;
+
+/// Releases that inherit the unstable line when they have none of their own.
+const INHERITING: &[&str] = &["buster", "bullseye", "bookworm", "trixie", "forky"];
+
+/// Reads tracker data from `location`.
+pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Result<(), DbError> {
+    let accept = |n: &str| {
+        super::is_json(n)
+            || n.ends_with("/cve/list")
+            || n.ends_with("/dsa/list")
+            || n.ends_with("/dla/list")
+            || n.ends_with("/dsa")
+            || n.ends_with("/dla")
+            || n == "list"
+    };
+    let mut files = Vec::new();
+    super::for_each_input(location, &accept, &mut |f: InputFile| files.push(f), stats)?;
+    for file in files {
+        let lower = file.name.to_ascii_lowercase();
+        if lower.ends_with("/dsa/list")
+            || lower.ends_with("/dla/list")
+            || lower.ends_with("/dsa")
+            || lower.ends_with("/dla")
+        {
+            let text = String::from_utf8_lossy(&file.bytes);
+            parse_advisory_list(&text, &file.name, sink, stats)?;
+        } else if lower.ends_with("list") {
+            let text = String::from_utf8_lossy(&file.bytes);
+            parse_cve_list(&text, &file.name, sink, stats)?;
+        } else {
+            let doc: Value = match serde_json::from_slice(&file.bytes) {
+                Ok(v) => v,
+                Err(e) => {
+                    stats.skip(format!("{}: bad JSON: {e}", file.name));
+                    continue;
+                }
+            };
+            if doc.get("Header").is_some() && doc.get("Annotations").is_some() {
+                parse_per_cve_json(&doc, &file.name, sink, stats)?;
+            } else if looks_like_export(&doc) {
+                parse_export(&doc, &file.name, sink, stats)?;
+            } else {
+                stats.skip(format!("{}: not a Debian tracker document (neither the JSON export nor a per-CVE record)", file.name));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The state of one package line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LineState {
+    Fixed(String),
+    Open(Status),
+    /// `<removed>`, `<itp>`: no row.
+    Absent,
+}
+
+#[derive(Debug, Clone)]
+struct PkgLine {
+    release: Option<String>,
+    package: String,
+    state: LineState,
+    urgency: Option<String>,
+}
+
+/// Parses `[release] - pkg VERSION|<status> (notes)`; `None` if the line is not a package line.
+fn parse_pkg_line(line: &str) -> Option<Result<PkgLine, String>> {
+    let mut rest = line.trim();
+    let mut release = None;
+    if let Some(r) = rest.strip_prefix('[') {
+        let (rel, after) = r.split_once(']')?;
+        release = Some(rel.trim().to_owned());
+        rest = after.trim_start();
+    }
+    let rest = rest.strip_prefix("- ")?;
+    let (body, notes) = match rest.find(" (") {
+        Some(i) if rest.ends_with(')') => (&rest[..i], Some(&rest[i + 2..rest.len() - 1])),
+        _ => (rest, None),
+    };
+    let mut parts = body.split_whitespace();
+    let package = parts.next()?.to_owned();
+    let what = parts.next();
+    let state = match what {
+        None => return Some(Err(format!("`{line}`: no version or status"))),
+        Some(w) if w.starts_with('<') => match w.trim_matches(|c| c == '<' || c == '>') {
+            "unfixed" => LineState::Open(Status::Affected),
+            "no-dsa" => LineState::Open(Status::FixDeferred),
+            "postponed" => LineState::Open(Status::FixDeferred),
+            "ignored" => LineState::Open(Status::WillNotFix),
+            "not-affected" => LineState::Open(Status::NotAffected),
+            "end-of-life" => LineState::Open(Status::EndOfLife),
+            "undetermined" => LineState::Open(Status::UnderInvestigation),
+            "removed" | "itp" => LineState::Absent,
+            other => return Some(Err(format!("`{line}`: unknown status <{other}>"))),
+        },
+        Some(v) => {
+            if !plausible_version(v) || !v.starts_with(|c: char| c.is_ascii_digit()) {
+                return Some(Err(format!("`{line}`: unparsable version `{v}`")));
+            }
+            LineState::Fixed(v.to_owned())
+        }
+    };
+    let urgency = notes.and_then(|n| {
+        n.split(';').map(str::trim).find(|t| {
+            matches!(
+                t.trim_end_matches('*'),
+                "unimportant" | "low" | "medium" | "high" | "not yet assigned" | "end-of-life"
+            )
+        })
+    });
+    Some(Ok(PkgLine {
+        release,
+        package,
+        state,
+        urgency: urgency.map(str::to_owned),
+    }))
+}
+
+fn row(release: &str, line: &PkgLine, urgency: Option<&str>) -> Option<Affected> {
+    let number = debian_release(release)?;
+    let (status, fixed, ranges) = match &line.state {
+        LineState::Fixed(v) => (
+            Status::Fixed,
+            Some(v.clone()),
+            vec![AffectedRange::ecosystem_fixed(Some(v))],
+        ),
+        LineState::Open(Status::NotAffected) => (Status::NotAffected, None, Vec::new()),
+        LineState::Open(s) => (*s, None, vec![AffectedRange::ecosystem_fixed(None)]),
+        LineState::Absent => return None,
+    };
+    Some(Affected {
+        namespace: format!("Debian:{number}"),
+        name: line.package.clone(),
+        ranges,
+        status: Some(status),
+        fixed_version: fixed,
+        urgency: urgency.map(str::to_owned),
+        severity: urgency.and_then(debian_urgency_severity),
+        ..Affected::default()
+    })
+}
+
+/// Builds the affected rows of one CVE from its package lines.
+fn rows_for(lines: &[PkgLine], file: &str, id: &str, stats: &mut Stats) -> Vec<Affected> {
+    let mut by_pkg: BTreeMap<&str, (Option<&PkgLine>, Vec<&PkgLine>)> = BTreeMap::new();
+    for l in lines {
+        let e = by_pkg.entry(l.package.as_str()).or_default();
+        match &l.release {
+            None => e.0 = Some(l),
+            Some(_) => e.1.push(l),
+        }
+    }
+    let mut out = Vec::new();
+    for (_, (sid, releases)) in by_pkg {
+        let sid_urgency = sid.and_then(|s| s.urgency.as_deref());
+        if let Some(s) = sid
+            && let Some(r) = row("sid", s, sid_urgency)
+        {
+            out.push(r);
+        }
+        for l in &releases {
+            let rel = l.release.as_deref().unwrap_or_default();
+            if debian_release(rel).is_none() {
+                stats.skip(format!("{file}: {id}: unknown release `{rel}`"));
+                continue;
+            }
+            if let Some(r) = row(rel, l, l.urgency.as_deref().or(sid_urgency)) {
+                out.push(r);
+            }
+        }
+        if let Some(s) = sid {
+            for rel in INHERITING {
+                if releases.iter().any(|l| l.release.as_deref() == Some(rel)) {
+                    continue;
+                }
+                if let Some(r) = row(rel, s, sid_urgency) {
+                    out.push(r);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Parses `data/CVE/list` text.
+fn parse_cve_list(
+    text: &str,
+    file: &str,
+    sink: &mut dyn Sink,
+    stats: &mut Stats,
+) -> Result<(), DbError> {
+    let mut current: Option<(String, Option<String>)> = None;
+    let mut lines: Vec<PkgLine> = Vec::new();
+    let mut aliases: Vec<String> = Vec::new();
+    let mut refs: Vec<String> = Vec::new();
+    let flush = |cur: Option<(String, Option<String>)>,
+                 lines: &mut Vec<PkgLine>,
+                 aliases: &mut Vec<String>,
+                 refs: &mut Vec<String>,
+                 sink: &mut dyn Sink,
+                 stats: &mut Stats|
+     -> Result<(), DbError> {
+        let Some((id, summary)) = cur else {
+            return Ok(());
+        };
+        stats.records += 1;
+        let affected = rows_for(lines, file, &id, stats);
+        let result = if affected.is_empty() {
+            Ok(())
+        } else {
+            sink.advisory(Advisory {
+                id,
+                source: "debian-tracker".to_owned(),
+                doc: AdvisoryDoc {
+                    aliases: std::mem::take(aliases),
+                    summary,
+                    references: std::mem::take(refs),
+                    ..AdvisoryDoc::default()
+                },
+                affected,
+            })
+        };
+        lines.clear();
+        aliases.clear();
+        refs.clear();
+        result
+    };
+    for raw in text.lines() {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        if !raw.starts_with([' ', '\t']) {
+            flush(
+                current.take(),
+                &mut lines,
+                &mut aliases,
+                &mut refs,
+                sink,
+                stats,
+            )?;
+            let (id, rest) = raw.split_once(' ').unwrap_or((raw, ""));
+            let rest = rest.trim();
+            let summary = rest
+                .strip_prefix('(')
+                .and_then(|r| r.strip_suffix(')'))
+                .or_else(|| rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')))
+                .map(str::to_owned);
+            if id.starts_with("CVE-") || id.starts_with("TEMP-") {
+                current = Some((id.trim().to_owned(), summary));
+            } else {
+                stats.skip(format!("{file}: unexpected entry header `{raw}`"));
+            }
+            continue;
+        }
+        if current.is_none() {
+            continue;
+        }
+        let line = raw.trim();
+        if let Some(ids) = line.strip_prefix('{').and_then(|l| l.strip_suffix('}')) {
+            aliases.extend(ids.split_whitespace().map(str::to_owned));
+        } else if let Some(note) = line.strip_prefix("NOTE:") {
+            refs.extend(
+                note.split_whitespace()
+                    .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+                    .map(str::to_owned),
+            );
+        } else if let Some(parsed) = parse_pkg_line(line) {
+            match parsed {
+                Ok(l) => lines.push(l),
+                Err(e) => stats.skip(format!("{file}: {e}")),
+            }
+        }
+        // RESERVED, REJECTED, NOT-FOR-US:, TODO:, HELP: carry no package state.
+    }
+    flush(
+        current.take(),
+        &mut lines,
+        &mut aliases,
+        &mut refs,
+        sink,
+        stats,
+    )
+}
+
+/// Parses `data/DSA/list` or `data/DLA/list`.
+fn parse_advisory_list(
+    text: &str,
+    file: &str,
+    sink: &mut dyn Sink,
+    stats: &mut Stats,
+) -> Result<(), DbError> {
+    struct Entry {
+        id: String,
+        summary: Option<String>,
+        published: Option<String>,
+        cves: Vec<String>,
+        lines: Vec<PkgLine>,
+    }
+    let mut entries: Vec<Entry> = Vec::new();
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line.starts_with('[') && !raw.starts_with([' ', '\t']) {
+            // `[29 Mar 2023] DSA-5380-1 xorg-server - security update`
+            let Some((date, rest)) = line[1..].split_once(']') else {
+                stats.skip(format!("{file}: bad entry header `{line}`"));
+                continue;
+            };
+            let mut words = rest.split_whitespace();
+            let Some(id) = words.next() else {
+                stats.skip(format!("{file}: entry header without an ID `{line}`"));
+                continue;
+            };
+            let rest: Vec<&str> = words.collect();
+            let summary = rest.join(" ");
+            stats.records += 1;
+            stats.saw_timestamp(parse_list_date(date).as_deref());
+            entries.push(Entry {
+                id: id.to_owned(),
+                summary: (!summary.is_empty()).then_some(summary),
+                published: parse_list_date(date),
+                cves: Vec::new(),
+                lines: Vec::new(),
+            });
+            continue;
+        }
+        let Some(entry) = entries.last_mut() else {
+            continue;
+        };
+        if let Some(ids) = line.strip_prefix('{').and_then(|l| l.strip_suffix('}')) {
+            entry.cves.extend(ids.split_whitespace().map(str::to_owned));
+        } else if let Some(parsed) = parse_pkg_line(line) {
+            match parsed {
+                Ok(l) if l.release.is_some() => entry.lines.push(l),
+                Ok(_) => stats.skip(format!(
+                    "{file}: {}: package line without a release `{line}`",
+                    entry.id
+                )),
+                Err(e) => stats.skip(format!("{file}: {}: {e}", entry.id)),
+            }
+        }
+    }
+    for e in entries {
+        let mut affected = Vec::new();
+        for l in &e.lines {
+            let rel = l.release.as_deref().unwrap_or_default();
+            if debian_release(rel).is_none() {
+                stats.skip(format!("{file}: {}: unknown release `{rel}`", e.id));
+                continue;
+            }
+            if let Some(r) = row(rel, l, l.urgency.as_deref()) {
+                affected.push(r);
+            }
+        }
+        if affected.is_empty() {
+            continue;
+        }
+        sink.advisory(Advisory {
+            id: e.id,
+            source: "debian-tracker".to_owned(),
+            doc: AdvisoryDoc {
+                aliases: e.cves,
+                summary: e.summary,
+                published: e.published,
+                ..AdvisoryDoc::default()
+            },
+            affected,
+        })?;
+    }
+    Ok(())
+}
+
+/// `29 Mar 2023` -> `2023-03-29T00:00:00Z`.
+fn parse_list_date(s: &str) -> Option<String> {
+    let mut it = s.split_whitespace();
+    let day: u8 = it.next()?.parse().ok()?;
+    let month = match it.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year: u16 = it.next()?.parse().ok()?;
+    Some(format!("{year:04}-{month:02}-{day:02}T00:00:00Z"))
+}
+
+/// A per-CVE record keeping the tracker lines: rebuilt into `data/CVE/list` text and parsed as such.
+fn parse_per_cve_json(
+    doc: &Value,
+    file: &str,
+    sink: &mut dyn Sink,
+    stats: &mut Stats,
+) -> Result<(), DbError> {
+    let Some(header) = doc.pointer("/Header/Original").and_then(Value::as_str) else {
+        stats.skip(format!("{file}: per-CVE record without Header.Original"));
+        return Ok(());
+    };
+    let mut text = String::from(header.trim_end());
+    text.push('\n');
+    for ann in doc
+        .get("Annotations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(line) = ann.get("Original").and_then(Value::as_str) {
+            text.push('\t');
+            text.push_str(line.trim());
+            text.push('\n');
+        }
+    }
+    parse_cve_list(&text, file, sink, stats)
+}
+
+/// `{src: {CVE-...: {releases: {...}}}}`.
+fn looks_like_export(doc: &Value) -> bool {
+    let Some(obj) = doc.as_object() else {
+        return false;
+    };
+    obj.values().take(5).all(|cves| {
+        cves.as_object().is_some_and(|m| {
+            m.values()
+                .take(3)
+                .all(|c| c.get("releases").is_some_and(Value::is_object))
+        })
+    }) && !obj.is_empty()
+}
+
+/// Parses the tracker JSON export.
+fn parse_export(
+    doc: &Value,
+    file: &str,
+    sink: &mut dyn Sink,
+    stats: &mut Stats,
+) -> Result<(), DbError> {
+    let Some(obj) = doc.as_object() else {
+        return Ok(());
+    };
+    for (src, cves) in obj {
+        let Some(cves) = cves.as_object() else {
+            stats.skip(format!("{file}: {src}: not an object"));
+            continue;
+        };
+        for (cve, entry) in cves {
+            let Some(releases) = entry.get("releases").and_then(Value::as_object) else {
+                stats.skip(format!("{file}: {src} {cve}: no releases"));
+                continue;
+            };
+            stats.records += 1;
+            let mut affected = Vec::new();
+            for (rel, r) in releases {
+                let Some(number) = debian_release(rel) else {
+                    stats.skip(format!("{file}: {src} {cve}: unknown release `{rel}`"));
+                    continue;
+                };
+                let status_word = r.get("status").and_then(Value::as_str).unwrap_or_default();
+                let fixed = r
+                    .get("fixed_version")
+                    .and_then(Value::as_str)
+                    .map(str::trim);
+                let urgency = r.get("urgency").and_then(Value::as_str).map(str::to_owned);
+                let nodsa = r.get("nodsa").is_some();
+                let nodsa_reason = r
+                    .get("nodsa_reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let (status, fixed_version) = match status_word {
+                    "resolved" => match fixed {
+                        Some("0") | None => (Status::NotAffected, None),
+                        Some(v) if plausible_version(v) => (Status::Fixed, Some(v.to_owned())),
+                        Some(v) => {
+                            stats.skip(format!(
+                                "{file}: {src} {cve} {rel}: unparsable fixed version `{v}`"
+                            ));
+                            continue;
+                        }
+                    },
+                    "open" => {
+                        let s = if nodsa_reason == "ignored" {
+                            Status::WillNotFix
+                        } else if nodsa_reason == "postponed" || nodsa {
+                            Status::FixDeferred
+                        } else if urgency.as_deref() == Some("end-of-life") {
+                            Status::EndOfLife
+                        } else {
+                            Status::Affected
+                        };
+                        (s, None)
+                    }
+                    "undetermined" => (Status::UnderInvestigation, None),
+                    other => {
+                        stats.skip(format!(
+                            "{file}: {src} {cve} {rel}: unknown status `{other}`"
+                        ));
+                        continue;
+                    }
+                };
+                let ranges = match status {
+                    Status::NotAffected => Vec::new(),
+                    _ => vec![AffectedRange::ecosystem_fixed(fixed_version.as_deref())],
+                };
+                affected.push(Affected {
+                    namespace: format!("Debian:{number}"),
+                    name: src.clone(),
+                    ranges,
+                    status: Some(status),
+                    fixed_version,
+                    severity: urgency.as_deref().and_then(debian_urgency_severity),
+                    urgency,
+                    ..Affected::default()
+                });
+            }
+            if affected.is_empty() {
+                continue;
+            }
+            let description = entry
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            sink.advisory(Advisory {
+                id: cve.clone(),
+                source: "debian-tracker".to_owned(),
+                doc: AdvisoryDoc {
+                    details: description,
+                    ..AdvisoryDoc::default()
+                },
+                affected,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_lines() {
+        let l = parse_pkg_line("- coreutils 9.4-1 (low; bug #816320)")
+            .expect("pkg")
+            .expect("ok");
+        assert_eq!(l.state, LineState::Fixed("9.4-1".into()));
+        assert_eq!(l.urgency.as_deref(), Some("low"));
+        let l = parse_pkg_line("[bookworm] - coreutils <ignored> (Minor issue)")
+            .expect("pkg")
+            .expect("ok");
+        assert_eq!(l.release.as_deref(), Some("bookworm"));
+        assert_eq!(l.state, LineState::Open(Status::WillNotFix));
+        assert_eq!(l.urgency, None);
+        let l = parse_pkg_line("- tar <unfixed> (bug #328228; unimportant)")
+            .expect("pkg")
+            .expect("ok");
+        assert_eq!(
+            (l.state, l.urgency.as_deref()),
+            (LineState::Open(Status::Affected), Some("unimportant"))
+        );
+        assert!(parse_pkg_line("NOTE: foo").is_none());
+        assert!(parse_pkg_line("- foo <bogus>").expect("pkg").is_err());
+        assert_eq!(
+            parse_list_date("29 Mar 2023").as_deref(),
+            Some("2023-03-29T00:00:00Z")
+        );
+    }
+}

@@ -1,0 +1,362 @@
+//! Feed parsers: one module per upstream format. Each reads a location (directory, file, zip, URL), turns
+//! records into [`Advisory`](crate::model::Advisory) values and hands them to a [`Sink`]. A malformed record
+//! is counted in [`Stats`] and skipped; only an unreadable location is an error.
+
+pub(crate) mod alas;
+pub(crate) mod alpine;
+pub(crate) mod cve5;
+pub(crate) mod debian;
+pub(crate) mod epss;
+pub(crate) mod kev;
+pub(crate) mod nvd;
+pub(crate) mod osv;
+pub(crate) mod wolfi;
+
+use crate::DbError;
+use crate::model::Advisory;
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// The feed formats `trawl db build --source KIND=...` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeedKind {
+    /// OSV JSON/YAML: a directory tree, a zip (`<ECOSYSTEM>/all.zip`), or the OSV bucket's HTTP base URL.
+    Osv,
+    /// Alpine secdb (YAML or JSON), a file or a directory of `v3.x/{main,community}.{yaml,json}`.
+    AlpineSecdb,
+    /// Debian security tracker: a checkout root (`data/CVE/list`, `data/DSA/list`, `data/DLA/list`), its JSON
+    /// export, or per-CVE JSON records that keep the tracker lines (vuln-list-debian layout).
+    DebianTracker,
+    /// Wolfi: advisories YAML (event model) or a secdb JSON.
+    Wolfi,
+    /// Amazon Linux ALAS yum `updateinfo.xml`.
+    Alas,
+    /// CVE JSON 5 records (CNA and CISA-ADP metrics).
+    Cve5,
+    /// NVD CVE API 2.0 JSON.
+    Nvd,
+    /// CISA Known Exploited Vulnerabilities JSON.
+    Kev,
+    /// FIRST EPSS CSV.
+    Epss,
+}
+
+impl FeedKind {
+    /// Every kind.
+    pub const ALL: [FeedKind; 9] = [
+        FeedKind::Osv,
+        FeedKind::AlpineSecdb,
+        FeedKind::DebianTracker,
+        FeedKind::Wolfi,
+        FeedKind::Alas,
+        FeedKind::Cve5,
+        FeedKind::Nvd,
+        FeedKind::Kev,
+        FeedKind::Epss,
+    ];
+
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedKind::Osv => "osv",
+            FeedKind::AlpineSecdb => "alpine-secdb",
+            FeedKind::DebianTracker => "debian-tracker",
+            FeedKind::Wolfi => "wolfi",
+            FeedKind::Alas => "alas",
+            FeedKind::Cve5 => "cve5",
+            FeedKind::Nvd => "nvd",
+            FeedKind::Kev => "kev",
+            FeedKind::Epss => "epss",
+        }
+    }
+}
+
+impl fmt::Display for FeedKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FeedKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FeedKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or_else(|| {
+                let names: Vec<&str> = FeedKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "unknown feed kind `{s}` (expected one of: {})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// One `--source KIND=PATH_OR_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSpec {
+    /// The format.
+    pub kind: FeedKind,
+    /// A path or an HTTP(S) URL.
+    pub location: String,
+}
+
+impl FromStr for SourceSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (kind, location) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}`: expected KIND=PATH_OR_URL (e.g. osv=./osv-data)"))?;
+        if location.trim().is_empty() {
+            return Err(format!("`{s}`: empty location"));
+        }
+        Ok(SourceSpec {
+            kind: kind.parse()?,
+            location: location.trim().to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for SourceSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.kind, self.location)
+    }
+}
+
+/// Where parsed records go.
+pub(crate) trait Sink {
+    /// Stores an advisory (replacing one with the same ID and source).
+    fn advisory(&mut self, a: Advisory) -> Result<(), DbError>;
+    /// Records a KEV entry.
+    fn kev(
+        &mut self,
+        cve: &str,
+        date_added: Option<&str>,
+        ransomware: Option<&str>,
+    ) -> Result<(), DbError>;
+    /// Records an EPSS score.
+    fn epss(&mut self, cve: &str, score: f64, percentile: f64) -> Result<(), DbError>;
+}
+
+/// Counters of one source.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    pub(crate) records: u64,
+    pub(crate) skipped: u64,
+    pub(crate) errors: Vec<String>,
+    pub(crate) feed_timestamp: Option<String>,
+}
+
+/// How many skip reasons are kept per source (all are counted).
+const MAX_ERRORS: usize = 20;
+
+impl Stats {
+    /// Counts a skipped record and keeps its reason (the first few).
+    pub(crate) fn skip(&mut self, reason: impl Into<String>) {
+        self.skipped += 1;
+        let reason = reason.into();
+        tracing::warn!("skipped: {reason}");
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(reason);
+        }
+    }
+
+    /// Keeps the newest timestamp seen (RFC 3339 strings compare in time order when in UTC).
+    pub(crate) fn saw_timestamp(&mut self, ts: Option<&str>) {
+        let Some(ts) = ts
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && !t.starts_with("0001-"))
+        else {
+            return;
+        };
+        if self.feed_timestamp.as_deref().is_none_or(|cur| ts > cur) {
+            self.feed_timestamp = Some(ts.to_owned());
+        }
+    }
+}
+
+/// One input file: a display name (path, `zip!entry` or URL) and its bytes.
+pub(crate) struct InputFile {
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// Lists the files of a local location recursively (sorted), expanding zips and gunzipping `.gz` files; calls
+/// `f` for each one whose name `accept` likes. Unreadable single entries are reported through `on_error`.
+pub(crate) fn for_each_local_file(
+    location: &Path,
+    accept: &dyn Fn(&str) -> bool,
+    f: &mut dyn FnMut(InputFile),
+    on_error: &mut dyn FnMut(String),
+) -> Result<(), DbError> {
+    let meta = std::fs::metadata(location).map_err(|e| DbError::io(location, e))?;
+    if meta.is_dir() {
+        let mut files = Vec::new();
+        walk(location, &mut files).map_err(|e| DbError::io(location, e))?;
+        files.sort();
+        for path in files {
+            visit_file(&path, accept, f, on_error);
+        }
+        Ok(())
+    } else {
+        let bytes = std::fs::read(location).map_err(|e| DbError::io(location, e))?;
+        let name = location.display().to_string();
+        visit_bytes(name, bytes, accept, f, on_error);
+        Ok(())
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let ft = entry.file_type()?;
+        let path = entry.path();
+        if ft.is_dir() {
+            walk(&path, out)?;
+        } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn visit_file(
+    path: &Path,
+    accept: &dyn Fn(&str) -> bool,
+    f: &mut dyn FnMut(InputFile),
+    on_error: &mut dyn FnMut(String),
+) {
+    let name = path.display().to_string();
+    let lower = name.to_ascii_lowercase();
+    if !(accept(&lower) || lower.ends_with(".zip") || lower.ends_with(".gz")) {
+        return;
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => visit_bytes(name, bytes, accept, f, on_error),
+        Err(e) => on_error(format!("{name}: {e}")),
+    }
+}
+
+/// Hands `bytes` to `f`, expanding a zip archive or a gzip file first.
+pub(crate) fn visit_bytes(
+    name: String,
+    bytes: Vec<u8>,
+    accept: &dyn Fn(&str) -> bool,
+    f: &mut dyn FnMut(InputFile),
+    on_error: &mut dyn FnMut(String),
+) {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".zip") {
+        let mut archive = match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
+            Ok(a) => a,
+            Err(e) => return on_error(format!("{name}: not a readable zip archive: {e}")),
+        };
+        let mut entries: Vec<(String, usize)> = Vec::new();
+        for i in 0..archive.len() {
+            match archive.by_index(i) {
+                Ok(zf) if !zf.is_dir() => match zf.name() {
+                    Ok(n) => entries.push((n.into_owned(), i)),
+                    Err(e) => on_error(format!("{name}: entry {i}: {e}")),
+                },
+                Ok(_) => {}
+                Err(e) => on_error(format!("{name}: entry {i}: {e}")),
+            }
+        }
+        entries.sort();
+        for (entry, i) in entries {
+            if !accept(&entry.to_ascii_lowercase()) {
+                continue;
+            }
+            let display = format!("{name}!{entry}");
+            let mut buf = Vec::new();
+            let read = archive
+                .by_index(i)
+                .map_err(|e| e.to_string())
+                .and_then(|mut zf| zf.read_to_end(&mut buf).map_err(|e| e.to_string()));
+            match read {
+                Ok(_) => f(InputFile {
+                    name: display,
+                    bytes: buf,
+                }),
+                Err(e) => on_error(format!("{display}: {e}")),
+            }
+        }
+    } else if lower.ends_with(".gz") {
+        let mut out = Vec::new();
+        match flate2::read::GzDecoder::new(bytes.as_slice()).read_to_end(&mut out) {
+            Ok(_) => {
+                let inner = name[..name.len() - 3].to_owned();
+                if accept(&inner.to_ascii_lowercase()) {
+                    f(InputFile {
+                        name: inner,
+                        bytes: out,
+                    });
+                }
+            }
+            Err(e) => on_error(format!("{name}: bad gzip data: {e}")),
+        }
+    } else if accept(&lower) {
+        f(InputFile { name, bytes });
+    }
+}
+
+/// Reads a location that is one document (or a directory of them): local path or HTTP(S) URL.
+pub(crate) fn for_each_input(
+    location: &str,
+    accept: &dyn Fn(&str) -> bool,
+    f: &mut dyn FnMut(InputFile),
+    stats: &mut Stats,
+) -> Result<(), DbError> {
+    if crate::http::is_url(location) {
+        let agent = crate::http::agent(crate::http::DEFAULT_TIMEOUT);
+        let bytes = crate::http::get_bytes(&agent, location)?;
+        let mut on_error = |e: String| stats.skip(e);
+        // A URL is taken as one document even if its name has no known extension.
+        let accept_all = |_: &str| true;
+        let name = location.to_owned();
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".zip") || lower.ends_with(".gz") {
+            visit_bytes(name, bytes, accept, f, &mut on_error);
+        } else {
+            visit_bytes(name, bytes, &accept_all, f, &mut on_error);
+        }
+        return Ok(());
+    }
+    let mut errors = Vec::new();
+    for_each_local_file(Path::new(location), accept, f, &mut |e| errors.push(e))?;
+    for e in errors {
+        stats.skip(e);
+    }
+    Ok(())
+}
+
+/// Accepts `.json`.
+pub(crate) fn is_json(name: &str) -> bool {
+    name.ends_with(".json")
+}
+
+/// Accepts `.yaml`/`.yml`.
+pub(crate) fn is_yaml(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// Parses JSON or YAML (by the file name) into `T`.
+pub(crate) fn parse_doc<T: serde::de::DeserializeOwned>(file: &InputFile) -> Result<T, String> {
+    let lower = file.name.to_ascii_lowercase();
+    if is_yaml(&lower) {
+        let text = std::str::from_utf8(&file.bytes)
+            .map_err(|e| format!("{}: not UTF-8: {e}", file.name))?;
+        serde_saphyr::from_str(text).map_err(|e| format!("{}: bad YAML: {e}", file.name))
+    } else {
+        serde_json::from_slice(&file.bytes).map_err(|e| format!("{}: bad JSON: {e}", file.name))
+    }
+}
+
+/// A plausible version string: not empty, no whitespace or control characters.
+pub(crate) fn plausible_version(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 256 && !v.chars().any(|c| c.is_whitespace() || c.is_control())
+}

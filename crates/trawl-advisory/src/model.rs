@@ -1,0 +1,318 @@
+//! The records the DB stores and returns: feed-neutral, OSV-shaped.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use trawl_types::{Cvss, DataSource, Severity, Status};
+
+/// The kind of an OSV range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RangeKind {
+    /// Versions in the ecosystem's own order.
+    Ecosystem,
+    /// Semantic versions (SemVer 2.0).
+    Semver,
+    /// Git commits (not comparable to package versions).
+    Git,
+}
+
+impl RangeKind {
+    /// The OSV spelling (`ECOSYSTEM`, `SEMVER`, `GIT`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RangeKind::Ecosystem => "ECOSYSTEM",
+            RangeKind::Semver => "SEMVER",
+            RangeKind::Git => "GIT",
+        }
+    }
+}
+
+/// The kind of an OSV range event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// First affected version (inclusive); `0` = from the beginning.
+    Introduced,
+    /// First fixed version (exclusive).
+    Fixed,
+    /// Last affected version (inclusive).
+    LastAffected,
+    /// Upper limit of the range (exclusive), not a fix.
+    Limit,
+}
+
+impl EventKind {
+    /// The OSV spelling (`introduced`, `fixed`, `last_affected`, `limit`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Introduced => "introduced",
+            EventKind::Fixed => "fixed",
+            EventKind::LastAffected => "last_affected",
+            EventKind::Limit => "limit",
+        }
+    }
+}
+
+/// One event of a range.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RangeEvent {
+    /// What the version marks.
+    #[serde(rename = "k")]
+    pub kind: EventKind,
+    /// The version (or commit for GIT ranges).
+    #[serde(rename = "v")]
+    pub version: String,
+}
+
+/// An OSV range: ordered events in one version order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AffectedRange {
+    /// The order the events use.
+    #[serde(rename = "t")]
+    pub kind: RangeKind,
+    /// GIT ranges: the repository.
+    #[serde(rename = "repo", default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    /// Events, in the feed's order.
+    #[serde(rename = "e")]
+    pub events: Vec<RangeEvent>,
+}
+
+impl AffectedRange {
+    /// An ECOSYSTEM range `introduced: 0, fixed: <fixed>` (or open when `fixed` is `None`).
+    pub fn ecosystem_fixed(fixed: Option<&str>) -> AffectedRange {
+        let mut events = vec![RangeEvent {
+            kind: EventKind::Introduced,
+            version: "0".to_owned(),
+        }];
+        if let Some(f) = fixed {
+            events.push(RangeEvent {
+                kind: EventKind::Fixed,
+                version: f.to_owned(),
+            });
+        }
+        AffectedRange {
+            kind: RangeKind::Ecosystem,
+            repo: None,
+            events,
+        }
+    }
+}
+
+/// One affected package of one advisory, as returned by [`AdvisoryDb::lookup`](crate::AdvisoryDb::lookup).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AffectedRecord {
+    /// The advisory's ID (`CVE-2023-4911`, `GHSA-...`, `GO-2024-3228`, `DSA-5380-1`).
+    pub advisory_id: String,
+    /// Other IDs of the same vulnerability (OSV `aliases` plus `upstream`).
+    pub aliases: Vec<String>,
+    /// The feed the record came from.
+    pub source: DataSource,
+    /// The namespace it is filed under (`Debian:12`, `PyPI`).
+    pub namespace: String,
+    /// The suffix of the OSV ecosystem that was folded into the namespace (`LTS`, `Pro:LTS` for
+    /// `Ubuntu:Pro:22.04:LTS`), when there was one.
+    pub namespace_variant: Option<String>,
+    /// Package name as stored (normalised per ecosystem; the SOURCE package for OS feeds).
+    pub package: String,
+    /// The package's purl, when the feed gave one.
+    pub purl: Option<String>,
+    /// OSV ranges.
+    pub ranges: Vec<AffectedRange>,
+    /// Explicitly listed affected versions.
+    pub versions: Vec<String>,
+    /// The vendor's status for this package in this release (vendor feeds; `None` for plain OSV ranges).
+    pub status: Option<Status>,
+    /// The vendor's fixed version (vendor feeds), also present as a `fixed` event in `ranges`.
+    pub fixed_version: Option<String>,
+    /// The vendor's urgency/priority word, as written (`unimportant`, `low`, `medium`, `end-of-life`...).
+    pub urgency: Option<String>,
+    /// The vendor's severity for this package, when it gives one (Debian urgency, Ubuntu priority mapped).
+    pub severity: Option<Severity>,
+    /// OSV `ecosystem_specific` of this entry (Go `imports`, Ubuntu `binaries`...), when not empty.
+    pub ecosystem_specific: Option<serde_json::Value>,
+    /// OSV `database_specific` of this entry, when not empty.
+    pub database_specific: Option<serde_json::Value>,
+}
+
+/// Everything known about one advisory ID, merged over every source that has it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdvisoryDetails {
+    /// The ID asked for.
+    pub id: String,
+    /// Aliases and upstream IDs (union over sources).
+    pub aliases: Vec<String>,
+    /// OSV `related` IDs.
+    pub related: Vec<String>,
+    /// One-line title (CVE record title, OSV summary, tracker description), best source first.
+    pub title: Option<String>,
+    /// Longer description.
+    pub description: Option<String>,
+    /// Reference URLs (union, deduplicated, in source order).
+    pub references: Vec<String>,
+    /// CVSS by source (`nvd`, `cve-cna`, `cve-adp`, `ghsa`, `ubuntu`...).
+    pub cvss: BTreeMap<String, Cvss>,
+    /// Severity by source: vendor ratings (`ubuntu`, `ghsa`, `debian`...) and ratings derived from CVSS.
+    pub severities: BTreeMap<String, Severity>,
+    /// CWE IDs.
+    pub cwe_ids: Vec<String>,
+    /// Earliest published date (RFC 3339).
+    pub published: Option<String>,
+    /// Latest modified date (RFC 3339).
+    pub modified: Option<String>,
+    /// When the advisory was withdrawn (by any source), if it was.
+    pub withdrawn: Option<String>,
+    /// In CISA's KEV catalog (under this ID or one of its aliases).
+    pub kev: bool,
+    /// EPSS probability and percentile (under this ID or one of its CVE aliases).
+    pub epss: Option<(f64, f64)>,
+    /// The sources that hold it.
+    pub sources: Vec<DataSource>,
+}
+
+/// KEV and EPSS for one CVE.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Enrichment {
+    /// In CISA's Known Exploited Vulnerabilities catalog.
+    pub kev: bool,
+    /// EPSS (probability, percentile), both 0..1.
+    pub epss: Option<(f64, f64)>,
+}
+
+/// What one `--source` contributed to a build.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceReport {
+    /// The feed kind (`osv`, `alpine-secdb`...).
+    pub kind: String,
+    /// The path or URL given.
+    pub location: String,
+    /// Records read (the unit depends on the feed; see the crate README).
+    pub records: u64,
+    /// Malformed records skipped (bad JSON/YAML, unknown ecosystem, unparsable version...).
+    pub skipped: u64,
+    /// The first few reasons for skipping, naming the file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    /// The newest timestamp the feed carries (modified date, catalog date, score date), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_timestamp: Option<String>,
+}
+
+/// The DB's metadata: what `trawl db info` shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// Schema version of the file.
+    pub schema_version: u32,
+    /// When it was built (RFC 3339, UTC).
+    pub built_at: String,
+    /// One entry per `--source` of the build, in order.
+    pub sources: Vec<SourceReport>,
+    /// Advisories stored, by data source ID (`ghsa`, `debian-tracker`, ...).
+    pub advisories_by_source: BTreeMap<String, u64>,
+    /// Affected-package rows stored.
+    pub affected_rows: u64,
+    /// KEV entries stored.
+    pub kev_entries: u64,
+    /// EPSS scores stored.
+    pub epss_entries: u64,
+}
+
+/// A severity entry as stored with an advisory: one source's rating, vector and score.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SeverityEntry {
+    /// Who rates (`nvd`, `cve-cna`, `ghsa`, `ubuntu`, `debian`...).
+    #[serde(rename = "s")]
+    pub(crate) source: String,
+    /// CVSS vector, when the rating is one.
+    #[serde(rename = "vec", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) vector: Option<String>,
+    /// Score (computed from the vector when there is one).
+    #[serde(rename = "sc", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) score: Option<f64>,
+    /// Qualitative rating.
+    #[serde(rename = "sev", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) severity: Option<Severity>,
+}
+
+/// The per-advisory document stored (compressed) in the DB.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AdvisoryDoc {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) upstream: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) related: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) details: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) severity: Vec<SeverityEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) references: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) cwes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) published: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) modified: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) withdrawn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) database_specific: Option<serde_json::Value>,
+}
+
+/// One affected entry as a feed produces it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Affected {
+    pub(crate) namespace: String,
+    pub(crate) variant: Option<String>,
+    pub(crate) name: String,
+    pub(crate) purl: Option<String>,
+    pub(crate) ranges: Vec<AffectedRange>,
+    pub(crate) versions: Vec<String>,
+    pub(crate) status: Option<Status>,
+    pub(crate) fixed_version: Option<String>,
+    pub(crate) urgency: Option<String>,
+    pub(crate) severity: Option<Severity>,
+    pub(crate) ecosystem_specific: Option<serde_json::Value>,
+    pub(crate) database_specific: Option<serde_json::Value>,
+}
+
+/// The part of an affected row stored (compressed) as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct AffectedDoc {
+    #[serde(rename = "r", default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) ranges: Vec<AffectedRange>,
+    #[serde(rename = "v", default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) versions: Vec<String>,
+    #[serde(rename = "var", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) variant: Option<String>,
+    #[serde(rename = "purl", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) purl: Option<String>,
+    #[serde(rename = "es", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) ecosystem_specific: Option<serde_json::Value>,
+    #[serde(rename = "ds", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) database_specific: Option<serde_json::Value>,
+}
+
+/// One advisory as a feed produces it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Advisory {
+    pub(crate) id: String,
+    /// Data source ID (`ghsa`, `debian-tracker`...).
+    pub(crate) source: String,
+    pub(crate) doc: AdvisoryDoc,
+    pub(crate) affected: Vec<Affected>,
+}
+
+/// Drops empty JSON objects/nulls so they cost nothing in the DB.
+pub(crate) fn non_empty_json(v: Option<serde_json::Value>) -> Option<serde_json::Value> {
+    match v {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Object(m)) if m.is_empty() => None,
+        Some(serde_json::Value::Array(a)) if a.is_empty() => None,
+        other => other,
+    }
+}
