@@ -387,7 +387,11 @@ fn build(report: &Report) -> Bom {
             ArtifactType::ContainerImage => "container",
             ArtifactType::Filesystem | ArtifactType::Rootfs => "application",
         },
-        a.name.clone(),
+        if a.name.trim().is_empty() {
+            "unnamed".to_owned()
+        } else {
+            a.name.clone()
+        },
     );
     root.purl = root_purl;
     let mut props = Vec::new();
@@ -543,10 +547,12 @@ fn build(report: &Report) -> Bom {
 }
 
 type PkgRefs = HashMap<(String, String, String, Option<String>), String>;
+/// (advisory ID, suppression identity).
+type GroupKey = (String, Option<String>);
 
 fn vulnerabilities(report: &Report, pkg_refs: &PkgRefs, refs: &mut Refs) -> Vec<Vulnerability> {
     // One entry per (advisory ID, suppression): the same ID in several packages lists them all in `affects`.
-    let mut groups: BTreeMap<(String, Option<String>), Vec<(&str, &Finding)>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, Vec<(&str, &Finding)>> = BTreeMap::new();
     for r in &report.results {
         for f in r.vulnerabilities.iter().chain(&r.suppressed) {
             let key = f.suppressed.as_ref().map(|s| {

@@ -224,7 +224,12 @@ fn build(report: &Report) -> Document {
             ("SPDXRef-Filesystem".to_owned(), "APPLICATION")
         }
     };
-    let mut root = SPackage::new(root_id.clone(), a.name.clone(), purpose);
+    let root_name = if a.name.trim().is_empty() {
+        "unnamed".to_owned()
+    } else {
+        a.name.clone()
+    };
+    let mut root = SPackage::new(root_id.clone(), root_name.clone(), purpose);
     root.version_info = a
         .repo_digests
         .first()
@@ -291,7 +296,7 @@ fn build(report: &Report) -> Document {
         spdx_version: "SPDX-2.3",
         data_license: "CC0-1.0",
         spdx_id: "SPDXRef-DOCUMENT",
-        name: a.name.clone(),
+        name: root_name,
         document_namespace: format!(
             "https://spdx.org/spdxdocs/trawl/{}/{}-{}",
             a.artifact_type.as_str(),
