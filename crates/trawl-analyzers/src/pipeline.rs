@@ -280,6 +280,137 @@ struct View<'a> {
     versions: Vec<(usize, &'a AnalysisOutput)>,
 }
 
+/// A link some analyzers want, whose target they do not read under its own name.
+struct LinkNeed {
+    path: String,
+    target: String,
+    analyzers: Vec<&'static dyn Analyzer>,
+    /// The layer of the target's current version, when some analyzer read the target.
+    known: Option<usize>,
+}
+
+/// Whether `path` (or a parent) is deleted by these whiteouts / hidden by these opaque dirs.
+fn deleted_by(path: &str, (whiteouts, opaques): &(Vec<String>, Vec<String>)) -> bool {
+    let under =
+        |p: &str, dir: &str| dir.is_empty() || p == dir || p.starts_with(&format!("{dir}/"));
+    whiteouts.iter().any(|w| under(path, w)) || opaques.iter().any(|d| under(path, d) && path != d)
+}
+
+/// Reads the targets of wanted links and runs the wanting analyzers on them under the link's path. The target
+/// is looked for in the layer that last wrote it when known, else from the top layer down (stopping where a
+/// layer deletes it).
+fn read_link_targets(
+    image: &Image,
+    deletions: &[(Vec<String>, Vec<String>)],
+    needs: Vec<LinkNeed>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<(String, &'static str, usize, AnalysisOutput)> {
+    let mut out = Vec::new();
+    for need in needs {
+        let candidates: Vec<usize> = match need.known {
+            Some(l) => vec![l],
+            None => {
+                let mut c = Vec::new();
+                for k in (0..image.layers.len()).rev() {
+                    c.push(k);
+                    if deleted_by(&need.target, &deletions[k]) {
+                        break;
+                    }
+                }
+                c
+            }
+        };
+        let mut found = None;
+        for k in candidates {
+            let layer = &image.layers[k];
+            match read_one(layer, &need.target) {
+                Ok(Some(content)) => {
+                    found = Some((k, content));
+                    break;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    warnings.push(Warning {
+                        message: format!("{} -> {}: {e}", need.path, need.target),
+                        path: Some(need.path.clone()),
+                        layer: Some(layer.label()),
+                    });
+                    break;
+                }
+            }
+        }
+        let Some((k, (meta, content))) = found else {
+            continue;
+        };
+        let input = AnalysisInput {
+            path: &need.path,
+            content: &content,
+            meta,
+        };
+        for a in &need.analyzers {
+            match a.analyze(&input) {
+                Ok(o) => out.push((need.path.clone(), a.name(), k, o)),
+                Err(e) => warnings.push(Warning {
+                    message: format!(
+                        "{}: {} (link to {}, layer {k}): {}",
+                        a.name(),
+                        need.path,
+                        need.target,
+                        e.message
+                    ),
+                    path: Some(need.path.clone()),
+                    layer: Some(image.layers[k].label()),
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// Reads one regular file of a layer (a tar walk, or a direct read inside a directory layer).
+fn read_one(layer: &Layer, path: &str) -> Result<Option<(FileMeta, Vec<u8>)>, String> {
+    if let Some(root) = layer.root_dir() {
+        // `path` is resolved through the recorded symlinks; still refuse anything leaving the root on disk.
+        let full = root.join(path);
+        let (Ok(real), Ok(real_root)) = (full.canonicalize(), root.canonicalize()) else {
+            return Ok(None);
+        };
+        if !real.starts_with(&real_root) {
+            return Ok(None);
+        }
+        let Ok(meta) = std::fs::metadata(&real) else {
+            return Ok(None);
+        };
+        if !meta.is_file() || meta.len() > trawl_layers::MAX_FILE {
+            return Ok(None);
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let content = std::fs::read(&real).map_err(|e| e.to_string())?;
+        return Ok(Some((
+            FileMeta {
+                mode: 0o100_000 | (meta.permissions().mode() & 0o7777),
+                size: meta.len(),
+            },
+            content,
+        )));
+    }
+    struct One<'p> {
+        path: &'p str,
+        got: Option<(FileMeta, Vec<u8>)>,
+    }
+    impl Visitor for One<'_> {
+        fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
+            path == self.path
+        }
+        fn visit(&mut self, _path: &str, mode: u32, size: u64, content: &[u8]) {
+            self.got = Some((FileMeta { mode, size }, content.to_vec()));
+        }
+    }
+    let mut v = One { path, got: None };
+    trawl_layers::walk_layer(layer, &mut v).map_err(|e| e.to_string())?;
+    Ok(v.got)
+}
+
 fn same_package(a: &Package, b: &Package) -> bool {
     a.name == b.name
         && a.version == b.version
@@ -301,6 +432,10 @@ fn merge(
     let refs: Vec<LayerRef> = image.layers.iter().map(layer_ref).collect();
     let layer_label = |i: usize| image.layers.get(i).map(Layer::label);
 
+    let deletions: Vec<(Vec<String>, Vec<String>)> = results
+        .iter()
+        .map(|r| (r.entries.whiteouts.clone(), r.entries.opaque_dirs.clone()))
+        .collect();
     let mut tree: MergedTree<FileOutputs> = MergedTree::new();
     for (i, r) in results.into_iter().enumerate() {
         for w in &r.entries.warnings {
@@ -320,76 +455,86 @@ fn merge(
         tree.apply_layer(i, &r.entries, r.files);
     }
 
-    // Per analyzer, per path: the versions of the output.
-    let mut views: Vec<View<'_>> = Vec::new();
+    // Links an analyzer wants whose target it does not read itself: read the target again (rare).
     let link_meta = FileMeta {
         mode: 0o100_644,
         size: 0,
     };
+    let mut needs: Vec<LinkNeed> = Vec::new();
     for (path, node) in tree.iter() {
-        match node {
-            Node::File(versions) => {
-                let names: std::collections::BTreeSet<&str> = versions
-                    .iter()
-                    .flat_map(|(_, outs)| outs.keys().map(String::as_str))
-                    .collect();
-                for name in names {
-                    // Versions without this analyzer's output (it did not want the file then) break continuity.
-                    let mut vs = Vec::new();
-                    for (layer, outs) in versions {
-                        match outs.get(name) {
-                            Some(o) => vs.push((*layer, o)),
-                            None => vs.clear(),
-                        }
-                    }
-                    if !vs.is_empty() {
-                        views.push(View {
-                            path: path.clone(),
-                            analyzer: name,
-                            versions: vs,
-                        });
-                    }
+        let link_layer = match node {
+            Node::Symlink { layer, .. } | Node::Hardlink { layer, .. } => *layer,
+            Node::File(_) => continue,
+        };
+        let wanting: Vec<&'static dyn Analyzer> = analyzers
+            .iter()
+            .copied()
+            .filter(|a| a.required(path, &link_meta))
+            .collect();
+        if wanting.is_empty() {
+            continue;
+        }
+        let Some(target) = tree.resolve(path) else {
+            warnings.push(Warning {
+                message: format!("{path}: symlink loop (layer {link_layer})"),
+                path: Some(path.clone()),
+                layer: layer_label(link_layer),
+            });
+            continue;
+        };
+        let wanting: Vec<_> = wanting
+            .into_iter()
+            .filter(|a| !a.required(&target, &link_meta))
+            .collect();
+        if wanting.is_empty() || target.is_empty() {
+            continue;
+        }
+        let known = match tree.get(&target) {
+            Some(Node::File(v)) => v.last().map(|(l, _)| *l),
+            _ => None,
+        };
+        needs.push(LinkNeed {
+            path: path.clone(),
+            target,
+            analyzers: wanting,
+            known,
+        });
+    }
+    let linked: Vec<(String, &'static str, usize, AnalysisOutput)> =
+        read_link_targets(image, &deletions, needs, &mut warnings);
+
+    // Per analyzer, per path: the versions of the output.
+    let mut views: Vec<View<'_>> = Vec::new();
+    for (path, node) in tree.iter() {
+        let Node::File(versions) = node else { continue };
+        let names: std::collections::BTreeSet<&str> = versions
+            .iter()
+            .flat_map(|(_, outs)| outs.keys().map(String::as_str))
+            .collect();
+        for name in names {
+            // Versions without this analyzer's output (it did not want the file then) break continuity.
+            let mut vs = Vec::new();
+            for (layer, outs) in versions {
+                match outs.get(name) {
+                    Some(o) => vs.push((*layer, o)),
+                    None => vs.clear(),
                 }
             }
-            Node::Symlink { .. } | Node::Hardlink { .. } => {
-                let wanting: Vec<&'static dyn Analyzer> = analyzers
-                    .iter()
-                    .copied()
-                    .filter(|a| a.required(path, &link_meta))
-                    .collect();
-                if wanting.is_empty() {
-                    continue;
-                }
-                let Some(target) = tree.resolve(path) else {
-                    warnings.push(Warning {
-                        message: format!("{path}: symlink loop"),
-                        path: Some(path.clone()),
-                        layer: None,
-                    });
-                    continue;
-                };
-                let Some(Node::File(versions)) = tree.get(&target) else {
-                    continue;
-                };
-                for a in wanting {
-                    // An analyzer that reads the target path itself already has it.
-                    if a.required(&target, &link_meta) {
-                        continue;
-                    }
-                    let vs: Vec<(usize, &AnalysisOutput)> = versions
-                        .iter()
-                        .filter_map(|(l, outs)| outs.get(a.name()).map(|o| (*l, o)))
-                        .collect();
-                    if !vs.is_empty() {
-                        views.push(View {
-                            path: path.clone(),
-                            analyzer: a.name(),
-                            versions: vs,
-                        });
-                    }
-                }
+            if !vs.is_empty() {
+                views.push(View {
+                    path: path.clone(),
+                    analyzer: name,
+                    versions: vs,
+                });
             }
         }
+    }
+    for (path, analyzer, layer, out) in &linked {
+        views.push(View {
+            path: path.clone(),
+            analyzer,
+            versions: vec![(*layer, out)],
+        });
     }
 
     // OS.
@@ -515,3 +660,6 @@ fn merge(
         cache_misses: image.layers.len() - cache_hits,
     }
 }
+
+#[cfg(test)]
+mod tests;

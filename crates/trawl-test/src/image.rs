@@ -64,6 +64,26 @@ pub fn tar_entry(archive: &Path, name: &str) -> Vec<u8> {
     panic!("{name} not in {}", archive.display());
 }
 
+/// Reads one entry of an in-memory (uncompressed) tar.
+pub fn tar_entry_bytes(tar_bytes: &[u8], name: &str) -> Vec<u8> {
+    let mut ar = tar::Archive::new(tar_bytes);
+    for e in ar.entries().expect("tar") {
+        let mut e = e.expect("entry");
+        let p = e
+            .path()
+            .expect("path")
+            .to_string_lossy()
+            .trim_start_matches("./")
+            .to_owned();
+        if p == name {
+            let mut out = Vec::new();
+            e.read_to_end(&mut out).expect("read entry");
+            return out;
+        }
+    }
+    panic!("{name} not in the tar");
+}
+
 /// The only layer tar of a one-layer docker-archive from ../shared/data (e.g. `debian-bookworm-slim.tar.gz`).
 pub fn first_layer_of_docker_archive(archive: &Path) -> Vec<u8> {
     let manifest: serde_json::Value =
