@@ -1,1 +1,432 @@
-//! Inventory x advisory DB -> findings.
+//! Inventory x advisory DB -> findings. See the crate README for the rules.
+#![warn(missing_docs)]
+
+use std::collections::{BTreeMap, HashMap};
+use trawl_advisory::{AdvisoryDb, AdvisoryDetails, AffectedRecord, EventKind, RangeKind};
+use trawl_types::{Ecosystem, Finding, OsFamily, OsInfo, Package, Severity, Status};
+use trawl_version::{Event, OsvRange, Scheme};
+
+/// A matching error (the DB could not be read).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MatchError {
+    /// The DB failed.
+    #[error("advisory DB lookup failed for {namespace}/{name}: {source}")]
+    Db {
+        /// Namespace looked up.
+        namespace: String,
+        /// Package name looked up.
+        name: String,
+        /// The DB error.
+        #[source]
+        source: Box<trawl_advisory::DbError>,
+    },
+}
+
+/// The version order of an ecosystem. The one place this mapping lives.
+pub fn scheme_for(eco: Ecosystem) -> Scheme {
+    match eco {
+        Ecosystem::Deb => Scheme::Deb,
+        Ecosystem::Apk => Scheme::Apk,
+        Ecosystem::Rpm => Scheme::Rpm,
+        Ecosystem::Npm => Scheme::Npm,
+        Ecosystem::PyPI => Scheme::Pep440,
+        Ecosystem::Go => Scheme::Go,
+        Ecosystem::Cargo => Scheme::Cargo,
+        Ecosystem::Maven => Scheme::Maven,
+        Ecosystem::RubyGems => Scheme::RubyGems,
+        Ecosystem::NuGet => Scheme::NuGet,
+        Ecosystem::Packagist => Scheme::Packagist,
+        Ecosystem::Pub => Scheme::Pub,
+        Ecosystem::Hex => Scheme::Hex,
+        Ecosystem::Cran => Scheme::Cran,
+        Ecosystem::Hackage => Scheme::Hackage,
+        Ecosystem::SwiftUrl | Ecosystem::CocoaPods | Ecosystem::Conan => Scheme::Generic,
+    }
+}
+
+/// The data-source ID of the vendor's own feed for an OS family (its severity comes first).
+fn vendor_source(family: OsFamily) -> &'static [&'static str] {
+    match family {
+        OsFamily::Debian => &["debian", "debian-tracker"],
+        OsFamily::Ubuntu => &["ubuntu"],
+        OsFamily::Alpine => &["alpine", "alpine-secdb"],
+        OsFamily::Wolfi => &["wolfi"],
+        OsFamily::Chainguard => &["chainguard"],
+        OsFamily::Amazon => &["amazon", "alas"],
+        OsFamily::Redhat | OsFamily::Centos => &["redhat"],
+        OsFamily::Rocky => &["rocky"],
+        OsFamily::Alma => &["alma"],
+        OsFamily::Oracle => &["oracle"],
+        OsFamily::Sles | OsFamily::Opensuse => &["suse"],
+        OsFamily::Azurelinux => &["azure", "mariner"],
+        OsFamily::Photon => &["photon"],
+        OsFamily::Fedora => &["fedora"],
+        OsFamily::Unknown => &[],
+    }
+}
+
+/// CVSS-derived severity sources, most trusted first (after the vendor's own).
+const CVSS_ORDER: &[&str] = &["nvd", "cve-cna", "cve-adp", "ghsa"];
+
+/// What a package is looked up and compared as.
+struct Key {
+    namespace: String,
+    name: String,
+    version: String,
+    scheme: Scheme,
+}
+
+fn key_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Key> {
+    let eco = pkg.ecosystem?;
+    let scheme = scheme_for(eco);
+    if eco.is_os() {
+        let os = os?;
+        if os.family.ecosystem() != Some(eco) {
+            return None;
+        }
+        let version = match eco {
+            Ecosystem::Deb => pkg.source_version_or_version().to_owned(),
+            _ => pkg.version.clone(),
+        };
+        Some(Key {
+            namespace: os.advisory_namespace(),
+            name: pkg.source_or_name().to_owned(),
+            version,
+            scheme,
+        })
+    } else {
+        Some(Key {
+            namespace: eco.osv_name()?.to_owned(),
+            name: eco.normalize_name(&pkg.name),
+            version: pkg.version.clone(),
+            scheme,
+        })
+    }
+}
+
+/// The outcome of checking one record against an installed version.
+struct Hit<'r> {
+    record: &'r AffectedRecord,
+    fixed: Vec<String>,
+}
+
+fn to_osv(record: &AffectedRecord) -> Vec<OsvRange> {
+    record
+        .ranges
+        .iter()
+        .map(|r| OsvRange {
+            kind: match r.kind {
+                RangeKind::Ecosystem => trawl_version::RangeKind::Ecosystem,
+                RangeKind::Semver => trawl_version::RangeKind::Semver,
+                RangeKind::Git => trawl_version::RangeKind::Git,
+            },
+            events: r
+                .events
+                .iter()
+                .map(|e| match e.kind {
+                    EventKind::Introduced => Event::Introduced(e.version.clone()),
+                    EventKind::Fixed => Event::Fixed(e.version.clone()),
+                    EventKind::LastAffected => Event::LastAffected(e.version.clone()),
+                    EventKind::Limit => Event::Limit(e.version.clone()),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn check<'r>(key: &Key, record: &'r AffectedRecord) -> Option<Hit<'r>> {
+    if record.status == Some(Status::NotAffected) {
+        return None;
+    }
+    let ranges = to_osv(record);
+    if ranges.is_empty() && record.versions.is_empty() {
+        // A vendor record with a status and no version information (e.g. `<unfixed>`): every version is affected.
+        return record.status.map(|_| Hit {
+            record,
+            fixed: Vec::new(),
+        });
+    }
+    let out = trawl_version::affected(key.scheme, &key.version, &ranges, &record.versions).ok()?;
+    out.affected.then_some(Hit {
+        record,
+        fixed: out.fixed,
+    })
+}
+
+/// Matches packages against the DB.
+///
+/// Returns, for each package index that has findings, its findings (one per vulnerability, aliases merged).
+pub struct Matcher<'db> {
+    db: &'db AdvisoryDb,
+    lookups: HashMap<(String, String), Vec<AffectedRecord>>,
+    details: HashMap<String, Option<AdvisoryDetails>>,
+}
+
+impl<'db> Matcher<'db> {
+    /// A matcher over `db`, with empty caches.
+    pub fn new(db: &'db AdvisoryDb) -> Self {
+        Matcher {
+            db,
+            lookups: HashMap::new(),
+            details: HashMap::new(),
+        }
+    }
+
+    fn lookup(&mut self, key: &Key) -> Result<&[AffectedRecord], MatchError> {
+        let k = (key.namespace.clone(), key.name.clone());
+        if !self.lookups.contains_key(&k) {
+            let recs = self
+                .db
+                .lookup(&key.namespace, &key.name)
+                .map_err(|source| MatchError::Db {
+                    namespace: key.namespace.clone(),
+                    name: key.name.clone(),
+                    source: Box::new(source),
+                })?;
+            self.lookups.insert(k.clone(), recs);
+        }
+        Ok(self.lookups.get(&k).map(Vec::as_slice).unwrap_or_default())
+    }
+
+    fn details(&mut self, id: &str) -> Option<AdvisoryDetails> {
+        if !self.details.contains_key(id) {
+            let d = self.db.advisory(id).ok().flatten();
+            self.details.insert(id.to_owned(), d);
+        }
+        self.details.get(id).cloned().flatten()
+    }
+
+    /// Findings for every package (index into `packages`, finding), packages in order.
+    pub fn match_packages(
+        &mut self,
+        os: Option<&OsInfo>,
+        packages: &[Package],
+    ) -> Result<Vec<(usize, Finding)>, MatchError> {
+        let mut out = Vec::new();
+        for (i, pkg) in packages.iter().enumerate() {
+            let Some(key) = key_for(pkg, os) else {
+                continue;
+            };
+            let records = self.lookup(&key)?.to_vec();
+            let hits: Vec<Hit<'_>> = records.iter().filter_map(|r| check(&key, r)).collect();
+            for group in group_by_alias(&hits) {
+                let f = self.finding(pkg, &key, os, &group);
+                out.push((i, f));
+            }
+        }
+        Ok(out)
+    }
+
+    fn finding(
+        &mut self,
+        pkg: &Package,
+        key: &Key,
+        os: Option<&OsInfo>,
+        hits: &[&Hit<'_>],
+    ) -> Finding {
+        let mut ids: Vec<String> = Vec::new();
+        for h in hits {
+            for id in std::iter::once(&h.record.advisory_id).chain(&h.record.aliases) {
+                if !ids.iter().any(|x| x.eq_ignore_ascii_case(id)) {
+                    ids.push(id.clone());
+                }
+            }
+        }
+        let primary = ids
+            .iter()
+            .find(|i| i.starts_with("CVE-"))
+            .or_else(|| ids.iter().find(|i| i.starts_with("GHSA-")))
+            .cloned()
+            .unwrap_or_else(|| hits[0].record.advisory_id.clone());
+        let aliases: Vec<String> = ids.iter().filter(|i| **i != primary).cloned().collect();
+
+        // Fixed versions: every fixing version of the matching ranges; the reported one is the lowest above
+        // the installed version.
+        let mut fixed: Vec<String> = Vec::new();
+        for h in hits {
+            for v in h.fixed.iter().chain(h.record.fixed_version.iter()) {
+                if !fixed.contains(v) {
+                    fixed.push(v.clone());
+                }
+            }
+        }
+        let mut above: Vec<&String> = fixed
+            .iter()
+            .filter(|v| {
+                trawl_version::compare(key.scheme, v, &key.version)
+                    .is_ok_and(|o| o == std::cmp::Ordering::Greater)
+            })
+            .collect();
+        above.sort_by(|a, b| {
+            trawl_version::compare(key.scheme, a, b).unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let fixed_version = above.first().map(|s| (*s).clone());
+        let status = if fixed_version.is_some() {
+            Status::Fixed
+        } else {
+            hits.iter()
+                .filter_map(|h| h.record.status)
+                .find(|s| *s != Status::Fixed)
+                .unwrap_or(Status::Affected)
+        };
+
+        // Details merged over the primary ID and its aliases, primary first.
+        let mut details = self.details(&primary).unwrap_or_default();
+        for a in &aliases {
+            if let Some(d) = self.details(a) {
+                merge_details(&mut details, d);
+            }
+        }
+
+        let mut vendor_severity: BTreeMap<String, Severity> = details.severities.clone();
+        let mut vendor_urgency = BTreeMap::new();
+        for h in hits {
+            if let Some(s) = h.record.severity {
+                vendor_severity.insert(h.record.source.id.clone(), s);
+            }
+            if let Some(u) = &h.record.urgency {
+                vendor_urgency.insert(h.record.source.id.clone(), u.clone());
+            }
+        }
+        let (severity, severity_source) = pick_severity(&vendor_severity, os, pkg.ecosystem);
+
+        let mut data_sources = Vec::new();
+        for h in hits {
+            if !data_sources.contains(&h.record.source) {
+                data_sources.push(h.record.source.clone());
+            }
+        }
+        let primary_url = details
+            .references
+            .iter()
+            .find(|r| r.contains(&primary))
+            .or_else(|| details.references.first())
+            .cloned();
+        Finding {
+            id: primary,
+            aliases,
+            ecosystem: pkg.ecosystem,
+            pkg_name: pkg.name.clone(),
+            src_name: (key.name != pkg.name && pkg.ecosystem.is_some_and(Ecosystem::is_os))
+                .then(|| key.name.clone()),
+            installed_version: pkg.version.clone(),
+            fixed_version,
+            fixed_versions: fixed,
+            purl: pkg.purl.clone(),
+            pkg_path: pkg.file_path.clone(),
+            status,
+            severity,
+            severity_source,
+            vendor_severity,
+            vendor_urgency,
+            cvss: details.cvss,
+            kev: details.kev,
+            epss: details.epss.map(|e| e.0),
+            epss_percentile: details.epss.map(|e| e.1),
+            title: details.title,
+            description: details.description,
+            cwe_ids: details.cwe_ids,
+            references: details.references,
+            primary_url,
+            published: details.published,
+            modified: details.modified,
+            layer: pkg.layer.clone(),
+            data_sources,
+            suppressed: None,
+        }
+    }
+}
+
+fn merge_details(into: &mut AdvisoryDetails, d: AdvisoryDetails) {
+    if into.title.is_none() {
+        into.title = d.title;
+    }
+    if into.description.is_none() {
+        into.description = d.description;
+    }
+    for r in d.references {
+        if !into.references.contains(&r) {
+            into.references.push(r);
+        }
+    }
+    for (k, v) in d.cvss {
+        into.cvss.entry(k).or_insert(v);
+    }
+    for (k, v) in d.severities {
+        into.severities.entry(k).or_insert(v);
+    }
+    for c in d.cwe_ids {
+        if !into.cwe_ids.contains(&c) {
+            into.cwe_ids.push(c);
+        }
+    }
+    if into.published.is_none() {
+        into.published = d.published;
+    }
+    if into.modified.is_none() {
+        into.modified = d.modified;
+    }
+    into.kev |= d.kev;
+    if into.epss.is_none() {
+        into.epss = d.epss;
+    }
+}
+
+/// Severity: the vendor's own first, then CVSS-derived ones in [`CVSS_ORDER`], then any other.
+fn pick_severity(
+    by_source: &BTreeMap<String, Severity>,
+    os: Option<&OsInfo>,
+    eco: Option<Ecosystem>,
+) -> (Severity, Option<String>) {
+    let vendor: &[&str] = match (eco, os) {
+        (Some(e), Some(os)) if e.is_os() => vendor_source(os.family),
+        _ => &[],
+    };
+    let usable = |s: &&Severity| **s != Severity::Unknown;
+    for src in vendor.iter().chain(CVSS_ORDER) {
+        if let Some(s) = by_source.get(*src).filter(usable) {
+            return (*s, Some((*src).to_owned()));
+        }
+    }
+    if let Some((src, s)) = by_source.iter().find(|(_, s)| usable(s)) {
+        return (*s, Some(src.clone()));
+    }
+    (Severity::Unknown, None)
+}
+
+/// Groups hits that name the same vulnerability (shared ID or alias), keeping first-seen order.
+fn group_by_alias<'a, 'r>(hits: &'a [Hit<'r>]) -> Vec<Vec<&'a Hit<'r>>> {
+    let mut groups: Vec<(Vec<String>, Vec<&Hit<'r>>)> = Vec::new();
+    for h in hits {
+        let ids: Vec<String> = std::iter::once(&h.record.advisory_id)
+            .chain(&h.record.aliases)
+            .map(|s| s.to_ascii_uppercase())
+            .collect();
+        let mut joined: Option<usize> = None;
+        let mut i = 0;
+        while i < groups.len() {
+            if groups[i].0.iter().any(|x| ids.contains(x)) {
+                match joined {
+                    None => {
+                        groups[i].0.extend(ids.iter().cloned());
+                        groups[i].1.push(h);
+                        joined = Some(i);
+                        i += 1;
+                    }
+                    Some(j) => {
+                        let (gids, ghits) = groups.remove(i);
+                        groups[j].0.extend(gids);
+                        groups[j].1.extend(ghits);
+                    }
+                }
+            } else {
+                i += 1;
+            }
+        }
+        if joined.is_none() {
+            groups.push((ids, vec![h]));
+        }
+    }
+    groups.into_iter().map(|(_, h)| h).collect()
+}

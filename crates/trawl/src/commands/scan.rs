@@ -1,17 +1,36 @@
 //! `trawl image`, `trawl rootfs`, `trawl fs`: inventory, match, policy, reports.
+//!
+//! Three layers, as in the rest of the binary: clap structs ([`ScanArgs`]), resolved settings ([`Settings`],
+//! flags > `TRAWL_*` environment > `trawl.toml` > defaults), then orchestration ([`scan_source`]).
 
+use anyhow::{Context, bail};
 use clap::Args;
-use std::path::PathBuf;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use trawl_analyzers::lang::PathFilter;
+use trawl_analyzers::{ALL, Analyzer, AnalyzerKind};
+use trawl_policy::{IgnoreFile, Policy, VexDocument};
+use trawl_report::{
+    Artifact, ArtifactType, CacheStats, LayerInfo, PolicySummary, RenderOptions, Report,
+    ReportFormat, ResultClass, ScanResult,
+};
+use trawl_source::SourceSpec;
+use trawl_types::{Ecosystem, Finding, Package, Severity, Status};
 
 /// Arguments of `trawl image`.
 #[derive(Debug, Args)]
 pub(crate) struct ImageArgs {
-    /// Image references: `docker-archive:PATH`, `oci-archive:PATH`, `oci:DIR[:TAG]`, or a registry reference.
+    /// Image references: `docker-archive:PATH`, `oci-archive:PATH`, `oci:DIR[:TAG]`, or a path.
     pub(crate) images: Vec<String>,
     /// An image archive or OCI layout on disk (type auto-detected).
     #[arg(long, env = "TRAWL_INPUT")]
     pub(crate) input: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) scan: ScanArgs,
 }
 
 /// Arguments of `trawl rootfs` and `trawl fs`.
@@ -19,16 +38,908 @@ pub(crate) struct ImageArgs {
 pub(crate) struct PathArgs {
     /// The directory to scan.
     pub(crate) path: PathBuf,
+    #[command(flatten)]
+    pub(crate) scan: ScanArgs,
 }
 
-pub(crate) fn image(_args: ImageArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+/// Flags shared by every scan command (Trivy's names where Trivy has the flag).
+#[derive(Debug, Args, Default, Clone)]
+pub(crate) struct ScanArgs {
+    /// Scanners to run: vuln, secret, misconfig [default: vuln,secret].
+    #[arg(long, value_delimiter = ',', env = "TRAWL_SCANNERS")]
+    pub(crate) scanners: Vec<String>,
+    /// Package types: os, library [default: os,library].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        env = "TRAWL_PKG_TYPES",
+        alias = "vuln-type"
+    )]
+    pub(crate) pkg_types: Vec<String>,
+    /// Severities to report: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL [default: all].
+    #[arg(short = 's', long, value_delimiter = ',', env = "TRAWL_SEVERITY")]
+    pub(crate) severity: Vec<String>,
+    /// Drop findings that have no fix (statuses affected, will_not_fix, fix_deferred, end_of_life).
+    #[arg(long, env = "TRAWL_IGNORE_UNFIXED")]
+    pub(crate) ignore_unfixed: bool,
+    /// Drop findings with these statuses.
+    #[arg(long, value_delimiter = ',', env = "TRAWL_IGNORE_STATUS")]
+    pub(crate) ignore_status: Vec<String>,
+    /// Exit with this code when findings survive the policy [default: 0].
+    #[arg(long, env = "TRAWL_EXIT_CODE")]
+    pub(crate) exit_code: Option<u8>,
+    /// Ignore file [default: .trawlignore, else .trivyignore, in the working directory].
+    #[arg(long, env = "TRAWL_IGNOREFILE")]
+    pub(crate) ignorefile: Option<PathBuf>,
+    /// VEX documents (OpenVEX or CycloneDX VEX); repeatable.
+    #[arg(long, env = "TRAWL_VEX", value_delimiter = ',')]
+    pub(crate) vex: Vec<PathBuf>,
+    /// Keep suppressed findings in the report (with the reason).
+    #[arg(long, env = "TRAWL_SHOW_SUPPRESSED")]
+    pub(crate) show_suppressed: bool,
+    /// The advisory DB file [default: CACHE_DIR/db/trawl.db].
+    #[arg(long, env = "TRAWL_DB")]
+    pub(crate) db: Option<PathBuf>,
+    /// Use the DB as it is: no update.
+    #[arg(long, env = "TRAWL_SKIP_DB_UPDATE")]
+    pub(crate) skip_db_update: bool,
+    /// No network at all (implies --skip-db-update).
+    #[arg(long, env = "TRAWL_OFFLINE")]
+    pub(crate) offline: bool,
+    /// Where `db update` fetches a built DB from (HTTPS URL or OCI reference); repeatable, tried in order.
+    #[arg(long, value_delimiter = ',', env = "TRAWL_DB_REPOSITORY")]
+    pub(crate) db_repository: Vec<String>,
+    /// List every package in table output (JSON formats always carry packages).
+    #[arg(long, env = "TRAWL_LIST_ALL_PKGS")]
+    pub(crate) list_all_pkgs: bool,
+    /// Output format, `FORMAT[=PATH]`; repeatable: table, json, trivy-json, sarif, cyclonedx, spdx-json,
+    /// markdown, junit, gitlab. The one without a path goes to --output or stdout.
+    #[arg(
+        short = 'f',
+        long = "format",
+        env = "TRAWL_FORMAT",
+        value_delimiter = ','
+    )]
+    pub(crate) formats: Vec<String>,
+    /// Where the format without a path goes [default: stdout].
+    #[arg(short = 'o', long, env = "TRAWL_OUTPUT")]
+    pub(crate) output: Option<PathBuf>,
+    /// Do not append the markdown summary to $GITHUB_STEP_SUMMARY.
+    #[arg(long, env = "TRAWL_NO_SUMMARY")]
+    pub(crate) no_summary: bool,
+    /// Layer cache directory [default: $XDG_CACHE_HOME/trawl or ~/.cache/trawl].
+    #[arg(long, env = "TRAWL_CACHE_DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// Do not read or write the layer cache.
+    #[arg(long, env = "TRAWL_NO_CACHE")]
+    pub(crate) no_cache: bool,
+    /// Layers analysed at once [default: number of CPUs].
+    #[arg(long, env = "TRAWL_PARALLEL")]
+    pub(crate) parallel: Option<usize>,
+    /// Report development dependencies of lockfiles too.
+    #[arg(long, env = "TRAWL_INCLUDE_DEV_DEPS")]
+    pub(crate) include_dev_deps: bool,
+    /// Directories to skip (globs).
+    #[arg(long, value_delimiter = ',', env = "TRAWL_SKIP_DIRS")]
+    pub(crate) skip_dirs: Vec<String>,
+    /// Files to skip (globs).
+    #[arg(long, value_delimiter = ',', env = "TRAWL_SKIP_FILES")]
+    pub(crate) skip_files: Vec<String>,
+    /// Extra files for an analyzer, `ANALYZER:REGEX` (Trivy's type names work too: `pip:requirements-.*\.txt`).
+    #[arg(long, value_delimiter = ',', env = "TRAWL_FILE_PATTERNS")]
+    pub(crate) file_patterns: Vec<String>,
+    /// No progress output.
+    #[arg(long, env = "TRAWL_NO_PROGRESS")]
+    pub(crate) no_progress: bool,
+    /// A native JSON report to compare with: findings are marked new, unchanged or fixed.
+    #[arg(long, env = "TRAWL_BASELINE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Which findings fail the build with --exit-code: `any` (default) or `new` (not in --baseline).
+    #[arg(long, env = "TRAWL_FAIL_ON", value_parser = ["any", "new"])]
+    pub(crate) fail_on: Option<String>,
+    /// Config file [default: trawl.toml in the working directory, when present].
+    #[arg(long, env = "TRAWL_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
 }
 
-pub(crate) fn rootfs(_args: PathArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+/// `trawl.toml`: every scan flag, kebab-case, same meaning. Flags and `TRAWL_*` variables win.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct FileConfig {
+    scanners: Option<Vec<String>>,
+    pkg_types: Option<Vec<String>>,
+    severity: Option<Vec<String>>,
+    ignore_unfixed: Option<bool>,
+    ignore_status: Option<Vec<String>>,
+    exit_code: Option<u8>,
+    ignorefile: Option<PathBuf>,
+    vex: Option<Vec<PathBuf>>,
+    show_suppressed: Option<bool>,
+    db: Option<PathBuf>,
+    skip_db_update: Option<bool>,
+    offline: Option<bool>,
+    db_repository: Option<Vec<String>>,
+    list_all_pkgs: Option<bool>,
+    format: Option<Vec<String>>,
+    output: Option<PathBuf>,
+    no_summary: Option<bool>,
+    cache_dir: Option<PathBuf>,
+    no_cache: Option<bool>,
+    parallel: Option<usize>,
+    include_dev_deps: Option<bool>,
+    skip_dirs: Option<Vec<String>>,
+    skip_files: Option<Vec<String>>,
+    file_patterns: Option<Vec<String>>,
+    baseline: Option<PathBuf>,
+    fail_on: Option<String>,
 }
 
-pub(crate) fn fs(_args: PathArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+impl ScanArgs {
+    /// Fills what flags and environment left unset from `trawl.toml`.
+    fn merge_config(&mut self) -> anyhow::Result<()> {
+        let (path, explicit) = match &self.config {
+            Some(p) => (p.clone(), true),
+            None => (PathBuf::from("trawl.toml"), false),
+        };
+        if !path.is_file() {
+            if explicit {
+                bail!("config file {} not found", path.display());
+            }
+            return Ok(());
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let c: FileConfig = toml::from_str(&text)
+            .with_context(|| format!("invalid config file {}", path.display()))?;
+        fn vec<T>(dst: &mut Vec<T>, src: Option<Vec<T>>) {
+            if dst.is_empty()
+                && let Some(s) = src
+            {
+                *dst = s;
+            }
+        }
+        fn opt<T>(dst: &mut Option<T>, src: Option<T>) {
+            if dst.is_none() {
+                *dst = src;
+            }
+        }
+        fn flag(dst: &mut bool, src: Option<bool>) {
+            *dst = *dst || src.unwrap_or(false);
+        }
+        vec(&mut self.scanners, c.scanners);
+        vec(&mut self.pkg_types, c.pkg_types);
+        vec(&mut self.severity, c.severity);
+        flag(&mut self.ignore_unfixed, c.ignore_unfixed);
+        vec(&mut self.ignore_status, c.ignore_status);
+        opt(&mut self.exit_code, c.exit_code);
+        opt(&mut self.ignorefile, c.ignorefile);
+        vec(&mut self.vex, c.vex);
+        flag(&mut self.show_suppressed, c.show_suppressed);
+        opt(&mut self.db, c.db);
+        flag(&mut self.skip_db_update, c.skip_db_update);
+        flag(&mut self.offline, c.offline);
+        vec(&mut self.db_repository, c.db_repository);
+        flag(&mut self.list_all_pkgs, c.list_all_pkgs);
+        vec(&mut self.formats, c.format);
+        opt(&mut self.output, c.output);
+        flag(&mut self.no_summary, c.no_summary);
+        opt(&mut self.cache_dir, c.cache_dir);
+        flag(&mut self.no_cache, c.no_cache);
+        opt(&mut self.parallel, c.parallel);
+        flag(&mut self.include_dev_deps, c.include_dev_deps);
+        vec(&mut self.skip_dirs, c.skip_dirs);
+        vec(&mut self.skip_files, c.skip_files);
+        vec(&mut self.file_patterns, c.file_patterns);
+        opt(&mut self.baseline, c.baseline);
+        opt(&mut self.fail_on, c.fail_on);
+        Ok(())
+    }
+}
+
+/// One requested output.
+#[derive(Debug, Clone)]
+pub(crate) struct Output {
+    pub(crate) format: ReportFormat,
+    /// `None` = stdout.
+    pub(crate) path: Option<PathBuf>,
+}
+
+/// Resolved scan settings.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) vuln: bool,
+    pub(crate) secret: bool,
+    pub(crate) misconfig: bool,
+    pub(crate) os_pkgs: bool,
+    pub(crate) library: bool,
+    pub(crate) severities: Vec<Severity>,
+    pub(crate) ignore_statuses: Vec<Status>,
+    pub(crate) ignore_unfixed: bool,
+    pub(crate) exit_code: u8,
+    pub(crate) ignorefile: Option<PathBuf>,
+    pub(crate) vex: Vec<PathBuf>,
+    pub(crate) show_suppressed: bool,
+    pub(crate) db: PathBuf,
+    pub(crate) skip_db_update: bool,
+    pub(crate) db_repository: Vec<String>,
+    pub(crate) list_all_pkgs: bool,
+    pub(crate) outputs: Vec<Output>,
+    pub(crate) summary: Option<PathBuf>,
+    pub(crate) cache_dir: Option<PathBuf>,
+    pub(crate) parallel: usize,
+    pub(crate) include_dev_deps: bool,
+    /// `--skip-dirs`, `--skip-files`, `--file-patterns`; `None` when none was given.
+    pub(crate) path_filter: Option<Arc<PathFilter>>,
+    /// The values behind `path_filter`, part of the layer cache key of filtered analyzers.
+    pub(crate) path_filter_key: String,
+    pub(crate) baseline: Option<PathBuf>,
+    pub(crate) fail_on_new: bool,
+}
+
+/// The cache directory: flag, `TRAWL_CACHE_DIR`, `$XDG_CACHE_HOME/trawl`, `~/.cache/trawl`.
+pub(crate) fn default_cache_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(x).join("trawl");
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(h).join(".cache/trawl");
+    }
+    std::env::temp_dir().join("trawl-cache")
+}
+
+impl Settings {
+    pub(crate) fn resolve(mut a: ScanArgs, default_scanners: &[&str]) -> anyhow::Result<Settings> {
+        a.merge_config()?;
+        let scanners: Vec<String> = if a.scanners.is_empty() {
+            default_scanners.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            a.scanners
+                .iter()
+                .map(|s| s.trim().to_ascii_lowercase())
+                .collect()
+        };
+        for s in &scanners {
+            if !matches!(
+                s.as_str(),
+                "vuln" | "secret" | "misconfig" | "config" | "none"
+            ) {
+                bail!("unknown scanner `{s}` (expected vuln, secret, misconfig)");
+            }
+        }
+        let pkg_types: Vec<String> = if a.pkg_types.is_empty() {
+            vec!["os".into(), "library".into()]
+        } else {
+            a.pkg_types
+                .iter()
+                .map(|s| s.trim().to_ascii_lowercase())
+                .collect()
+        };
+        for t in &pkg_types {
+            if !matches!(t.as_str(), "os" | "library") {
+                bail!("unknown package type `{t}` (expected os, library)");
+            }
+        }
+        let severities = a
+            .severity
+            .iter()
+            .map(|s| s.parse::<Severity>().map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut ignore_statuses = a
+            .ignore_status
+            .iter()
+            .map(|s| s.parse::<Status>().map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if a.ignore_unfixed {
+            for s in trawl_policy::UNFIXED_STATUSES {
+                if !ignore_statuses.contains(s) {
+                    ignore_statuses.push(*s);
+                }
+            }
+        }
+        let mut outputs = Vec::new();
+        let formats = if a.formats.is_empty() {
+            vec!["table".to_owned()]
+        } else {
+            a.formats.clone()
+        };
+        let mut to_default = 0;
+        for f in &formats {
+            let (name, path) = match f.split_once('=') {
+                Some((n, p)) if !p.is_empty() => (n, Some(PathBuf::from(p))),
+                _ => (f.as_str(), None),
+            };
+            let format: ReportFormat = name.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let path = match path {
+                Some(p) => Some(p),
+                None => {
+                    to_default += 1;
+                    a.output.clone()
+                }
+            };
+            outputs.push(Output { format, path });
+        }
+        if a.fail_on.as_deref() == Some("new") && a.baseline.is_none() {
+            bail!("--fail-on new needs --baseline OLD.json");
+        }
+        if to_default > 1 {
+            bail!("several --format values without a path: give the others as FORMAT=PATH");
+        }
+        let summary = if a.no_summary {
+            None
+        } else {
+            std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let (path_filter, path_filter_key) =
+            if a.skip_dirs.is_empty() && a.skip_files.is_empty() && a.file_patterns.is_empty() {
+                (None, String::new())
+            } else {
+                let f = PathFilter::new(&a.skip_dirs, &a.skip_files, &a.file_patterns)?;
+                let key = format!(
+                    "skip-dirs={};skip-files={};file-patterns={}",
+                    a.skip_dirs.join(","),
+                    a.skip_files.join(","),
+                    a.file_patterns.join(",")
+                );
+                (Some(Arc::new(f)), key)
+            };
+        let cache_root = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
+        let db =
+            a.db.clone()
+                .unwrap_or_else(|| cache_root.join("db/trawl.db"));
+        let parallel = a.parallel.filter(|n| *n > 0).unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+        });
+        Ok(Settings {
+            vuln: scanners.iter().any(|s| s == "vuln"),
+            secret: scanners.iter().any(|s| s == "secret"),
+            misconfig: scanners.iter().any(|s| s == "misconfig" || s == "config"),
+            os_pkgs: pkg_types.iter().any(|t| t == "os"),
+            library: pkg_types.iter().any(|t| t == "library"),
+            severities,
+            ignore_statuses,
+            ignore_unfixed: a.ignore_unfixed,
+            exit_code: a.exit_code.unwrap_or(0),
+            ignorefile: a.ignorefile,
+            vex: a.vex,
+            show_suppressed: a.show_suppressed,
+            db,
+            skip_db_update: a.skip_db_update || a.offline,
+            db_repository: a.db_repository,
+            list_all_pkgs: a.list_all_pkgs,
+            outputs,
+            summary,
+            cache_dir: (!a.no_cache).then_some(cache_root.join("layers")),
+            parallel,
+            include_dev_deps: a.include_dev_deps,
+            path_filter,
+            path_filter_key,
+            fail_on_new: a.fail_on.as_deref() == Some("new"),
+            baseline: a.baseline,
+        })
+    }
+
+    /// The scanners that run, in a stable order.
+    pub(crate) fn scanner_names(&self) -> Vec<String> {
+        [
+            (self.vuln, "vuln"),
+            (self.secret, "secret"),
+            (self.misconfig, "misconfig"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| (*n).to_owned())
+        .collect()
+    }
+
+    /// The analyzers this scan needs (wrapped in the path filter when one was given).
+    pub(crate) fn analyzers(&self) -> Vec<&'static dyn Analyzer> {
+        let selected = self.selected_analyzers();
+        match &self.path_filter {
+            None => selected,
+            Some(filter) => selected
+                .into_iter()
+                .map(|inner| Filtered::leak(inner, filter.clone(), &self.path_filter_key))
+                .collect(),
+        }
+    }
+
+    fn selected_analyzers(&self) -> Vec<&'static dyn Analyzer> {
+        ALL.iter()
+            .copied()
+            .filter(|a| match a.kind() {
+                AnalyzerKind::OsPackages => {
+                    // OS detection is always needed: it names the target and selects advisories.
+                    self.os_pkgs || a.name() == "os/release" || self.vuln
+                }
+                AnalyzerKind::Library => self.library,
+                AnalyzerKind::Secret => self.secret,
+                AnalyzerKind::Misconfig => self.misconfig,
+            })
+            .collect()
+    }
+
+    /// The policy: severity, status, ignore file, VEX.
+    pub(crate) fn policy(&self) -> anyhow::Result<Policy> {
+        let mut ignore_files = Vec::new();
+        let path = match &self.ignorefile {
+            Some(p) => {
+                if !p.is_file() {
+                    bail!("ignore file {} not found", p.display());
+                }
+                Some(p.clone())
+            }
+            None => [
+                ".trawlignore",
+                ".trivyignore",
+                ".trawlignore.yaml",
+                ".trivyignore.yaml",
+            ]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file()),
+        };
+        if let Some(p) = path {
+            ignore_files.push(IgnoreFile::load(&p)?);
+        }
+        let vex = self
+            .vex
+            .iter()
+            .map(|p| VexDocument::load(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Policy {
+            severities: self.severities.clone(),
+            ignore_statuses: self.ignore_statuses.clone(),
+            ignore_files,
+            vex,
+            today: Policy::today_utc(),
+        })
+    }
+}
+
+/// An analyzer seen through `--skip-dirs`/`--skip-files`/`--file-patterns`. Its name carries a digest of the
+/// filter, so the layer cache never serves results computed under another filter.
+struct Filtered {
+    inner: &'static dyn Analyzer,
+    filter: Arc<PathFilter>,
+    name: &'static str,
+}
+
+impl Filtered {
+    /// A process-lifetime wrapper (a handful per run: the analyzer list is `'static` by design).
+    fn leak(
+        inner: &'static dyn Analyzer,
+        filter: Arc<PathFilter>,
+        key: &str,
+    ) -> &'static dyn Analyzer {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        let name: &'static str =
+            Box::leak(format!("{}[filter:{:016x}]", inner.name(), h.finish()).into_boxed_str());
+        Box::leak(Box::new(Filtered {
+            inner,
+            filter,
+            name,
+        }))
+    }
+}
+
+impl Analyzer for Filtered {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn version(&self) -> u32 {
+        self.inner.version()
+    }
+    fn kind(&self) -> AnalyzerKind {
+        self.inner.kind()
+    }
+    fn required(&self, path: &str, meta: &trawl_analyzers::FileMeta) -> bool {
+        self.filter.wants(self.inner, path, meta)
+    }
+    fn analyze(
+        &self,
+        input: &trawl_analyzers::AnalysisInput<'_>,
+    ) -> Result<trawl_analyzers::AnalysisOutput, trawl_analyzers::AnalyzerError> {
+        self.inner.analyze(input)
+    }
+}
+
+pub(crate) fn image(args: ImageArgs) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(args.scan, &["vuln", "secret"])?;
+    let mut specs = Vec::new();
+    if let Some(input) = &args.input {
+        specs.push((input.display().to_string(), SourceSpec::detect(input)?));
+    }
+    for i in &args.images {
+        specs.push((i.clone(), SourceSpec::parse(i)?));
+    }
+    if specs.is_empty() {
+        bail!("nothing to scan: give an image reference or --input PATH");
+    }
+    if specs.len() > 1 {
+        bail!("several images in one run are not supported yet; scan them one at a time");
+    }
+    let (name, spec) = specs.remove(0);
+    run_scan(&name, &spec, ArtifactType::ContainerImage, &settings)
+}
+
+pub(crate) fn rootfs(args: PathArgs) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(args.scan, &["vuln", "secret"])?;
+    let spec = SourceSpec::Rootfs(args.path.clone());
+    run_scan(
+        &args.path.display().to_string(),
+        &spec,
+        ArtifactType::Rootfs,
+        &settings,
+    )
+}
+
+pub(crate) fn fs(args: PathArgs) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(args.scan, &["vuln", "secret"])?;
+    let spec = SourceSpec::Rootfs(args.path.clone());
+    run_scan(
+        &args.path.display().to_string(),
+        &spec,
+        ArtifactType::Filesystem,
+        &settings,
+    )
+}
+
+fn run_scan(
+    name: &str,
+    spec: &SourceSpec,
+    artifact_type: ArtifactType,
+    settings: &Settings,
+) -> anyhow::Result<ExitCode> {
+    let db = if settings.vuln {
+        Some(open_db(settings)?)
+    } else {
+        None
+    };
+    let policy = settings.policy()?;
+    let old = settings
+        .baseline
+        .as_deref()
+        .map(crate::commands::baseline::load)
+        .transpose()?;
+    let mut report = scan_source(name, spec, artifact_type, settings, db.as_ref(), &policy)?;
+    if let (Some(old), Some(path)) = (&old, &settings.baseline) {
+        report.baseline = Some(crate::commands::baseline::diff(
+            &path.display().to_string(),
+            old,
+            &report,
+        ));
+    }
+    let failed = gate_failed(&report, settings);
+    if let Some(p) = report.policy.as_mut() {
+        p.failed = failed;
+    }
+    write_outputs(&report, settings)?;
+    Ok(exit_status(failed, settings))
+}
+
+/// Opens the advisory DB (updating it first unless told not to).
+pub(crate) fn open_db(settings: &Settings) -> anyhow::Result<trawl_advisory::AdvisoryDb> {
+    if !settings.db.is_file() {
+        if settings.skip_db_update || settings.db_repository.is_empty() {
+            bail!(
+                "no advisory DB at {}\nhint: build one with `trawl db build --source KIND=PATH -o {}` or fetch one \
+                 with `trawl db update --db-repository URL`, or pass --db PATH",
+                settings.db.display(),
+                settings.db.display()
+            );
+        }
+        crate::commands::db::update_db(&settings.db, &settings.db_repository)?;
+    }
+    trawl_advisory::AdvisoryDb::open(&settings.db)
+        .with_context(|| format!("cannot open the advisory DB {}", settings.db.display()))
+}
+
+/// Scans one source into a report (no output written).
+pub(crate) fn scan_source(
+    name: &str,
+    spec: &SourceSpec,
+    artifact_type: ArtifactType,
+    settings: &Settings,
+    db: Option<&trawl_advisory::AdvisoryDb>,
+    policy: &Policy,
+) -> anyhow::Result<Report> {
+    let image = trawl_source::open(spec).with_context(|| format!("cannot open {name}"))?;
+    let cache: Option<Arc<dyn trawl_layers::LayerCache>> = match &settings.cache_dir {
+        Some(dir) => Some(Arc::new(trawl_layers::FsCache::open(dir).with_context(
+            || format!("cannot open the layer cache {}", dir.display()),
+        )?)),
+        None => None,
+    };
+    let opts = trawl_analyzers::pipeline::AnalyzeOptions {
+        analyzers: settings.analyzers(),
+        cache,
+        parallel: settings.parallel,
+    };
+    let analyzed = trawl_analyzers::pipeline::analyze(&image, &opts)
+        .with_context(|| format!("cannot analyse {name}"))?;
+    tracing::info!(
+        "{name}: {} layer(s), {} from the layer cache; {} package(s)",
+        analyzed.layers.len(),
+        analyzed.cache_hits,
+        analyzed.inventory.packages.len()
+    );
+    let inventory = analyzed.inventory;
+    let os = inventory.os.clone();
+    let mut packages: Vec<Package> = inventory
+        .packages
+        .into_iter()
+        .filter(|p| settings.include_dev_deps || !p.dev)
+        .filter(|p| {
+            let os_pkg = p.ecosystem.is_some_and(Ecosystem::is_os);
+            (os_pkg && settings.os_pkgs) || (!os_pkg && settings.library)
+        })
+        .collect();
+    packages.sort_by(|a, b| {
+        (&a.file_path, &a.name, &a.version).cmp(&(&b.file_path, &b.name, &b.version))
+    });
+
+    let mut findings: Vec<(usize, Finding)> = Vec::new();
+    if let Some(db) = db {
+        let mut m = trawl_matcher::Matcher::new(db);
+        findings = m.match_packages(os.as_ref(), &packages)?;
+    }
+
+    // Group packages into results: one for the OS packages, one per language file.
+    let os_target = match &os {
+        Some(os) => format!("{name} ({} {})", os.family, os.name),
+        None => name.to_owned(),
+    };
+    let mut results: BTreeMap<(u8, String), ScanResult> = BTreeMap::new();
+    let mut result_of = Vec::with_capacity(packages.len());
+    for p in &packages {
+        let key = if p.ecosystem.is_some_and(Ecosystem::is_os) {
+            let ty = os.as_ref().map_or("unknown", |o| o.family.as_str());
+            results
+                .entry((0, os_target.clone()))
+                .or_insert_with(|| ScanResult::new(os_target.clone(), ResultClass::OsPkgs, ty));
+            (0, os_target.clone())
+        } else {
+            let target = p.file_path.clone();
+            results.entry((1, target.clone())).or_insert_with(|| {
+                ScanResult::new(target.clone(), ResultClass::LangPkgs, lang_type(p))
+            });
+            (1, target)
+        };
+        result_of.push(key);
+    }
+    if results.is_empty() && os.is_some() && settings.os_pkgs {
+        let ty = os.as_ref().map_or("unknown", |o| o.family.as_str());
+        results.insert(
+            (0, os_target.clone()),
+            ScanResult::new(os_target.clone(), ResultClass::OsPkgs, ty),
+        );
+    }
+    let mut per_result: BTreeMap<(u8, String), Vec<Finding>> = BTreeMap::new();
+    for (i, f) in findings {
+        per_result.entry(result_of[i].clone()).or_default().push(f);
+    }
+    for (key, p) in result_of.iter().zip(packages) {
+        if let Some(r) = results.get_mut(key) {
+            r.packages.push(p);
+        }
+    }
+    for (key, r) in &mut results {
+        let mut fs = per_result.remove(key).unwrap_or_default();
+        fs.sort_by(|a, b| (&a.pkg_name, &a.id).cmp(&(&b.pkg_name, &b.id)));
+        let outcome = policy.apply_vulns(&r.target, fs);
+        r.vulnerabilities = outcome.kept;
+        if settings.show_suppressed {
+            r.suppressed = outcome.suppressed;
+        }
+    }
+    let mut results: Vec<ScanResult> = results.into_values().collect();
+
+    // Secrets and misconfigurations: one result per file.
+    let (secrets, _) = policy.apply_secrets(analyzed.secrets);
+    let mut by_file: BTreeMap<String, ScanResult> = BTreeMap::new();
+    for s in secrets {
+        by_file
+            .entry(s.path.clone())
+            .or_insert_with(|| ScanResult::new(s.path.clone(), ResultClass::Secret, "secret"))
+            .secrets
+            .push(s);
+    }
+    results.extend(by_file.into_values());
+    let (misconfigs, _) = policy.apply_misconfigs(analyzed.misconfigurations);
+    let mut by_file: BTreeMap<String, ScanResult> = BTreeMap::new();
+    for m in misconfigs {
+        let ty = m.file_type.clone();
+        by_file
+            .entry(m.path.clone())
+            .or_insert_with(|| ScanResult::new(m.path.clone(), ResultClass::Config, ty))
+            .misconfigurations
+            .push(m);
+    }
+    results.extend(by_file.into_values());
+
+    let mut warnings = inventory.warnings;
+    warnings.extend(policy.expiry_warnings());
+    for w in &warnings {
+        tracing::warn!("{}", w.message);
+    }
+    let layers = analyzed
+        .layers
+        .iter()
+        .map(|l| LayerInfo {
+            index: l.layer.index,
+            diff_id: l.layer.diff_id.clone(),
+            digest: l.layer.digest.clone(),
+            created_by: l.layer.created_by.clone(),
+            size: l.size,
+            cached: l.cached,
+        })
+        .collect();
+    Ok(Report {
+        schema_version: trawl_report::SCHEMA_VERSION,
+        tool: trawl_report::Tool::default(),
+        created_at: now_rfc3339(),
+        artifact: Artifact {
+            name: name.to_owned(),
+            artifact_type,
+            image_id: image.image_id.clone(),
+            repo_tags: image.repo_tags.clone(),
+            repo_digests: image.repo_digests.clone(),
+            os,
+            layers,
+            image_config: image.config.as_ref().map(|c| c.raw.clone()),
+        },
+        scanners: settings.scanner_names(),
+        results,
+        warnings,
+        cache: settings.cache_dir.as_ref().map(|_| CacheStats {
+            hits: analyzed.cache_hits as u64,
+            misses: analyzed.cache_misses as u64,
+        }),
+        policy: settings.vuln.then(|| PolicySummary {
+            severities: settings.severities.clone(),
+            ignore_unfixed: settings.ignore_unfixed,
+            ignore_statuses: settings.ignore_statuses.clone(),
+            ignore_file: policy
+                .ignore_files
+                .first()
+                .map(|f| f.path.display().to_string()),
+            vex: settings
+                .vex
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            exit_code: i32::from(settings.exit_code),
+            fail_on_new: settings.fail_on_new,
+            failed: false,
+        }),
+        baseline: None,
+    })
+}
+
+/// Trivy's result `type` for a language package, from its ecosystem and file.
+fn lang_type(p: &Package) -> String {
+    let file = Path::new(&p.file_path)
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or("");
+    let t = match (p.ecosystem, file) {
+        (Some(Ecosystem::Npm), "package-lock.json" | "npm-shrinkwrap.json") => "npm",
+        (Some(Ecosystem::Npm), "yarn.lock") => "yarn",
+        (Some(Ecosystem::Npm), "pnpm-lock.yaml") => "pnpm",
+        (Some(Ecosystem::Npm), "bun.lock") => "bun",
+        (Some(Ecosystem::Npm), _) => "node-pkg",
+        (Some(Ecosystem::PyPI), "requirements.txt") => "pip",
+        (Some(Ecosystem::PyPI), "Pipfile.lock") => "pipenv",
+        (Some(Ecosystem::PyPI), "poetry.lock") => "poetry",
+        (Some(Ecosystem::PyPI), "uv.lock") => "uv",
+        (Some(Ecosystem::PyPI), "pdm.lock") => "pdm",
+        (Some(Ecosystem::PyPI), _) => "python-pkg",
+        (Some(Ecosystem::Go), "go.mod") => "gomod",
+        (Some(Ecosystem::Go), _) => "gobinary",
+        (Some(Ecosystem::Cargo), "Cargo.lock") => "cargo",
+        (Some(Ecosystem::Cargo), _) => "rustbinary",
+        (Some(Ecosystem::Maven), "pom.xml") => "pom",
+        (Some(Ecosystem::Maven), f) if f.ends_with("gradle.lockfile") => "gradle",
+        (Some(Ecosystem::Maven), _) => "jar",
+        (Some(Ecosystem::RubyGems), "Gemfile.lock") => "bundler",
+        (Some(Ecosystem::RubyGems), _) => "gemspec",
+        (Some(Ecosystem::Packagist), "composer.lock") => "composer",
+        (Some(Ecosystem::Packagist), _) => "composer-vendor",
+        (Some(Ecosystem::NuGet), "packages.lock.json") => "nuget",
+        (Some(Ecosystem::NuGet), "packages.config") => "packages-props",
+        (Some(Ecosystem::NuGet), _) => "dotnet-core",
+        (Some(Ecosystem::Pub), _) => "pub",
+        (Some(Ecosystem::Hex), _) => "hex",
+        (Some(Ecosystem::Conan), _) => "conan",
+        (Some(Ecosystem::SwiftUrl), _) => "swift",
+        (Some(Ecosystem::CocoaPods), _) => "cocoapods",
+        (Some(e), _) => e.as_str(),
+        (None, _) => "unknown",
+    };
+    t.to_owned()
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Whether the build fails: with `--exit-code N`, when anything survived the policy (with `--fail-on new`,
+/// when a vulnerability is not in the baseline).
+pub(crate) fn gate_failed(report: &Report, settings: &Settings) -> bool {
+    if settings.exit_code == 0 {
+        return false;
+    }
+    if settings.fail_on_new {
+        return report.baseline.as_ref().is_some_and(|b| !b.new.is_empty());
+    }
+    report.results.iter().any(|r| {
+        !r.vulnerabilities.is_empty() || !r.secrets.is_empty() || !r.misconfigurations.is_empty()
+    })
+}
+
+pub(crate) fn exit_status(failed: bool, settings: &Settings) -> ExitCode {
+    if failed {
+        ExitCode::from(settings.exit_code)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Writes every requested output, and the job summary.
+pub(crate) fn write_outputs(report: &Report, settings: &Settings) -> anyhow::Result<()> {
+    let opts = RenderOptions {
+        list_all_pkgs: settings.list_all_pkgs,
+        gate: report
+            .policy
+            .as_ref()
+            .and_then(trawl_report::PolicySummary::gate),
+        show_suppressed: settings.show_suppressed,
+        color: false,
+    };
+    for out in &settings.outputs {
+        match &out.path {
+            Some(path) => {
+                let mut buf = Vec::new();
+                trawl_report::render(out.format, report, &opts, &mut buf)?;
+                write_atomic(path, &buf)?;
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let mut lock = stdout.lock();
+                trawl_report::render(out.format, report, &opts, &mut lock)?;
+                lock.flush()?;
+            }
+        }
+    }
+    if let Some(path) = &settings.summary {
+        let mut buf = Vec::new();
+        trawl_report::render(ReportFormat::Markdown, report, &opts, &mut buf)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot append to GITHUB_STEP_SUMMARY {}", path.display()))?;
+        f.write_all(&buf)?;
+    }
+    Ok(())
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
