@@ -616,4 +616,6 @@ pub fn runs_in_images(name: &str) -> bool {
 }
 
 #[cfg(test)]
+mod image_tests;
+#[cfg(test)]
 mod tests;

@@ -229,18 +229,37 @@ impl BuildInfo {
             .then(|| v.to_owned())
     }
 
-    /// The main module's version: the recorded one unless `(devel)`, else `-X main.version=` from `-ldflags`.
+    /// The main module's version: the recorded one unless `(devel)`; else `-X main.version=` from `-ldflags`;
+    /// else a Go pseudo-version (`0.0.0-<vcs.time as yyyymmddhhmmss>-<first 12 of vcs.revision>`) when the build
+    /// recorded its VCS state.
     pub fn main_version(&self) -> Option<String> {
         let (_, v) = self.main.as_ref()?;
         if !v.is_empty() && v != "(devel)" {
             return Some(trim_v(v).to_owned());
         }
-        let ldflags = self
-            .settings
+        self.ldflags_version().or_else(|| self.pseudo_version())
+    }
+
+    fn setting(&self, key: &str) -> Option<&str> {
+        self.settings
             .iter()
-            .find(|(k, _)| k == "-ldflags")?
-            .1
-            .as_str();
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn pseudo_version(&self) -> Option<String> {
+        let rev = self.setting("vcs.revision").filter(|r| r.len() >= 12)?;
+        let time: String = self
+            .setting("vcs.time")?
+            .chars()
+            .filter(char::is_ascii_digit)
+            .take(14)
+            .collect();
+        (time.len() == 14).then(|| format!("0.0.0-{time}-{}", &rev[..12]))
+    }
+
+    fn ldflags_version(&self) -> Option<String> {
+        let ldflags = self.setting("-ldflags")?;
         for part in ldflags.split_whitespace() {
             let part = part.trim_start_matches("-X=").trim_matches(['\'', '"']);
             for key in ["main.version=", "main.Version=", "main.VERSION="] {
