@@ -103,6 +103,7 @@ pub const ALL: &[&dyn Analyzer] = &[
     &os::release::OsReleaseAnalyzer,
     &os::dpkg::DpkgAnalyzer,
     &os::apk::ApkAnalyzer,
+    &os::rpm::RpmAnalyzer,
     // language packages (lang/mod.rs; keep in the order of lang::ANALYZERS)
     &lang::NODE_PACKAGE_LOCK,
     &lang::NODE_YARN_LOCK,

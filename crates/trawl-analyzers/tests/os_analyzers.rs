@@ -122,3 +122,28 @@ fn garbage_apk_db_is_an_error_naming_file() {
         "{err}"
     );
 }
+
+#[test]
+fn rpm_sqlite_through_the_analyzer() {
+    let data = trawl_test::require_shared_data!();
+    let db = std::fs::read(data.join("pkgdb/go-rpmdb/pkg/testdata/cbl-mariner-2.0/rpmdb.sqlite"))
+        .expect("read");
+    let out = run("var/lib/rpm/rpmdb.sqlite", &db);
+    assert_eq!(out.len(), 1);
+    let (name, out) = out.into_iter().next().expect("one");
+    assert_eq!(name, "os/rpm");
+    let out = out.expect("parses");
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    // 129 headers; `rpm -qa` shows no gpg-pubkey in this database, so nothing is dropped.
+    assert_eq!(out.packages.len(), 129);
+    assert!(
+        out.packages
+            .iter()
+            .all(|p| p.file_path == "var/lib/rpm/rpmdb.sqlite")
+    );
+    assert!(
+        out.packages
+            .iter()
+            .all(|p| p.ecosystem == Some(trawl_types::Ecosystem::Rpm))
+    );
+}

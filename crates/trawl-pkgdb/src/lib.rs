@@ -7,12 +7,14 @@
 //!
 //! - [`dpkg`] reads `var/lib/dpkg/status`, `var/lib/dpkg/status.d/*` (distroless), `var/lib/dpkg/info/*.list`.
 //! - [`apk`] reads `lib/apk/db/installed`.
+//! - [`rpm`] reads rpm header blobs and the three rpmdb backends (SQLite, Berkeley DB hash, NDB).
 //! - [`osrelease`] reads `os-release` and each distro's own release file, plus a small end-of-life table.
 #![warn(missing_docs)]
 
 pub mod apk;
 pub mod dpkg;
 pub mod osrelease;
+pub mod rpm;
 
 use std::fmt;
 

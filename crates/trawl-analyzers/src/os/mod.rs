@@ -5,6 +5,7 @@
 //! | [`release::OsReleaseAnalyzer`] `os/release` | `etc/os-release`, `usr/lib/os-release`, `etc/alpine-release`, `etc/debian_version`, `etc/lsb-release`, `etc/{redhat,centos,rocky,almalinux,fedora,oracle,system}-release`, `etc/{mariner,azurelinux,photon}-release` |
 //! | [`dpkg::DpkgAnalyzer`] `os/dpkg` | `var/lib/dpkg/status`, `var/lib/dpkg/status.d/*` (distroless) |
 //! | [`apk::ApkAnalyzer`] `os/apk` | `lib/apk/db/installed` |
+//! | [`rpm::RpmAnalyzer`] `os/rpm` | `var/lib/rpm/{rpmdb.sqlite,Packages,Packages.db}` and the same under `usr/lib/sysimage/rpm/` |
 //!
 //! # Merging OS detections (for the pipeline)
 //! Several files can detect the OS in one image. After whiteouts are applied (a later layer's copy of a path
@@ -15,6 +16,7 @@
 pub mod apk;
 pub mod dpkg;
 pub mod release;
+pub mod rpm;
 
 pub use trawl_pkgdb::osrelease::Source as OsSource;
 
