@@ -335,6 +335,9 @@ pub struct OpenOptions {
     /// Tag (`3.10`, `alpine:3.10`) or digest of the image to pick in an archive with several; for
     /// [`SourceSpec::OciDir`] its own `reference` wins.
     pub reference: Option<String>,
+    /// Where to keep the index of compressed archives between runs (e.g. `CACHE_DIR/sources`), so a re-scan
+    /// of the same unchanged file skips the indexing pass. `None`: index every time.
+    pub index_dir: Option<PathBuf>,
 }
 
 /// Opens an image or root filesystem.
@@ -347,7 +350,7 @@ pub fn open_with(spec: &SourceSpec, opts: &OpenOptions) -> Result<Image, SourceE
     let reference = opts.reference.as_deref();
     match spec {
         SourceSpec::DockerArchive(p) => {
-            let store: Arc<dyn Store> = Arc::new(TarStore::open(p)?);
+            let store: Arc<dyn Store> = Arc::new(TarStore::open(p, opts.index_dir.as_deref())?);
             if !store.exists("manifest.json") {
                 if store.exists("index.json") {
                     return oci::open(store, reference);
@@ -360,7 +363,7 @@ pub fn open_with(spec: &SourceSpec, opts: &OpenOptions) -> Result<Image, SourceE
             docker::open(store, reference)
         }
         SourceSpec::OciArchive(p) => {
-            let store: Arc<dyn Store> = Arc::new(TarStore::open(p)?);
+            let store: Arc<dyn Store> = Arc::new(TarStore::open(p, opts.index_dir.as_deref())?);
             if !store.exists("index.json") {
                 if store.exists("manifest.json") {
                     return docker::open(store, reference);

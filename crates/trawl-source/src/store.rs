@@ -141,7 +141,7 @@ impl Store for DirStore {
 // ---------------------------------------------------------------------------------------------------------------
 // Tar (plain or compressed)
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum TarItem {
     File { offset: u64, size: u64 },
     Link(String),
@@ -168,8 +168,36 @@ const KEEP_ENTRY: u64 = 4 * 1024 * 1024;
 const KEEP_TOTAL: u64 = 64 * 1024 * 1024;
 
 impl TarStore {
-    /// Indexes the archive at `path` (one pass).
-    pub(crate) fn open(path: &Path) -> Result<TarStore, SourceError> {
+    /// Indexes the archive at `path` (one pass). For a compressed archive, the index (entry offsets plus the
+    /// small metadata entries) is kept under `index_dir`, keyed by the file's identity (device, inode, size,
+    /// modification time), so that re-scanning the same file does not decompress it just to find its manifest.
+    pub(crate) fn open(path: &Path, index_dir: Option<&Path>) -> Result<TarStore, SourceError> {
+        let key = index_dir.and_then(|d| index_key(path).map(|k| d.join(format!("{k}.json"))));
+        if let Some(k) = &key
+            && let Some(saved) = load_index(k)
+        {
+            return Ok(TarStore {
+                path: path.to_owned(),
+                items: saved.items,
+                compressed: true,
+                small: saved
+                    .small
+                    .into_iter()
+                    .filter_map(|(n, h)| Some((n, hex::decode(h).ok()?)))
+                    .collect(),
+                parked: Mutex::new(Vec::new()),
+            });
+        }
+        let store = Self::index(path)?;
+        if store.compressed
+            && let Some(k) = &key
+        {
+            save_index(k, &store);
+        }
+        Ok(store)
+    }
+
+    fn index(path: &Path) -> Result<TarStore, SourceError> {
         let mut f = File::open(path).map_err(|e| SourceError::io(path, e))?;
         let mut magic = [0u8; 6];
         let n = crate::stream::read_prefix(&mut f, 6).map_err(|e| SourceError::io(path, e))?;
@@ -301,6 +329,67 @@ impl TarStore {
             parked: Some(p),
             remaining: size,
         }))
+    }
+}
+
+/// What is kept of a compressed archive's index between runs.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedIndex {
+    items: HashMap<String, TarItem>,
+    /// Small entries (manifests, configs), hex-encoded.
+    small: HashMap<String, String>,
+}
+
+/// Largest entry kept in a saved index.
+const SAVE_ENTRY: u64 = 256 * 1024;
+
+fn index_key(path: &Path) -> Option<String> {
+    use sha2::Digest;
+    use std::os::unix::fs::MetadataExt;
+    let canon = path.canonicalize().ok()?;
+    let m = std::fs::metadata(&canon).ok()?;
+    let id = format!(
+        "trawl-index-v1\0{}\0{}\0{}\0{}\0{}\0{}",
+        canon.display(),
+        m.dev(),
+        m.ino(),
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec()
+    );
+    Some(hex::encode(sha2::Sha256::digest(id.as_bytes())))
+}
+
+fn load_index(file: &Path) -> Option<SavedIndex> {
+    let bytes = std::fs::read(file).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Best effort: a failure to save only costs the next run an indexing pass.
+fn save_index(file: &Path, store: &TarStore) {
+    let saved = SavedIndex {
+        items: store.items.clone(),
+        small: store
+            .small
+            .iter()
+            .filter(|(_, b)| b.len() as u64 <= SAVE_ENTRY)
+            .map(|(n, b)| (n.clone(), hex::encode(b)))
+            .collect(),
+    };
+    let Some(dir) = file.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let Ok(json) = serde_json::to_vec(&saved) else {
+        return;
+    };
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        file.file_name().and_then(|n| n.to_str()).unwrap_or("x")
+    ));
+    if std::fs::write(&tmp, &json).is_ok() && std::fs::rename(&tmp, file).is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
 }
 

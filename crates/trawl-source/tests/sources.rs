@@ -1,5 +1,6 @@
 //! Opening every real image of ../shared/data/images and streaming its layers (which verifies the digests).
 
+use std::io::Read;
 use std::path::Path;
 use trawl_source::{ArtifactKind, SourceError, SourceSpec, open};
 
@@ -117,4 +118,84 @@ fn bad_specs() {
         err.to_string().contains("/definitely/not/here.tar"),
         "{err}"
     );
+}
+
+#[test]
+fn compressed_archive_index_is_kept_between_runs() {
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let archive = tmp.path().join("alpine.tar.gz");
+    std::fs::copy(data.join("images/alpine-311.tar.gz"), &archive).expect("copy");
+    let index_dir = tmp.path().join("index");
+    let opts = trawl_source::OpenOptions {
+        reference: None,
+        index_dir: Some(index_dir.clone()),
+    };
+    let spec = SourceSpec::DockerArchive(archive.clone());
+    let first = trawl_source::open_with(&spec, &opts).expect("open");
+    assert_eq!(std::fs::read_dir(&index_dir).expect("index dir").count(), 1);
+    let second = trawl_source::open_with(&spec, &opts).expect("open from the saved index");
+    assert_eq!(second.image_id, first.image_id);
+    assert_eq!(second.repo_tags, first.repo_tags);
+    assert_eq!(drain(&second), drain(&first));
+    // A changed file is another key (its index is rebuilt).
+    let f = std::fs::File::options()
+        .write(true)
+        .open(&archive)
+        .expect("open rw");
+    f.set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000))
+        .expect("mtime");
+    trawl_source::open_with(&spec, &opts).expect("open");
+    assert_eq!(std::fs::read_dir(&index_dir).expect("index dir").count(), 2);
+}
+
+#[test]
+fn assembled_formats_agree() {
+    use trawl_test::image::{Blob, LayerTar, TestImage, TestLayer};
+    let l0 = LayerTar::new().dir("etc").file("etc/a", b"a").build();
+    let l1 = LayerTar::new()
+        .whiteout("etc/a")
+        .file("etc/b", b"b")
+        .build();
+    let img = TestImage::new("trawl/t:1")
+        .layer(TestLayer::new(l0, Blob::Zstd, "one"))
+        .layer(TestLayer::new(l1, Blob::Gzip, "two"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut specs = Vec::new();
+    for gz in [false, true] {
+        let p = tmp.path().join(format!("d{gz}.tar"));
+        img.write_docker_archive(&p, gz);
+        specs.push(SourceSpec::detect(&p).expect("detect docker"));
+        let p = tmp.path().join(format!("o{gz}.tar"));
+        img.write_oci_archive(&p, gz);
+        let spec = SourceSpec::detect(&p).expect("detect oci");
+        assert_eq!(spec, SourceSpec::OciArchive(p.clone()));
+        specs.push(spec);
+    }
+    let dir = tmp.path().join("layout");
+    img.write_oci_dir(&dir);
+    specs.push(SourceSpec::detect(&dir).expect("detect dir"));
+    for spec in &specs {
+        let image = open(spec).unwrap_or_else(|e| panic!("{spec:?}: {e}"));
+        assert_eq!(image.layers.len(), 2, "{spec:?}");
+        let diffs: Vec<&str> = image.layers.iter().map(|l| l.diff_id.as_str()).collect();
+        assert_eq!(
+            diffs,
+            vec![img.layers[0].diff_id(), img.layers[1].diff_id()],
+            "{spec:?}"
+        );
+        let created: Vec<Option<&str>> = image
+            .layers
+            .iter()
+            .map(|l| l.created_by.as_deref())
+            .collect();
+        assert_eq!(created, vec![Some("one"), Some("two")], "{spec:?}");
+        // Layers opened out of order and twice still stream and verify (parked decoders for compressed ones).
+        for i in [1, 0, 1] {
+            let mut r = image.layers[i].open().expect("open layer");
+            let mut out = Vec::new();
+            r.read_to_end(&mut out).expect("stream");
+            assert_eq!(out, img.layers[i].tar, "{spec:?} layer {i}");
+        }
+    }
 }
