@@ -34,6 +34,19 @@ pub(crate) fn cell(s: &str) -> String {
     out
 }
 
+/// Escapes text for HTML context (the `<summary>` of a `<details>` block, where Markdown escapes would show).
+fn html_text(s: &str) -> String {
+    one_line(s)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A Markdown link whose label is escaped and whose URL cannot break out of the parentheses.
 fn link(label: &str, url: &str) -> String {
     if !(url.starts_with("https://") || url.starts_with("http://")) {
@@ -113,11 +126,16 @@ impl<'a> MarkdownRenderer<'a> {
     fn to_text(&self, report: &Report) -> String {
         let mut out = String::new();
         let a = &report.artifact;
+        let name = if a.name.is_empty() {
+            "(unnamed)"
+        } else {
+            a.name.as_str()
+        };
         let os =
             a.os.as_ref()
-                .map(|o| format!(" ({} {})", o.family.as_str(), o.name))
+                .map(|o| format!(" ({} {})", cell(o.family.as_str()), cell(&o.name)))
                 .unwrap_or_default();
-        let _ = writeln!(out, "## trawl scan: {}{}\n", cell(&a.name), cell(&os));
+        let _ = writeln!(out, "## trawl scan: {}{os}\n", cell(name));
         if let Some(id) = &a.image_id {
             let _ = writeln!(out, "Image ID: {}  ", cell(id));
         }
@@ -184,13 +202,30 @@ impl<'a> MarkdownRenderer<'a> {
             } else {
                 "findings"
             };
-            if failing.is_empty() {
+            let failing_secrets: Vec<_> = report
+                .secrets()
+                .filter(|(_, s)| g.fails_severity(s.severity))
+                .collect();
+            let failing_misconf: Vec<_> = report
+                .misconfigurations()
+                .filter(|(_, m)| {
+                    !m.status.eq_ignore_ascii_case("PASS") && g.fails_severity(m.severity)
+                })
+                .collect();
+            let n_fail = failing.len() + failing_secrets.len() + failing_misconf.len();
+            if n_fail == 0 {
                 let _ = writeln!(out, "✅ **Gate passed**: no {scope} at {what}.\n");
             } else {
                 let _ = writeln!(
                     out,
-                    "❌ **Gate failed**: {} {scope} at {what}.\n\n### Findings that fail the gate\n",
-                    failing.len()
+                    "❌ **Gate failed**: {n_fail} {scope} at {what} ({}, {}, {}).\n\n### Findings that fail the gate\n",
+                    plural(failing.len(), "vulnerability", "vulnerabilities"),
+                    plural(failing_secrets.len(), "secret", "secrets"),
+                    plural(
+                        failing_misconf.len(),
+                        "misconfiguration",
+                        "misconfigurations"
+                    ),
                 );
                 out.push_str(
                     "| Target | Severity | ID | Package | Installed | Fixed | Status | Title |\n",
@@ -200,6 +235,32 @@ impl<'a> MarkdownRenderer<'a> {
                     let mut row = String::new();
                     finding_row(&mut row, f);
                     let _ = write!(out, "| {} {}", cell(&r.target), row);
+                }
+                for (r, sec) in &failing_secrets {
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | secret in {} | line {} |  |  | {} |",
+                        cell(&r.target),
+                        sev_badge(sec.severity),
+                        cell(&sec.rule_id),
+                        cell(&sec.path),
+                        sec.start_line,
+                        cell(&sec.title)
+                    );
+                }
+                for (r, m) in &failing_misconf {
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | {} | {} |  |  | {} |",
+                        cell(&r.target),
+                        sev_badge(m.severity),
+                        cell(&m.id),
+                        cell(&m.path),
+                        m.start_line
+                            .map(|l| format!("line {l}"))
+                            .unwrap_or_default(),
+                        cell(&m.title)
+                    );
                 }
                 out.push('\n');
             }
@@ -260,10 +321,10 @@ impl<'a> MarkdownRenderer<'a> {
             let c: SeverityCounts = r.severity_counts();
             let _ = writeln!(
                 out,
-                "<details><summary>{} ({}): {} vulnerabilities (C {} · H {} · M {} · L {} · U {})</summary>\n",
-                cell(&r.target),
-                cell(&r.result_type),
-                c.total(),
+                "<details><summary>{} ({}): {} (C {} · H {} · M {} · L {} · U {})</summary>\n",
+                html_text(&r.target),
+                html_text(&r.result_type),
+                plural(c.total(), "vulnerability", "vulnerabilities"),
                 c.critical,
                 c.high,
                 c.medium,
@@ -294,10 +355,10 @@ impl<'a> MarkdownRenderer<'a> {
         {
             let _ = writeln!(
                 out,
-                "<details><summary>{} ({}): {} packages</summary>\n\n| Package | Version | Purl |\n| --- | --- | --- |",
-                cell(&r.target),
-                cell(&r.result_type),
-                r.packages.len()
+                "<details><summary>{} ({}): {}</summary>\n\n| Package | Version | Purl |\n| --- | --- | --- |",
+                html_text(&r.target),
+                html_text(&r.result_type),
+                plural(r.packages.len(), "package", "packages")
             );
             for p in &r.packages {
                 let _ = writeln!(

@@ -340,6 +340,14 @@ impl GateInfo {
     }
 }
 
+impl GateInfo {
+    /// Whether a secret or misconfiguration of severity `s` fails this gate (the baseline compares
+    /// vulnerabilities only, so `new_only` does not exempt them).
+    pub fn fails_severity(&self, s: Severity) -> bool {
+        self.severities.is_empty() || self.severities.contains(&s)
+    }
+}
+
 /// The comparison of this report's findings with an earlier report's.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaselineSummary {

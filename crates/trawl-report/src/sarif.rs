@@ -231,7 +231,7 @@ impl Builder {
     }
 }
 
-fn vuln_rule(f: &Finding, class: ResultClass) -> Rule {
+fn vuln_rule(f: &Finding, class: ResultClass, packages: &str) -> Rule {
     let title = finding_title(f);
     let description = f
         .description
@@ -241,19 +241,18 @@ fn vuln_rule(f: &Finding, class: ResultClass) -> Rule {
         .unwrap_or(title.clone());
     let url = advisory_url(f);
     let score = consistent_score(f);
-    let fixed = f.fixed_version.as_deref().unwrap_or("");
+    let fixed = f.fixed_version.as_deref().unwrap_or("none");
     let text = format!(
-        "Vulnerability {id}\nSeverity: {sev}\nPackage: {pkg}\nFixed Version: {fixed}\nLink: {url}\n{description}",
+        "Vulnerability {id}\nSeverity: {sev}\nPackages: {packages}\nFixed Version: {fixed}\nLink: {url}\n{description}",
         id = f.id,
         sev = f.severity,
-        pkg = f.pkg_name,
     );
     let markdown = format!(
-        "**Vulnerability {id}**\n| Severity | Package | Fixed Version | Link |\n| --- | --- | --- | --- |\n\
-         | {sev} | {pkg} | {fixed} | [{id}]({url}) |\n\n{description}",
+        "**Vulnerability {id}**\n\n| Severity | Packages | Fixed Version | Link |\n| --- | --- | --- | --- |\n\
+         | {sev} | {pkgs} | {fixed} | [{id}]({url}) |\n\n{description}",
         id = f.id,
         sev = f.severity,
-        pkg = md_cell(&f.pkg_name),
+        pkgs = md_cell(packages),
         fixed = md_cell(fixed),
         description = md_cell(&description),
     );
@@ -373,11 +372,21 @@ impl<'a> SarifRenderer<'a> {
 
     pub(crate) fn render(&self, w: &mut dyn Write, report: &Report) -> Result<(), ReportError> {
         let mut b = Builder::default();
+        // Every package an advisory ID hits, for its rule's help text.
+        let mut packages: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+        for (_, f) in report.findings() {
+            packages.entry(&f.id).or_default().insert(&f.pkg_name);
+        }
         for r in &report.results {
             for f in &r.vulnerabilities {
-                let idx = b.rule_index(&f.id, || vuln_rule(f, r.class));
+                let pkgs = packages
+                    .get(f.id.as_str())
+                    .map(|s| s.iter().copied().collect::<Vec<_>>().join(", "));
+                let idx = b.rule_index(&f.id, || {
+                    vuln_rule(f, r.class, pkgs.as_deref().unwrap_or(&f.pkg_name))
+                });
                 let uri = location_uri(report, r, &f.pkg_path);
-                let fixed = f.fixed_version.as_deref().unwrap_or("");
+                let fixed = f.fixed_version.as_deref().unwrap_or("none");
                 let text = format!(
                     "Package: {}\nInstalled Version: {}\nVulnerability {}\nSeverity: {}\nFixed Version: {}\nLink: [{}]({})",
                     f.pkg_name,

@@ -24,6 +24,11 @@ fn opts() -> RenderOptions {
 fn write_tmp(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).expect("write temp file");
+    // For a human look at the outputs: TRAWL_REPORT_DUMP=/some/dir cargo nextest run -p trawl-report
+    if let Some(d) = std::env::var_os("TRAWL_REPORT_DUMP") {
+        let _ = std::fs::create_dir_all(&d);
+        let _ = std::fs::write(Path::new(&d).join(name), text);
+    }
     p
 }
 
@@ -677,10 +682,9 @@ fn markdown_summary_is_valid_gfm_with_failing_findings_first() {
     // Gate from the report's own policy when none is given: exit-code 1 with every severity -> all fail.
     let md2 = render_to_string(ReportFormat::Markdown, &full, &RenderOptions::default())
         .expect("markdown");
-    assert!(md2.contains(&format!(
-        "**Gate failed**: {} findings",
-        full.findings().count()
-    )));
+    // 8 vulnerabilities + the secret + the failed check.
+    let want = format!("**Gate failed**: {} findings", full.findings().count() + 2);
+    assert!(md2.contains(&want), "{md2}");
 }
 
 /// Cells in a GFM table row: unescaped `|` separators minus the outer ones.
