@@ -3,9 +3,12 @@
 # are already present) and the real fixtures they generate into target/lang-fixtures (skipped when present).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if ! command -v go >/dev/null; then
+need_apt=()
+command -v go >/dev/null || need_apt+=(golang-go)
+command -v bundle >/dev/null || need_apt+=(ruby-bundler)
+if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 need_pip=()
 command -v poetry >/dev/null || need_pip+=(poetry)

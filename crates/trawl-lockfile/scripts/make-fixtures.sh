@@ -220,6 +220,14 @@ if [ ! -f "$out/java/app.war" ]; then
   (cd "$out/java/war" && jar cf ../app.war .)
 fi
 
+# ---------------------------------------------------------------- ruby
+if [ ! -f "$out/bundler/Gemfile.lock" ] && command -v bundle >/dev/null; then
+  log "bundle lock --local (Debian's bundler, resolving against the gems Debian's ruby ships)"
+  mkdir -p "$out/bundler"
+  printf 'source "https://rubygems.org"\ngem "rake"\ngem "json"\ngem "minitest", group: :test\n' >"$out/bundler/Gemfile"
+  (cd "$out/bundler" && bundle lock --local >/dev/null 2>&1)
+fi
+
 # ---------------------------------------------------------------- oracles: what the tools themselves say
 [ -f "$out/cargo/cargo-tree.txt" ] ||
   (cd "$out/cargo" && cargo tree -q --prefix none --format '{p}' -e normal,build,dev --target all |
@@ -246,6 +254,7 @@ if [ "$commit" = "--commit" ]; then
   [ -f "$out/pipenv/Pipfile.lock" ] && cpf "$out/pipenv/Pipfile.lock" "$d/python/pipfile-lock/happy.json"
   cpf "$out/pip-target/requests-2.25.0.dist-info/METADATA" "$d/python/dist-info/requests.METADATA"
   cpf "$out/cargo/Cargo.lock" "$d/rust/cargo-lock/happy.lock"
+  [ -f "$out/bundler/Gemfile.lock" ] && cpf "$out/bundler/Gemfile.lock" "$d/ruby/gemfile-lock/happy.lock"
   cpf "$out/go/go.mod" "$d/go/mod/happy.mod"
   cpf "$out/go/go-mod-edit.json" "$d/go/mod/happy.go-mod-edit.json"
   cpf "$out/cargo/cargo-tree.txt" "$d/rust/cargo-lock/happy.cargo-tree.txt"

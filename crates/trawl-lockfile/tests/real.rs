@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use trawl_lockfile::{go, java, node, python, rust};
+use trawl_lockfile::{go, java, node, python, ruby, rust};
 use trawl_types::{Ecosystem, Package, Relationship};
 
 type Ids = BTreeSet<(String, String)>;
@@ -432,4 +432,83 @@ fn debian_jars() {
         war.iter()
             .any(|p| p.file_path == "srv/app.war!/WEB-INF/lib/commons-lang3.jar")
     );
+}
+
+/// Every POM of Debian's Maven repository (installed with maven): the project is reported as Root with the
+/// coordinates the repository layout gives (`group/path/artifact/version/artifact-version.pom`).
+#[test]
+fn debian_maven_repo_poms() {
+    let repo = std::path::Path::new("/usr/share/maven-repo");
+    if !repo.is_dir() {
+        assert!(std::env::var_os("CI").is_none(), "maven is installed in CI");
+        return;
+    }
+    let mut checked = 0;
+    walk(repo, &mut |p| {
+        let Some(file) = p.file_name().and_then(|f| f.to_str()) else {
+            return;
+        };
+        if !file.ends_with(".pom") || p.components().any(|c| c.as_os_str() == "debian") {
+            return;
+        }
+        let rel = p.strip_prefix(repo).expect("under repo");
+        let parts: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
+        let [group @ .., artifact, version, _] = parts.as_slice() else {
+            return;
+        };
+        if p.is_symlink() || version.contains("SNAPSHOT") || version.ends_with(".x") {
+            return; // Debian's symlinked "generic version" poms
+        }
+        let pkgs = java::pom::parse(&std::fs::read(p).expect("read"))
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let root: Vec<_> = pkgs
+            .iter()
+            .filter(|p| p.relationship == Some(Relationship::Root))
+            .collect();
+        let want = format!("{}:{artifact}", group.join("."));
+        assert_eq!(root.len(), 1, "{}", p.display());
+        assert_eq!(
+            (root[0].name.as_str(), root[0].version.as_str()),
+            (want.as_str(), *version),
+            "{}",
+            p.display()
+        );
+        for d in &pkgs {
+            assert!(
+                !d.version.contains("${"),
+                "{}: unresolved {d:?}",
+                p.display()
+            );
+        }
+        checked += 1;
+    });
+    assert!(checked >= 20, "{checked} poms");
+}
+
+/// Installed gemspecs of Debian's ruby (written by RubyGems): name and version as RubyGems names the file.
+#[test]
+fn debian_ruby_gemspecs() {
+    let dirs = [
+        "/usr/lib/ruby/gems/3.1.0/specifications/default",
+        "/usr/share/rubygems-integration/all/specifications",
+    ];
+    let mut checked = 0;
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let Some(stem) = file.strip_suffix(".gemspec") else {
+                continue;
+            };
+            let p = ruby::gemspec::parse(&std::fs::read(e.path()).expect("read"))
+                .unwrap_or_else(|err| panic!("{file}: {err}"));
+            assert_eq!(format!("{}-{}", p.name, p.version), stem);
+            checked += 1;
+        }
+    }
+    if checked == 0 {
+        assert!(std::env::var_os("CI").is_none(), "ruby is installed in CI");
+    }
 }
