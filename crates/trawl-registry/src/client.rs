@@ -238,6 +238,11 @@ impl Client {
         })
     }
 
+    /// True when both handles are clones of one client (shared connections, tokens and counters).
+    pub fn same_as(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The options this client was built with.
     pub fn options(&self) -> &ClientOptions {
         &self.inner.options

@@ -80,6 +80,33 @@ pub enum SourceError {
         /// What went wrong.
         message: String,
     },
+    /// A registry refused or failed (auth, missing tag, network, digest mismatch...).
+    #[error("{reference}: {source}")]
+    Registry {
+        /// The image reference as given.
+        reference: String,
+        /// The registry client's error (names the registry; never holds credentials).
+        #[source]
+        source: Box<trawl_registry::Error>,
+    },
+    /// A local daemon is not running or does not have the image (the next `--image-src` is tried).
+    #[error("{reference}: {daemon}: {detail}")]
+    Daemon {
+        /// `docker` or `podman`.
+        daemon: &'static str,
+        /// The image name.
+        reference: String,
+        /// What happened.
+        detail: String,
+    },
+    /// No image source had the image.
+    #[error("{reference}: not found in any image source ({attempts})")]
+    NotFoundAnywhere {
+        /// The image name.
+        reference: String,
+        /// What each source said.
+        attempts: String,
+    },
 }
 
 impl SourceError {

@@ -19,14 +19,17 @@
 #![warn(missing_docs)]
 
 mod config;
+mod daemon;
 mod docker;
 mod error;
 mod oci;
+mod registry;
 mod store;
 mod stream;
 
 pub use config::{HistoryEntry, ImageConfig};
 pub use error::SourceError;
+pub use registry::{ImageSrc, RemoteOptions};
 pub use store::RawOpener;
 pub use stream::Compression;
 
@@ -52,6 +55,15 @@ pub enum SourceSpec {
     },
     /// A root filesystem directory (one layer).
     Rootfs(PathBuf),
+    /// An image by name (`alpine:3.20`, `REGISTRY/REPO@sha256:...`), looked up in `options.image_src` order
+    /// (docker, podman, then the registry, by default). Prefixes pick one source: `registry:REF` or
+    /// `docker://REF` (the registry), `docker-daemon:REF` (docker), `podman:REF` (podman).
+    Registry {
+        /// The reference as given.
+        reference: String,
+        /// Sources, registry client, platform.
+        options: RemoteOptions,
+    },
 }
 
 /// What kind of thing was scanned.
@@ -80,6 +92,28 @@ impl SourceSpec {
     /// Parses `docker-archive:PATH`, `oci-archive:PATH`, `oci:DIR[:TAG]`, `dir:DIR`/`rootfs:DIR`, or a bare path
     /// (auto-detected, see [`SourceSpec::detect`]).
     pub fn parse(s: &str) -> Result<SourceSpec, SourceError> {
+        let by_name = |r: &str, srcs: &[ImageSrc]| -> Result<SourceSpec, SourceError> {
+            let r = non_empty(s, r)?;
+            Ok(SourceSpec::Registry {
+                reference: r.to_owned(),
+                options: RemoteOptions {
+                    image_src: srcs.to_vec(),
+                    ..RemoteOptions::default()
+                },
+            })
+        };
+        if let Some(r) = s
+            .strip_prefix("registry:")
+            .or_else(|| s.strip_prefix("docker://"))
+        {
+            return by_name(r, &[ImageSrc::Remote]);
+        }
+        if let Some(r) = s.strip_prefix("docker-daemon:") {
+            return by_name(r, &[ImageSrc::Docker]);
+        }
+        if let Some(r) = s.strip_prefix("podman:") {
+            return by_name(r, &[ImageSrc::Podman]);
+        }
         if let Some(p) = s.strip_prefix("docker-archive:") {
             return non_empty(s, p).map(|p| SourceSpec::DockerArchive(p.into()));
         }
@@ -114,6 +148,14 @@ impl SourceSpec {
         }
         if Path::new(s).exists() {
             return SourceSpec::detect(Path::new(s));
+        }
+        // Not a file: an image name, unless it looks like a path that is not there.
+        let path_like = s.starts_with(['.', '/', '~'])
+            || [".tar", ".tgz", ".gz", ".zst"]
+                .iter()
+                .any(|ext| s.ends_with(ext));
+        if !path_like && s.parse::<trawl_registry::Reference>().is_ok() {
+            return by_name(s, &ImageSrc::DEFAULT_ORDER);
         }
         Err(SourceError::BadSpec(s.to_owned()))
     }
@@ -180,6 +222,7 @@ impl SourceSpec {
         match self {
             SourceSpec::DockerArchive(p) | SourceSpec::OciArchive(p) | SourceSpec::Rootfs(p) => p,
             SourceSpec::OciDir { path, .. } => path,
+            SourceSpec::Registry { reference, .. } => Path::new(reference),
         }
     }
 }
@@ -345,10 +388,30 @@ pub fn open(spec: &SourceSpec) -> Result<Image, SourceError> {
     open_with(spec, &OpenOptions::default())
 }
 
+/// Opens every image `spec` names: one per platform for a registry reference with `--platform all`, else one.
+pub fn open_all(spec: &SourceSpec, opts: &OpenOptions) -> Result<Vec<Image>, SourceError> {
+    match spec {
+        SourceSpec::Registry { reference, options } => registry::open_all(reference, options),
+        _ => open_with(spec, opts).map(|i| vec![i]),
+    }
+}
+
 /// Opens an image or root filesystem, picking the image by tag or digest where the source holds several.
 pub fn open_with(spec: &SourceSpec, opts: &OpenOptions) -> Result<Image, SourceError> {
     let reference = opts.reference.as_deref();
     match spec {
+        SourceSpec::Registry { reference, options } => {
+            let mut images = registry::open_all(reference, options)?;
+            if images.len() > 1 {
+                return Err(SourceError::BadSpec(format!(
+                    "{reference}: {} platforms selected; open them with open_all (or pick one with --platform)",
+                    images.len()
+                )));
+            }
+            images
+                .pop()
+                .ok_or_else(|| SourceError::BadSpec(format!("{reference}: no image")))
+        }
         SourceSpec::DockerArchive(p) => {
             let store: Arc<dyn Store> = Arc::new(TarStore::open(p, opts.index_dir.as_deref())?);
             if !store.exists("manifest.json") {

@@ -1,0 +1,244 @@
+//! Images by name: from a registry (OCI distribution API, via `trawl-registry`) or a local daemon (see
+//! `daemon.rs`), tried in the order of [`RemoteOptions::image_src`] (default `docker,podman,remote`, Trivy's).
+//!
+//! A registry image is never downloaded up front: the manifest and config are fetched (one platform, or every
+//! platform of an index), and each [`Layer`]'s opener streams its blob from the registry when the pipeline opens
+//! it, so layers download concurrently when they are analysed in parallel. The blob digest is verified while
+//! streaming (by the registry client, and again with the diff ID by [`Layer::open`]).
+
+use crate::config::ImageConfig;
+use crate::error::SourceError;
+use crate::store::RawOpener;
+use crate::{ArtifactKind, Image, Layer};
+use std::fmt;
+use std::io::Read;
+use std::str::FromStr;
+use std::sync::Arc;
+use trawl_registry::{Client, ClientOptions, PlatformSelector, Reference, ResolvedImage};
+
+/// Where an image given by name is looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImageSrc {
+    /// The Docker Engine API (`DOCKER_HOST`, else `/var/run/docker.sock`).
+    Docker,
+    /// Podman's Docker-compatible API (`CONTAINER_HOST`, else the rootless then the rootful socket).
+    Podman,
+    /// The registry named in the reference.
+    Remote,
+}
+
+impl ImageSrc {
+    /// Trivy's default order.
+    pub const DEFAULT_ORDER: [ImageSrc; 3] = [ImageSrc::Docker, ImageSrc::Podman, ImageSrc::Remote];
+
+    /// `docker`, `podman`, `remote`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageSrc::Docker => "docker",
+            ImageSrc::Podman => "podman",
+            ImageSrc::Remote => "remote",
+        }
+    }
+}
+
+impl fmt::Display for ImageSrc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ImageSrc {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "docker" => Ok(ImageSrc::Docker),
+            "podman" => Ok(ImageSrc::Podman),
+            "remote" | "registry" => Ok(ImageSrc::Remote),
+            other => Err(format!(
+                "unknown image source {other:?} (docker, podman, remote)"
+            )),
+        }
+    }
+}
+
+/// How images given by name are fetched.
+#[derive(Debug, Clone)]
+pub struct RemoteOptions {
+    /// Sources to try, in order.
+    pub image_src: Vec<ImageSrc>,
+    /// The registry client, shared by every image of a run (tokens, connections). `None`: a default client
+    /// (credentials from docker's config, TLS verified, loopback plain HTTP).
+    pub client: Option<Client>,
+    /// Platform(s) to take from a multi-platform index.
+    pub platform: PlatformSelector,
+    /// Docker Engine endpoint (`unix:///path`, `tcp://host:port`); `None`: `DOCKER_HOST`, else the default
+    /// socket.
+    pub docker_host: Option<String>,
+    /// Podman endpoint; `None`: `CONTAINER_HOST`, else `$XDG_RUNTIME_DIR/podman/podman.sock`, else
+    /// `/run/podman/podman.sock`.
+    pub podman_host: Option<String>,
+}
+
+impl Default for RemoteOptions {
+    fn default() -> Self {
+        RemoteOptions {
+            image_src: ImageSrc::DEFAULT_ORDER.to_vec(),
+            client: None,
+            platform: PlatformSelector::Default,
+            docker_host: None,
+            podman_host: None,
+        }
+    }
+}
+
+impl PartialEq for RemoteOptions {
+    fn eq(&self, other: &Self) -> bool {
+        let same_client = match (&self.client, &other.client) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.same_as(b),
+            _ => false,
+        };
+        same_client
+            && self.image_src == other.image_src
+            && self.platform == other.platform
+            && self.docker_host == other.docker_host
+            && self.podman_host == other.podman_host
+    }
+}
+
+impl Eq for RemoteOptions {}
+
+impl RemoteOptions {
+    /// The client to use (the given one, else a default one).
+    pub fn client(&self) -> Result<Client, SourceError> {
+        match &self.client {
+            Some(c) => Ok(c.clone()),
+            None => Client::new(ClientOptions::default()).map_err(|e| SourceError::Registry {
+                reference: String::new(),
+                source: Box::new(e),
+            }),
+        }
+    }
+}
+
+/// Opens `reference` (as typed) trying each source of `opts.image_src`; every image for `--platform all`.
+pub(crate) fn open_all(reference: &str, opts: &RemoteOptions) -> Result<Vec<Image>, SourceError> {
+    if opts.image_src.is_empty() {
+        return Err(SourceError::BadSpec(format!(
+            "{reference} (no image source enabled)"
+        )));
+    }
+    let mut attempts: Vec<String> = Vec::new();
+    for src in &opts.image_src {
+        let outcome = match src {
+            ImageSrc::Remote => open_remote(reference, opts),
+            ImageSrc::Docker | ImageSrc::Podman => {
+                crate::daemon::open(*src, reference, opts).map(|image| vec![image])
+            }
+        };
+        match outcome {
+            Ok(images) => return Ok(images),
+            // Absent daemons and images missing from a daemon fall through to the next source.
+            Err(SourceError::Daemon { detail, .. }) if opts.image_src.len() > 1 => {
+                tracing::debug!(image = reference, source = %src, %detail, "image source skipped");
+                attempts.push(format!("{src}: {detail}"));
+            }
+            Err(e) => {
+                if attempts.is_empty() {
+                    return Err(e);
+                }
+                attempts.push(format!("{src}: {e}"));
+                return Err(SourceError::NotFoundAnywhere {
+                    reference: reference.to_owned(),
+                    attempts: attempts.join("; "),
+                });
+            }
+        }
+    }
+    Err(SourceError::NotFoundAnywhere {
+        reference: reference.to_owned(),
+        attempts: attempts.join("; "),
+    })
+}
+
+/// Resolves `reference` in its registry into one [`Image`] per selected platform.
+pub(crate) fn open_remote(
+    reference: &str,
+    opts: &RemoteOptions,
+) -> Result<Vec<Image>, SourceError> {
+    let wrap = |e: trawl_registry::Error| SourceError::Registry {
+        reference: reference.to_owned(),
+        source: Box::new(e),
+    };
+    let parsed: Reference = reference.parse().map_err(wrap)?;
+    let client = opts.client()?;
+    let resolved = client.resolve(&parsed, &opts.platform).map_err(wrap)?;
+    resolved
+        .into_iter()
+        .map(|r| image_of(reference, &client, r))
+        .collect()
+}
+
+fn image_of(name: &str, client: &Client, r: ResolvedImage) -> Result<Image, SourceError> {
+    let config_digest = r.manifest.config.digest.to_string();
+    let config = ImageConfig::parse(&r.config).map_err(|message| SourceError::Invalid {
+        path: name.into(),
+        what: format!("config {config_digest}"),
+        message,
+    })?;
+    let layers_n = r.manifest.layers.len();
+    if !config.diff_ids.is_empty() && config.diff_ids.len() != layers_n {
+        return Err(SourceError::Invalid {
+            path: name.into(),
+            what: format!("config {config_digest}"),
+            message: format!(
+                "{} diff IDs for {layers_n} layers in the manifest",
+                config.diff_ids.len()
+            ),
+        });
+    }
+    let created_by = config.layer_created_by(layers_n);
+    let mut layers = Vec::with_capacity(layers_n);
+    for (i, d) in r.manifest.layers.iter().enumerate() {
+        let client = client.clone();
+        let repo = r.reference.repository.clone();
+        let digest = d.digest.clone();
+        let size = d.size;
+        let reference = name.to_owned();
+        let opener: RawOpener = Arc::new(move || {
+            let blob = client.open_blob(&repo, &digest, Some(size)).map_err(|e| {
+                SourceError::Registry {
+                    reference: reference.clone(),
+                    source: Box::new(e),
+                }
+            })?;
+            Ok(Box::new(blob) as Box<dyn Read + Send>)
+        });
+        layers.push(Layer::new(
+            i,
+            config.diff_ids.get(i).cloned().unwrap_or_default(),
+            Some(d.digest.to_string()),
+            Some(d.size),
+            created_by[i].clone(),
+            opener,
+        ));
+    }
+    let repo_tags = r
+        .reference
+        .tag
+        .as_ref()
+        .map(|t| format!("{}:{t}", r.reference.repository))
+        .into_iter()
+        .collect();
+    Ok(Image {
+        name: name.to_owned(),
+        kind: ArtifactKind::ContainerImage,
+        image_id: Some(config_digest),
+        repo_tags,
+        repo_digests: vec![r.repo_digest()],
+        config: Some(config),
+        layers,
+        sequential: false,
+    })
+}
