@@ -315,6 +315,14 @@ pub fn parse_product_release(family: OsFamily, content: &[u8]) -> Option<OsInfo>
     Some(os(family, &name, None, Some(line.clone())))
 }
 
+/// Whether the OS is past its end of support life on `today` (an ISO date, `YYYY-MM-DD`). `false` when the
+/// end of life is unknown. Sets nothing: the caller stores it in [`OsInfo::eol`].
+pub fn past_end_of_life(os: &OsInfo, today: &str) -> bool {
+    os.eosl
+        .as_deref()
+        .is_some_and(|d| is_iso_date(d) && is_iso_date(today) && d < today)
+}
+
 /// End of support life (ISO date) of a release, where we know it. Dates are the vendors' published ends of
 /// (free/LTS) security support.
 pub fn eosl(family: OsFamily, name: &str) -> Option<&'static str> {
@@ -413,6 +421,14 @@ mod tests {
         let e = parse_os_release(b"\nthis is not os-release\n").expect_err("garbage");
         assert!(e.to_string().contains("line 2"), "{e}");
         assert_eq!(parse_os_release(b"").expect("empty"), None);
+    }
+
+    #[test]
+    fn past_eol() {
+        let os = parse_alpine_release(b"3.11.6\n").expect("alpine");
+        assert!(past_end_of_life(&os, "2026-11-29"));
+        assert!(!past_end_of_life(&os, "2021-10-31"));
+        assert!(!past_end_of_life(&os, "garbage"));
     }
 
     #[test]

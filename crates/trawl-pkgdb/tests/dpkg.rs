@@ -219,3 +219,36 @@ fn corrupt_status_d_is_an_error_naming_the_line() {
     // Lines 1-4 are fields with misspelt names; line 5 is not a field at all.
     assert!(e.to_string().contains("line 5"), "{e}");
 }
+
+/// The status file of the real debian-bookworm-slim image (88 packages), pulled out of its layer with `tar`.
+#[test]
+fn bookworm_slim_image_status_matches_dpkg_query() {
+    let data = trawl_test::require_shared_data!();
+    let image = data.join("images/debian-bookworm-slim.tar.gz");
+    let script = format!(
+        "tar -xzOf '{}' --wildcards '*/layer.tar' | tar -xO var/lib/dpkg/status",
+        image.display()
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status = out.stdout;
+    let want = dpkg_query(&status).expect("dpkg-query reads it");
+    assert_eq!(want.len(), 88, "the image's documented package count");
+    assert_eq!(ours(&status, false).expect("parses"), want);
+    let libc = parse_status(&status)
+        .expect("parses")
+        .items
+        .into_iter()
+        .find(|p| p.name == "libc6")
+        .expect("libc6");
+    assert_eq!(libc.source_name.as_deref(), Some("glibc"));
+    assert_eq!(libc.arch.as_deref(), Some("amd64"));
+}
