@@ -1,4 +1,4 @@
-//! Alpine (apk) package versions, ordered as current apk-tools orders them (`apk version -t`).
+//! Alpine (apk) package versions, ordered as apk-tools orders them (`apk version -t`).
 //!
 //! Syntax: `N(.N)*[a-z]?(_SUFFIX[N])*[~HEX][-rN]`, with suffixes `alpha < beta < pre < rc < (none) < cvs < svn <
 //! git < hg < p`.
@@ -7,32 +7,24 @@
 //! `~commit-hash`, `-rN` revision) and compares token by token:
 //! - numbers numerically, except that a `.number` with a leading zero on either side compares as a string
 //!   (Gentoo's rule: `1.02 < 1.1`);
-//! - letters and suffixes by their rank, commit hashes as strings;
+//! - letters, suffixes (by rank) and commit hashes (as strings);
 //! - when the token kinds differ, the version that goes on with a pre-release suffix is older; otherwise the
-//!   version whose next token kind ranks later (revision, end, invalid) is older: `1.2 < 1.2.1`, `1.2_rc1 < 1.2`,
-//!   `1.2 < 1.2_p1`, `1.2 < 1.2-r1`.
-//! - A token that breaks the grammar (`1.2.0A`, `1-ruff`, `.r1`) becomes an "invalid" token that ranks after
-//!   everything, and the comparison stops there: two versions that both turn invalid at the same point compare
-//!   equal (`1-r0-1 = 1-r0-2`).
+//!   version whose next token kind ranks later (hash < revision/end < invalid) is older: `1.2 < 1.2.1`,
+//!   `1.2_rc1 < 1.2`, `1.2 < 1.2_p1`, `1.2 < 1.2-r0 < 1.2-r1`.
 //!
-//! Older apk-tools 2.x treated some malformed versions differently; this follows current apk-tools.
+//! Malformed versions (apk orders them too; the shared vectors pin the behaviour):
+//! - a token that breaks the grammar (`1.2.0A`, `.r1`, `1.2_blah`, `..`) ends the version with an "invalid" mark
+//!   that is older than any valid continuation; two versions that turn invalid at the same point compare by
+//!   their remaining text, byte-wise (`0.8.21.r2 > 0.8.21.r1`);
+//! - a letter may be followed by more numbers (`5.7.1p1-r1`, apk-tools 2.x reading);
+//! - everything from the revision's `-` on is the tail: `-r` with no digits is `-r0`, and anything after the
+//!   revision number (`1-r0-1`, `1-ruff`) is junk that makes the version older than the same revision without
+//!   junk, and older than no revision at all when the revision is 0 (`1-ruff < 1 < 1-r0`); junk is not compared
+//!   further (`1-r0-1 = 1-r0-2`).
 
 use std::cmp::Ordering;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
-    InitialDigit,
-    Digit,
-    Letter,
-    Suffix,
-    SuffixNo,
-    CommitHash,
-    RevisionNo,
-    End,
-    Invalid,
-}
-
-/// Suffix ranks; `NONE` (5) is the pivot between pre- and post-release suffixes.
+/// Suffix ranks; 5 (no suffix) is the pivot between pre- and post-release suffixes.
 const SUFFIX_NONE: u8 = 5;
 
 fn suffix_rank(s: &[u8]) -> Option<u8> {
@@ -50,144 +42,188 @@ fn suffix_rank(s: &[u8]) -> Option<u8> {
     })
 }
 
+/// One token. The declaration order of the variants is apk's kind rank (later = older when kinds differ).
 #[derive(Clone, Copy, Debug)]
-struct Token<'a> {
-    kind: Kind,
-    /// The token's text (digits, letter, suffix name, hash).
-    value: &'a [u8],
-    suffix: u8,
+enum Tok<'a> {
+    InitialDigit(&'a [u8]),
+    Digit(&'a [u8]),
+    Letter(u8),
+    Suffix(u8),
+    SuffixNo(&'a [u8]),
+    Hash(&'a [u8]),
+    /// Revision or end of version: (revision number digits, tail rank: 0 = junk after it, 1 = no revision,
+    /// 2 = clean revision).
+    Tail(&'a [u8], u8),
+    /// The grammar broke here; the remaining text.
+    Invalid(&'a [u8]),
+}
+
+impl Tok<'_> {
+    fn kind(&self) -> u8 {
+        match self {
+            Tok::InitialDigit(_) => 0,
+            Tok::Digit(_) => 1,
+            Tok::Letter(_) => 2,
+            Tok::Suffix(_) => 3,
+            Tok::SuffixNo(_) => 4,
+            Tok::Hash(_) => 5,
+            Tok::Tail(..) => 6,
+            Tok::Invalid(_) => 7,
+        }
+    }
+
+    fn is_terminal(&self) -> bool {
+        matches!(self, Tok::Tail(..) | Tok::Invalid(_))
+    }
 }
 
 struct Lexer<'a> {
     rest: &'a [u8],
-    tok: Token<'a>,
+    /// Kind of the previous token; `None` before the first.
+    prev: Option<u8>,
+}
+
+fn take_digits(s: &[u8]) -> usize {
+    s.iter().take_while(|b| b.is_ascii_digit()).count()
 }
 
 impl<'a> Lexer<'a> {
     fn new(s: &'a [u8]) -> Lexer<'a> {
-        let mut lx = Lexer {
+        Lexer {
             rest: s,
-            tok: Token {
-                kind: Kind::InitialDigit,
-                value: &[],
-                suffix: 0,
-            },
+            prev: None,
+        }
+    }
+
+    /// The tail, from the revision's `-` (or the end of the version).
+    fn tail(&self) -> Tok<'a> {
+        let Some(r) = self.rest.strip_prefix(b"-") else {
+            return Tok::Tail(b"", 1);
         };
-        lx.digits(Kind::InitialDigit);
-        lx
+        let r = r.strip_prefix(b"r").unwrap_or(r);
+        let n = take_digits(r);
+        Tok::Tail(&r[..n], if n == r.len() { 2 } else { 0 })
     }
 
-    fn digits(&mut self, kind: Kind) {
-        let n = self.rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        self.tok.value = &self.rest[..n];
-        self.rest = &self.rest[n..];
-        self.tok.kind = if n == 0 { Kind::Invalid } else { kind };
+    fn next_tok(&mut self) -> Tok<'a> {
+        let tok = self.lex();
+        self.prev = Some(tok.kind());
+        tok
     }
 
-    fn next(&mut self) {
+    fn digits(&mut self) -> &'a [u8] {
+        let n = take_digits(self.rest);
+        let (d, r) = self.rest.split_at(n);
+        self.rest = r;
+        d
+    }
+
+    fn lex(&mut self) -> Tok<'a> {
+        let Some(prev) = self.prev else {
+            let d = self.digits();
+            return if d.is_empty() {
+                Tok::Invalid(self.rest)
+            } else {
+                Tok::InitialDigit(d)
+            };
+        };
         let Some(&c) = self.rest.first() else {
-            self.tok.kind = Kind::End;
-            return;
+            return self.tail();
         };
-        let cur = self.tok.kind;
         match c {
-            b'a'..=b'z' if cur <= Kind::Digit => {
-                self.tok.value = &self.rest[..1];
-                self.tok.kind = Kind::Letter;
+            b'0'..=b'9' if prev <= 2 => Tok::Digit(self.digits()),
+            b'0'..=b'9' if prev == 3 => Tok::SuffixNo(self.digits()),
+            b'a'..=b'z' if prev <= 1 => {
                 self.rest = &self.rest[1..];
+                Tok::Letter(c)
             }
-            b'.' if cur <= Kind::Digit => {
-                self.rest = &self.rest[1..];
-                self.digits(Kind::Digit);
+            b'.' if prev <= 1 => {
+                let n = take_digits(&self.rest[1..]);
+                if n == 0 {
+                    return Tok::Invalid(self.rest);
+                }
+                let d = &self.rest[1..=n];
+                self.rest = &self.rest[1 + n..];
+                Tok::Digit(d)
             }
-            b'0'..=b'9' if cur <= Kind::Digit => self.digits(Kind::Digit),
-            b'0'..=b'9' if cur == Kind::Suffix => self.digits(Kind::SuffixNo),
-            b'_' if cur <= Kind::SuffixNo => {
-                self.rest = &self.rest[1..];
-                let n = self
-                    .rest
-                    .iter()
-                    .take_while(|b| b.is_ascii_lowercase())
-                    .count();
-                self.tok.value = &self.rest[..n];
-                self.rest = &self.rest[n..];
-                match suffix_rank(self.tok.value) {
+            b'_' if prev <= 4 => {
+                let body = &self.rest[1..];
+                let n = body.iter().take_while(|b| b.is_ascii_lowercase()).count();
+                match suffix_rank(&body[..n]) {
                     Some(r) => {
-                        self.tok.suffix = r;
-                        self.tok.kind = Kind::Suffix;
+                        self.rest = &body[n..];
+                        Tok::Suffix(r)
                     }
-                    None => self.tok.kind = Kind::Invalid,
+                    None => Tok::Invalid(self.rest),
                 }
             }
-            b'~' if cur < Kind::CommitHash => {
-                self.rest = &self.rest[1..];
-                let n = self
-                    .rest
-                    .iter()
-                    .take_while(|b| b.is_ascii_hexdigit())
-                    .count();
-                self.tok.value = &self.rest[..n];
-                self.rest = &self.rest[n..];
-                self.tok.kind = if n == 0 {
-                    Kind::Invalid
-                } else {
-                    Kind::CommitHash
-                };
+            b'~' if prev < 5 => {
+                let body = &self.rest[1..];
+                let n = body.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+                if n == 0 {
+                    return Tok::Invalid(self.rest);
+                }
+                self.rest = &body[n..];
+                Tok::Hash(&body[..n])
             }
-            b'-' if cur < Kind::RevisionNo && self.rest.starts_with(b"-r") => {
-                self.rest = &self.rest[2..];
-                self.digits(Kind::RevisionNo);
-            }
-            _ => self.tok.kind = Kind::Invalid,
+            b'-' => self.tail(),
+            _ => Tok::Invalid(self.rest),
         }
     }
 }
 
 fn cmp_num(a: &[u8], b: &[u8]) -> Ordering {
-    // Digit runs: compare numerically without overflow.
     let ta = &a[a.iter().position(|&c| c != b'0').unwrap_or(a.len())..];
     let tb = &b[b.iter().position(|&c| c != b'0').unwrap_or(b.len())..];
     ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb))
 }
 
-fn token_cmp(a: &Token<'_>, b: &Token<'_>) -> Ordering {
-    match a.kind {
-        Kind::Digit if a.value.first() == Some(&b'0') || b.value.first() == Some(&b'0') => {
-            a.value.cmp(b.value)
+/// Compares two tokens of the same kind.
+fn same_kind(a: &Tok<'_>, b: &Tok<'_>) -> Ordering {
+    match (a, b) {
+        (Tok::Digit(x), Tok::Digit(y)) if x.first() == Some(&b'0') || y.first() == Some(&b'0') => {
+            x.cmp(y)
         }
-        Kind::Digit | Kind::InitialDigit | Kind::SuffixNo | Kind::RevisionNo => {
-            cmp_num(a.value, b.value)
+        (Tok::InitialDigit(x), Tok::InitialDigit(y))
+        | (Tok::Digit(x), Tok::Digit(y))
+        | (Tok::SuffixNo(x), Tok::SuffixNo(y)) => cmp_num(x, y),
+        (Tok::Letter(x), Tok::Letter(y)) | (Tok::Suffix(x), Tok::Suffix(y)) => x.cmp(y),
+        (Tok::Hash(x), Tok::Hash(y)) | (Tok::Invalid(x), Tok::Invalid(y)) => x.cmp(y),
+        (Tok::Tail(x, rx), Tok::Tail(y, ry)) => {
+            // No revision ranks between junk and a clean `-r0`.
+            let xn = if *rx == 1 { &b""[..] } else { x };
+            let yn = if *ry == 1 { &b""[..] } else { y };
+            cmp_num(xn, yn).then_with(|| rx.cmp(ry))
         }
-        Kind::Letter => a.value.cmp(b.value),
-        Kind::Suffix => a.suffix.cmp(&b.suffix),
-        _ => a.value.cmp(b.value),
+        _ => Ordering::Equal,
     }
 }
 
-/// apk-tools' version comparison.
+/// apk's version comparison (see the module docs).
 pub(crate) fn compare(a: &str, b: &str) -> Ordering {
     let mut la = Lexer::new(a.as_bytes());
     let mut lb = Lexer::new(b.as_bytes());
-    while la.tok.kind == lb.tok.kind && la.tok.kind < Kind::End {
-        let r = token_cmp(&la.tok, &lb.tok);
-        if r != Ordering::Equal {
-            return r;
+    loop {
+        let (ta, tb) = (la.next_tok(), lb.next_tok());
+        if ta.kind() == tb.kind() {
+            let r = same_kind(&ta, &tb);
+            if r != Ordering::Equal || ta.is_terminal() {
+                return r;
+            }
+            continue;
         }
-        la.next();
-        lb.next();
+        if let Tok::Suffix(s) = ta
+            && s < SUFFIX_NONE
+        {
+            return Ordering::Less;
+        }
+        if let Tok::Suffix(s) = tb
+            && s < SUFFIX_NONE
+        {
+            return Ordering::Greater;
+        }
+        return tb.kind().cmp(&ta.kind());
     }
-    let (ta, tb) = (la.tok, lb.tok);
-    if ta.kind == tb.kind {
-        return Ordering::Equal;
-    }
-    if ta.kind == Kind::Suffix && ta.suffix < SUFFIX_NONE {
-        return Ordering::Less;
-    }
-    if tb.kind == Kind::Suffix && tb.suffix < SUFFIX_NONE {
-        return Ordering::Greater;
-    }
-    // The version that continues with a later-ranked token kind is the older one.
-    tb.kind.cmp(&ta.kind)
 }
 
 /// A parsed (validated for emptiness only: apk orders even malformed versions) apk version.

@@ -324,6 +324,7 @@ impl Version {
             Repr::Semver(v) | Repr::Pub(v) => !v.pre.is_empty(),
             Repr::Py(v) => v.is_prerelease(),
             Repr::Gem(v) => v.is_prerelease(),
+            Repr::NuGet(v) => v.is_prerelease(),
             _ => false,
         }
     }

@@ -335,7 +335,7 @@ mod tests {
             "2.0".to_string(),
             "1.5".to_string(),
             "1.0".to_string(),
-            "garbage!".to_string(),
+            "1:".to_string(),
         ];
         assert_eq!(
             lowest_fixed(Scheme::Deb, "1.2", &fixed)
