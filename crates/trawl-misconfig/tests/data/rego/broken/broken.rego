@@ -1,0 +1,6 @@
+package user.broken
+
+deny contains msg if {
+	msg := "never"
+	input.kind == 
+}
