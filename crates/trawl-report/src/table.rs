@@ -3,7 +3,7 @@
 
 use crate::util::{finding_title, one_line, short_digest, sort_findings, truncate};
 use crate::{RenderOptions, Report, ReportError, ReportFormat, ResultClass, ScanResult};
-use comfy_table::presets::UTF8_FULL;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -79,7 +79,7 @@ impl<'a> TableRenderer<'a> {
 
     fn new_table(header: &[&str]) -> Table {
         let mut t = Table::new();
-        t.load_preset(UTF8_FULL)
+        t.load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Disabled)
             .set_header(header.to_vec());
         t
@@ -257,13 +257,26 @@ impl<'a> TableRenderer<'a> {
     }
 }
 
-/// Colours the severity word in cell `col` of one table line (cells are separated by `│`).
+/// Colours the severity word in cell `col` of one table line (cells are separated by `│` or `┆`).
 fn colorize_line(line: &str, col: usize) -> String {
-    let parts: Vec<&str> = line.split('│').collect();
-    // parts[0] is before the left border; cell `col` is parts[col + 1].
-    let Some(cell) = parts.get(col + 1) else {
+    // Byte ranges of the cells between separators; cell `col` is the (col + 1)-th range (the first is before the
+    // left border).
+    let mut bounds = vec![0];
+    for (i, c) in line.char_indices() {
+        if c == '│' || c == '┆' {
+            bounds.push(i);
+            bounds.push(i + c.len_utf8());
+        }
+    }
+    bounds.push(line.len());
+    let cells: Vec<(usize, usize)> = bounds
+        .chunks(2)
+        .filter_map(|w| (w.len() == 2).then(|| (w[0], w[1])))
+        .collect();
+    let Some(&(start, end)) = cells.get(col + 1) else {
         return line.to_owned();
     };
+    let cell = &line[start..end];
     let Ok(sev) = cell.trim().parse::<Severity>() else {
         return line.to_owned();
     };
@@ -278,7 +291,29 @@ fn colorize_line(line: &str, col: usize) -> String {
         Severity::Unknown => return line.to_owned(),
     };
     let colored = cell.replacen(sev.as_str(), &format!("{code}{}\x1b[0m", sev.as_str()), 1);
-    let mut new_parts: Vec<String> = parts.iter().map(|s| (*s).to_owned()).collect();
-    new_parts[col + 1] = colored;
-    new_parts.join("│")
+    format!("{}{colored}{}", &line[..start], &line[end..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_only_the_severity_cell() {
+        let mut t = TableRenderer::new_table(&["Package", "ID", "Severity"]);
+        t.add_row(vec!["HIGH", "CVE-1", "HIGH"]);
+        let opts = RenderOptions {
+            color: true,
+            ..Default::default()
+        };
+        let mut out = String::new();
+        TableRenderer::new(&opts).push_table(&mut out, &t, Some(2));
+        let row = out.lines().find(|l| l.contains("CVE-1")).expect("row");
+        assert_eq!(row.matches("\x1b[31mHIGH\x1b[0m").count(), 1, "{row}");
+        assert!(
+            row.starts_with("│ HIGH"),
+            "the package cell stays plain: {row}"
+        );
+        assert!(!out.lines().next().expect("border").contains('\x1b'));
+    }
 }

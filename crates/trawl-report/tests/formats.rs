@@ -959,3 +959,33 @@ fn a_closed_pipe_is_an_error_that_says_so() {
         assert!(err.is_broken_pipe(), "{f}: {err:?}");
     }
 }
+
+/// The human formats, frozen: a diff here is a visible change of what users read.
+#[test]
+fn snapshots_of_the_human_formats() {
+    let shared = trawl_test::require_shared_data!();
+    let full = full_report(&shared);
+    let gate = GateInfo {
+        severities: [Severity::High, Severity::Critical].into_iter().collect(),
+        new_only: false,
+    };
+    let o = RenderOptions {
+        gate: Some(gate),
+        show_suppressed: true,
+        ..Default::default()
+    };
+    insta::assert_snapshot!(
+        "table_full",
+        render_to_string(ReportFormat::Table, &full, &o).expect("table")
+    );
+    insta::assert_snapshot!(
+        "markdown_full",
+        render_to_string(ReportFormat::Markdown, &full, &o).expect("markdown")
+    );
+    let alpine = alpine_inventory(&shared);
+    insta::assert_snapshot!("table_inventory", render(ReportFormat::Table, &alpine));
+    insta::assert_snapshot!(
+        "junit_full",
+        render_to_string(ReportFormat::Junit, &full, &o).expect("junit")
+    );
+}
