@@ -271,7 +271,8 @@ fn colorize_line(line: &str, col: usize) -> String {
     bounds.push(line.len());
     let cells: Vec<(usize, usize)> = bounds
         .chunks(2)
-        .filter_map(|w| (w.len() == 2).then(|| (w[0], w[1])))
+        .filter(|w| w.len() == 2)
+        .map(|w| (w[0], w[1]))
         .collect();
     let Some(&(start, end)) = cells.get(col + 1) else {
         return line.to_owned();
