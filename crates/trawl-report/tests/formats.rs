@@ -829,7 +829,7 @@ fn field(msg: &str, key: &str) -> Option<String> {
 }
 
 #[test]
-fn junit_is_well_formed_xml_with_counts() {
+fn junit_validates_against_the_junit_xsd_with_consistent_counts() {
     let shared = trawl_test::require_shared_data!();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut files = Vec::new();
@@ -865,6 +865,10 @@ print("ok")
     let mut cmd = python();
     cmd.arg("-c").arg(script).args(&files);
     assert_eq!(run(&mut cmd).trim(), "ok");
+    // The common JUnit XSD (the one Jenkins' xUnit plugin validates with).
+    let mut cmd = Command::new("xmllint");
+    cmd.arg("--noout").arg("--schema").arg(data_dir().join("junit-10.xsd")).args(&files);
+    run(&mut cmd);
 }
 
 #[test]
