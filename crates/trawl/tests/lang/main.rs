@@ -1,0 +1,246 @@
+//! Language packages end to end (issue #7): an image built from real layers — the Debian base from ../shared/data,
+//! real wheels installed with `pip install --target`, real packages from `npm install`, a real Go binary (the one
+//! the esbuild npm package ships), real Debian jars and a war made with `jar`, and a Cargo.lock made by cargo (all
+//! built by crates/trawl-lockfile/scripts/make-fixtures.sh) — scanned with `trawl image` against a DB built from
+//! the real PyPA, GHSA, go-vulndb and RustSec feeds. The findings must equal those of tests/lang/oracle.py, an
+//! independent computation (own package reading, own OSV range evaluation and version orders).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use trawl_test::image::{Blob, LayerTar, TestImage, TestLayer, first_layer_of_docker_archive};
+
+fn trawl() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
+    c.env_remove("GITHUB_STEP_SUMMARY")
+        .env("NO_COLOR", "1")
+        .env("TRAWL_LOG", "warn");
+    c
+}
+
+fn ok(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("trawl runs");
+    assert!(
+        out.status.success(),
+        "trawl failed ({:?}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn fixtures() -> Option<PathBuf> {
+    let p = trawl_test::repo_root().join("target/lang-fixtures");
+    if p.join("esbuild").is_dir()
+        && p.join("pip-target").is_dir()
+        && p.join("cargo/Cargo.lock").is_file()
+    {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} missing: run .ci/setup.d/60-lang.sh",
+        p.display()
+    );
+    #[expect(clippy::print_stderr, reason = "test skip notice")]
+    {
+        eprintln!(
+            "skipping: {} not built (run crates/trawl-lockfile/scripts/make-fixtures.sh)",
+            p.display()
+        );
+    }
+    None
+}
+
+/// Adds the tree at `src` under `dest` (files with their modes, symlinks as symlinks).
+fn add_tree(mut tar: LayerTar, src: &Path, dest: &str) -> LayerTar {
+    let mut stack = vec![(src.to_path_buf(), dest.to_owned())];
+    while let Some((dir, to)) = stack.pop() {
+        tar = tar.dir(&to);
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .expect("readable")
+            .flatten()
+            .collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for e in entries {
+            let target = format!("{to}/{}", e.file_name().to_string_lossy());
+            let ft = e.file_type().expect("file type");
+            if ft.is_symlink() {
+                let link = std::fs::read_link(e.path()).expect("link");
+                tar = tar.symlink(&target, &link.to_string_lossy());
+            } else if ft.is_dir() {
+                stack.push((e.path(), target));
+            } else {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = e.metadata().expect("meta").permissions().mode() & 0o7777;
+                tar = tar.file_mode(&target, &std::fs::read(e.path()).expect("read"), mode);
+            }
+        }
+    }
+    tar
+}
+
+fn build_image(shared: &Path, fx: &Path, out: &Path) {
+    let read = |rel: &str| std::fs::read(fx.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let base = first_layer_of_docker_archive(&shared.join("images/debian-bookworm-slim.tar.gz"));
+    let py = add_tree(
+        LayerTar::new(),
+        &fx.join("pip-target"),
+        "usr/local/lib/python3.11/site-packages",
+    )
+    .build();
+    let node = add_tree(
+        LayerTar::new(),
+        &fx.join("npm-v3/node_modules"),
+        "app/node_modules",
+    )
+    .file("app/Cargo.lock", &read("cargo/Cargo.lock"))
+    .build();
+    let go = LayerTar::new()
+        .dir("usr/local/bin")
+        .file_mode(
+            "usr/local/bin/esbuild",
+            &read("esbuild/node_modules/@esbuild/linux-x64/bin/esbuild"),
+            0o755,
+        )
+        .build();
+    let java = LayerTar::new()
+        .dir("opt/java")
+        .file(
+            "opt/java/commons-io-2.11.0.jar",
+            &read("java/commons-io-2.11.0.jar"),
+        )
+        .file("opt/java/guava.jar", &read("java/guava.jar"))
+        .file("opt/java/app.war", &read("java/app.war"))
+        .build();
+    TestImage::new("lang-fixture:1")
+        .layer(TestLayer::new(base, Blob::Gzip, "debian base"))
+        .layer(TestLayer::new(py, Blob::Gzip, "pip install --target"))
+        .layer(TestLayer::new(
+            node,
+            Blob::Gzip,
+            "npm install; COPY Cargo.lock",
+        ))
+        .layer(TestLayer::new(go, Blob::Gzip, "COPY esbuild"))
+        .layer(TestLayer::new(java, Blob::Gzip, "COPY jars"))
+        .write_docker_archive(out, false);
+}
+
+/// Oracle findings: (package as the oracle keys it, version) -> alias groups (each: the record ID and aliases).
+type Expected = BTreeMap<(String, String), Vec<BTreeSet<String>>>;
+
+fn oracle(fx: &Path, advisories: &Path) -> Expected {
+    let out = Command::new("python3")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/lang/oracle.py"))
+        .arg(fx)
+        .arg(advisories)
+        .output()
+        .expect("python3 runs the oracle");
+    assert!(
+        out.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut exp = Expected::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        let [_eco, name, version, id, aliases] = f[..] else {
+            panic!("bad oracle line {line}")
+        };
+        let mut group: BTreeSet<String> = BTreeSet::from([id.to_owned()]);
+        if aliases != "-" {
+            group.extend(aliases.split(',').map(str::to_owned));
+        }
+        exp.entry((name.to_owned(), version.to_owned()))
+            .or_default()
+            .push(group);
+    }
+    exp
+}
+
+fn pep503(n: &str) -> String {
+    trawl_types::Ecosystem::PyPI.normalize_name(n)
+}
+
+#[test]
+fn image_findings_equal_the_oracle() {
+    let shared = trawl_test::require_shared_data!();
+    let Some(fx) = fixtures() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let archive = tmp.path().join("lang.tar");
+    build_image(&shared, &fx, &archive);
+    let adv = shared.join("advisories");
+    let db = tmp.path().join("trawl.db");
+    let mut build = trawl();
+    build.args(["db", "build", "-o"]).arg(&db);
+    for feed in ["pypa-advisory-db", "ghsa", "go-vulndb", "rustsec/osv"] {
+        build
+            .arg("--source")
+            .arg(format!("osv={}", adv.join(feed).display()));
+    }
+    ok(&mut build);
+    let out = ok(trawl()
+        .args(["image", "--input"])
+        .arg(&archive)
+        .arg("--db")
+        .arg(&db)
+        .arg("--cache-dir")
+        .arg(tmp.path().join("cache"))
+        .args([
+            "--scanners",
+            "vuln",
+            "--pkg-types",
+            "library",
+            "--format",
+            "json",
+            "--skip-db-update",
+        ]));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("native JSON report");
+
+    // trawl's findings: (package, installed version) -> IDs
+    let mut got: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for r in report["results"].as_array().expect("results") {
+        for f in r["vulnerabilities"].as_array().into_iter().flatten() {
+            let name = f["pkg_name"].as_str().expect("pkg_name");
+            let version = f["installed_version"].as_str().expect("installed_version");
+            let name = if f["ecosystem"] == "pypi" {
+                pep503(name)
+            } else {
+                name.to_owned()
+            };
+            got.entry((name, version.to_owned()))
+                .or_default()
+                .insert(f["id"].as_str().expect("id").to_owned());
+        }
+    }
+    // the oracle writes PyPI names PEP 503-normalised, as trawl's are normalised above
+    let expected = oracle(&fx, &adv);
+
+    assert!(
+        expected.len() >= 10,
+        "the oracle finds vulnerable packages in every feed: {expected:?}"
+    );
+    let exp_pkgs: BTreeSet<_> = expected.keys().cloned().collect();
+    let got_pkgs: BTreeSet<_> = got.keys().cloned().collect();
+    assert_eq!(
+        got_pkgs, exp_pkgs,
+        "vulnerable (package, version) pairs differ"
+    );
+    for (pkg, groups) in &expected {
+        let ids = &got[pkg];
+        // every oracle record is reported under its ID or one of its aliases, and nothing else is reported
+        for g in groups {
+            assert!(
+                ids.iter().any(|i| g.contains(i)),
+                "{pkg:?}: none of {g:?} reported (got {ids:?})"
+            );
+        }
+        for i in ids {
+            assert!(
+                groups.iter().any(|g| g.contains(i)),
+                "{pkg:?}: {i} not in the oracle's {groups:?}"
+            );
+        }
+    }
+}
