@@ -5,8 +5,10 @@
 //! `trawl-lockfile`; an analyzer adds file selection and locations.
 
 pub mod lang;
+pub mod misconfig;
 pub mod os;
 pub mod pipeline;
+pub mod secret;
 
 use serde::{Deserialize, Serialize};
 use trawl_types::{Misconfiguration, OsInfo, Package, SecretFinding};
@@ -57,6 +59,10 @@ pub struct AnalysisOutput {
     /// and the line or byte offset. The pipeline turns them into `Warning`s with the layer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Set when the analyzer skipped this file on purpose without looking for findings, with the reason
+    /// (`binary`, `too-large`): the secret analyzer reports skipped files this way so a scan can count them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 /// An analyzer failed on one file. The scan goes on; the error becomes a warning naming file and layer.
@@ -136,6 +142,9 @@ pub const ALL: &[&dyn Analyzer] = &[
     &lang::ELIXIR_MIX_LOCK,
     &lang::SWIFT_PACKAGE_RESOLVED,
     &lang::COCOAPODS_PODFILE_LOCK,
+    // secrets and misconfigurations
+    &secret::SecretAnalyzer,
+    &misconfig::MisconfigAnalyzer,
 ];
 
 #[cfg(test)]
