@@ -48,12 +48,12 @@ pub fn scheme_for(eco: Ecosystem) -> Scheme {
 /// The data-source ID of the vendor's own feed for an OS family (its severity comes first).
 fn vendor_source(family: OsFamily) -> &'static [&'static str] {
     match family {
-        OsFamily::Debian => &["debian", "debian-tracker"],
+        OsFamily::Debian => &["debian-tracker", "debian-osv", "debian"],
         OsFamily::Ubuntu => &["ubuntu"],
-        OsFamily::Alpine => &["alpine", "alpine-secdb"],
+        OsFamily::Alpine => &["alpine-secdb", "alpine"],
         OsFamily::Wolfi => &["wolfi"],
         OsFamily::Chainguard => &["chainguard"],
-        OsFamily::Amazon => &["amazon", "alas"],
+        OsFamily::Amazon => &["alas", "amazon"],
         OsFamily::Redhat | OsFamily::Centos => &["redhat"],
         OsFamily::Rocky => &["rocky"],
         OsFamily::Alma => &["alma"],
