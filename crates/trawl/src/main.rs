@@ -33,6 +33,11 @@ pub(crate) enum Command {
     Rootfs(commands::scan::PathArgs),
     /// Scan a directory such as a repository checkout (lockfiles).
     Fs(commands::scan::PathArgs),
+    /// Check Dockerfiles and Kubernetes manifests: built-in checks and custom Rego policies.
+    Config(commands::config::ConfigArgs),
+    /// Scan the images of a registry (`trawl registry scan REGISTRY[/PREFIX]`).
+    #[command(subcommand)]
+    Registry(commands::registry::RegistryCommand),
     /// Build, update, inspect, publish and fetch the advisory database.
     #[command(subcommand)]
     Db(commands::db::DbCommand),
@@ -48,6 +53,8 @@ fn main() -> ExitCode {
         Command::Image(args) => commands::scan::image(args),
         Command::Rootfs(args) => commands::scan::rootfs(args),
         Command::Fs(args) => commands::scan::fs(args),
+        Command::Config(args) => commands::config::run(args),
+        Command::Registry(cmd) => commands::registry::run(cmd),
         Command::Db(cmd) => commands::db::run(cmd),
         Command::Debug(cmd) => commands::debug::run(cmd),
     };

@@ -29,6 +29,9 @@ pub(crate) struct ImageArgs {
     /// An image archive or OCI layout on disk (type auto-detected).
     #[arg(long, env = "TRAWL_INPUT")]
     pub(crate) input: Option<PathBuf>,
+    /// Registry, daemon and many-image flags (see commands/registry.rs).
+    #[command(flatten)]
+    pub(crate) remote: crate::commands::registry::RemoteArgs,
     #[command(flatten)]
     pub(crate) scan: ScanArgs,
 }
@@ -548,19 +551,34 @@ impl Analyzer for Filtered {
 }
 
 pub(crate) fn image(args: ImageArgs) -> anyhow::Result<ExitCode> {
+    let images_at_once = args.scan.parallel.unwrap_or(4);
     let settings = Settings::resolve(args.scan, &["vuln", "secret"])?;
     let mut specs = Vec::new();
     if let Some(input) = &args.input {
         specs.push((input.display().to_string(), SourceSpec::detect(input)?));
     }
-    for i in &args.images {
-        specs.push((i.clone(), SourceSpec::parse(i)?));
+    let remote = args.remote.options()?;
+    for i in args.images.iter().chain(&args.remote.listed_images()?) {
+        let spec = crate::commands::registry::apply_remote(SourceSpec::parse(i)?, &remote);
+        specs.push((i.clone(), spec));
     }
     if specs.is_empty() {
         bail!("nothing to scan: give an image reference or --input PATH");
     }
-    if specs.len() > 1 {
-        bail!("several images in one run are not supported yet; scan them one at a time");
+    let all_platforms = remote.platform == trawl_registry::PlatformSelector::All;
+    if specs.len() > 1 || all_platforms {
+        let title = if specs.len() == 1 {
+            specs[0].0.clone()
+        } else {
+            format!("{} images", specs.len())
+        };
+        return crate::commands::registry::scan_many(
+            &title,
+            specs,
+            Vec::new(),
+            settings,
+            images_at_once,
+        );
     }
     let (name, spec) = specs.remove(0);
     run_scan(&name, &spec, ArtifactType::ContainerImage, &settings)
@@ -617,7 +635,9 @@ fn run_scan(
     if let Some(p) = report.policy.as_mut() {
         p.failed = failed;
     }
+    let rendering = std::time::Instant::now();
     write_outputs(&report, settings)?;
+    tracing::debug!("timings: render {:.1} ms", rendering.elapsed().as_secs_f64() * 1e3);
     Ok(exit_status(failed, settings))
 }
 
@@ -647,6 +667,7 @@ pub(crate) fn scan_source(
     db: Option<&trawl_advisory::AdvisoryDb>,
     policy: &Policy,
 ) -> anyhow::Result<Report> {
+    let started = std::time::Instant::now();
     let image = trawl_source::open(spec).with_context(|| format!("cannot open {name}"))?;
     let cache: Option<Arc<dyn trawl_layers::LayerCache>> = match &settings.cache_dir {
         Some(dir) => Some(Arc::new(trawl_layers::FsCache::open(dir).with_context(
@@ -667,8 +688,20 @@ pub(crate) fn scan_source(
         analyzed.cache_hits,
         analyzed.inventory.packages.len()
     );
+    let analysed_at = std::time::Instant::now();
     let inventory = analyzed.inventory;
-    let os = inventory.os.clone();
+    let mut os = inventory.os.clone();
+    if let Some(os) = os.as_mut() {
+        os.eol = trawl_pkgdb::osrelease::past_end_of_life(os, &Policy::today_utc());
+        if os.eol {
+            tracing::warn!(
+                "{} {} is past its end of life ({}): it gets no more security fixes",
+                os.family,
+                os.name,
+                os.eosl.as_deref().unwrap_or("date unknown")
+            );
+        }
+    }
     let mut packages: Vec<Package> = inventory
         .packages
         .into_iter()
@@ -687,6 +720,7 @@ pub(crate) fn scan_source(
         let mut m = trawl_matcher::Matcher::new(db);
         findings = m.match_packages(os.as_ref(), &packages)?;
     }
+    let matched_at = std::time::Instant::now();
 
     // Group packages into results: one for the OS packages, one per language file.
     let os_target = match &os {
@@ -761,6 +795,12 @@ pub(crate) fn scan_source(
     }
     results.extend(by_file.into_values());
 
+    tracing::debug!(
+        "timings: open+analyse {:.1} ms, match {:.1} ms, policy+results {:.1} ms",
+        (analysed_at - started).as_secs_f64() * 1e3,
+        (matched_at - analysed_at).as_secs_f64() * 1e3,
+        matched_at.elapsed().as_secs_f64() * 1e3
+    );
     let mut warnings = inventory.warnings;
     warnings.extend(policy.expiry_warnings());
     for w in &warnings {
