@@ -77,6 +77,12 @@ fn sev_badge(s: Severity) -> &'static str {
     }
 }
 
+/// GitHub keeps at most 1 MiB of a step summary: the tables are capped so the summary stays well under it
+/// (a row is about 300 bytes).
+const MAX_FAILING_ROWS: usize = 500;
+/// Rows of all per-target detail tables together.
+const MAX_DETAIL_ROWS: usize = 1500;
+
 const FINDING_HEADER: &str = "| Severity | ID | Package | Installed | Fixed | Status | Title |\n| --- | --- | --- | --- | --- | --- | --- |\n";
 
 fn finding_row(out: &mut String, f: &Finding) {
@@ -231,10 +237,17 @@ impl<'a> MarkdownRenderer<'a> {
                     "| Target | Severity | ID | Package | Installed | Fixed | Status | Title |\n",
                 );
                 out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
-                for (r, f) in &failing {
+                for (r, f) in failing.iter().take(MAX_FAILING_ROWS) {
                     let mut row = String::new();
                     finding_row(&mut row, f);
                     let _ = write!(out, "| {} {}", cell(&r.target), row);
+                }
+                if failing.len() > MAX_FAILING_ROWS {
+                    let _ = writeln!(
+                        out,
+                        "\n{} more not shown: see the full report.\n",
+                        failing.len() - MAX_FAILING_ROWS
+                    );
                 }
                 for (r, sec) in &failing_secrets {
                     let _ = writeln!(
@@ -317,6 +330,7 @@ impl<'a> MarkdownRenderer<'a> {
         if !with_vulns.is_empty() {
             out.push_str("### Vulnerabilities by target\n\n");
         }
+        let per_target = (MAX_DETAIL_ROWS / with_vulns.len().max(1)).max(20);
         for r in with_vulns {
             let c: SeverityCounts = r.severity_counts();
             let _ = writeln!(
@@ -334,8 +348,16 @@ impl<'a> MarkdownRenderer<'a> {
             out.push_str(FINDING_HEADER);
             let mut v: Vec<&Finding> = r.vulnerabilities.iter().collect();
             sort_findings(&mut v, |f| f);
-            for f in v {
+            let shown = v.len().min(per_target);
+            for f in &v[..shown] {
                 finding_row(&mut out, f);
+            }
+            if v.len() > shown {
+                let _ = writeln!(
+                    out,
+                    "\n{} more not shown: see the full report.",
+                    v.len() - shown
+                );
             }
             out.push_str("\n</details>\n\n");
         }
@@ -360,13 +382,20 @@ impl<'a> MarkdownRenderer<'a> {
                 html_text(&r.result_type),
                 plural(r.packages.len(), "package", "packages")
             );
-            for p in &r.packages {
+            for p in r.packages.iter().take(MAX_DETAIL_ROWS) {
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} |",
                     cell(&p.name),
                     cell(&p.version),
                     cell(p.purl.as_deref().unwrap_or(""))
+                );
+            }
+            if r.packages.len() > MAX_DETAIL_ROWS {
+                let _ = writeln!(
+                    out,
+                    "\n{} more not shown: see the full report.",
+                    r.packages.len() - MAX_DETAIL_ROWS
                 );
             }
             out.push_str("\n</details>\n\n");

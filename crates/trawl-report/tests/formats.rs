@@ -867,7 +867,10 @@ print("ok")
     assert_eq!(run(&mut cmd).trim(), "ok");
     // The common JUnit XSD (the one Jenkins' xUnit plugin validates with).
     let mut cmd = Command::new("xmllint");
-    cmd.arg("--noout").arg("--schema").arg(data_dir().join("junit-10.xsd")).args(&files);
+    cmd.arg("--noout")
+        .arg("--schema")
+        .arg(data_dir().join("junit-10.xsd"))
+        .args(&files);
     run(&mut cmd);
 }
 
@@ -992,4 +995,60 @@ fn snapshots_of_the_human_formats() {
         "junit_full",
         render_to_string(ReportFormat::Junit, &full, &o).expect("junit")
     );
+}
+
+/// Rendering cost on a large report (the debian fixture's packages and findings repeated to 2,000+ packages):
+/// `cargo nextest run -p trawl-report --run-ignored only rendering_cost`. Prints figures; asserts nothing timed.
+#[test]
+#[ignore = "a measurement, not a check: run on demand"]
+fn rendering_cost_of_a_large_report() {
+    let shared = trawl_test::require_shared_data!();
+    let big = big_report(&shared, 25);
+    let pkgs: usize = big.results.iter().map(|r| r.packages.len()).sum();
+    let findings = big.findings().count();
+    for f in ReportFormat::ALL {
+        let t = std::time::Instant::now();
+        let out = render_to_string(f, &big, &opts()).expect("render");
+        #[expect(clippy::print_stderr, reason = "a measurement reports its figures")]
+        {
+            eprintln!(
+                "{f:>10}: {:>7.1} ms, {:>9} bytes ({pkgs} packages, {findings} findings)",
+                t.elapsed().as_secs_f64() * 1e3,
+                out.len()
+            );
+        }
+    }
+}
+
+/// The full fixture with its OS result repeated `copies` times.
+fn big_report(shared: &Path, copies: usize) -> Report {
+    let mut big = full_report(shared);
+    let base = big.results[0].clone();
+    for i in 1..copies {
+        let mut r = base.clone();
+        r.target = format!("{} copy {i}", base.target);
+        big.results.push(r);
+    }
+    big
+}
+
+#[test]
+fn markdown_summary_stays_under_githubs_step_summary_limit() {
+    let shared = trawl_test::require_shared_data!();
+    let big = big_report(&shared, 400);
+    assert!(big.findings().count() > 2000);
+    let gate = GateInfo::default();
+    let md = render_to_string(
+        ReportFormat::Markdown,
+        &big,
+        &RenderOptions {
+            gate: Some(gate),
+            ..opts()
+        },
+    )
+    .expect("md");
+    assert!(md.len() < 1024 * 1024, "{} bytes", md.len());
+    assert!(md.contains("more not shown: see the full report."));
+    // Totals still count everything.
+    assert!(md.contains(&format!("| **Total** | **{}** |", big.findings().count())));
 }
