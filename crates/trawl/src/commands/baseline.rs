@@ -33,7 +33,10 @@ pub(crate) fn load(path: &Path) -> anyhow::Result<Report> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the baseline report {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| {
-        format!("{} is not a trawl native JSON report (--format json)", path.display())
+        format!(
+            "{} is not a trawl native JSON report (--format json)",
+            path.display()
+        )
     })
 }
 
@@ -41,7 +44,10 @@ pub(crate) fn load(path: &Path) -> anyhow::Result<Report> {
 pub(crate) fn diff(source: &str, old: &Report, current: &Report) -> BaselineSummary {
     let old_ids = identities(old);
     let cur_ids = identities(current);
-    let mut summary = BaselineSummary { source: source.to_owned(), ..Default::default() };
+    let mut summary = BaselineSummary {
+        source: source.to_owned(),
+        ..Default::default()
+    };
     for r in &current.results {
         for f in &r.vulnerabilities {
             let key = FindingKey::of(&r.target, f);
