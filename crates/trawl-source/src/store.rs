@@ -163,9 +163,9 @@ pub(crate) struct TarStore {
 }
 
 /// Small entries kept in memory while indexing a compressed archive: at most this much per entry...
-const KEEP_ENTRY: u64 = 4 * 1024 * 1024;
+const KEEP_ENTRY: u64 = 1024 * 1024;
 /// ... and in total.
-const KEEP_TOTAL: u64 = 64 * 1024 * 1024;
+const KEEP_TOTAL: u64 = 16 * 1024 * 1024;
 
 impl TarStore {
     /// Indexes the archive at `path` (one pass). For a compressed archive, the index (entry offsets plus the
