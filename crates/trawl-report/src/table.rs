@@ -46,8 +46,9 @@ impl<'a> TableRenderer<'a> {
                 ResultClass::OsPkgs | ResultClass::LangPkgs => {
                     if vulns {
                         self.vuln_section(&mut out, r);
-                    } else {
-                        self.package_section(&mut out, r);
+                    }
+                    if !vulns || self.opts.list_all_pkgs {
+                        self.package_section(&mut out, r, vulns);
                     }
                 }
                 ResultClass::Secret | ResultClass::Config => {}
@@ -121,8 +122,12 @@ impl<'a> TableRenderer<'a> {
         self.push_table(out, &t, Some(2));
     }
 
-    fn package_section(&self, out: &mut String, r: &ScanResult) {
-        Self::heading(out, &format!("{} ({})", r.target, r.result_type));
+    fn package_section(&self, out: &mut String, r: &ScanResult, after_vulns: bool) {
+        if after_vulns {
+            let _ = writeln!(out);
+        } else {
+            Self::heading(out, &format!("{} ({})", r.target, r.result_type));
+        }
         let _ = writeln!(out, "Packages: {}", r.packages.len());
         if r.packages.is_empty() {
             return;

@@ -2,7 +2,7 @@
 //! for Trivy and importers that read Trivy reports (DefectDojo's Trivy parser, dashboards) keep working.
 //!
 //! Only the subset trawl can fill is modelled. Empty fields are omitted as Trivy omits them (`omitempty`), except
-//! `Results` (always an array). `Packages` is written with `--list-all-pkgs`.
+//! `Results` (always an array). `Packages` is always written, as Trivy does by default.
 
 use crate::util::{advisory_url, one_line, severity_int};
 use crate::{RenderOptions, Report, ReportError, ReportFormat, ResultClass, ScanResult};
@@ -386,11 +386,8 @@ fn result_of<'a>(r: &'a ScanResult, opts: &RenderOptions) -> TResult<'a> {
         target: &r.target,
         class: r.class.as_str(),
         r#type: &r.result_type,
-        packages: if opts.list_all_pkgs {
-            r.packages.iter().map(TPackage::of).collect()
-        } else {
-            Vec::new()
-        },
+        // Trivy writes every package by default (`--list-all-pkgs` has defaulted to true since v0.50).
+        packages: r.packages.iter().map(TPackage::of).collect(),
         vulnerabilities: r.vulnerabilities.iter().map(TVuln::of).collect(),
         misconf_summary,
         misconfigurations: r.misconfigurations.iter().map(misconf_of).collect(),

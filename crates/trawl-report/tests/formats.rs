@@ -255,13 +255,19 @@ fn trivy_json_answers_the_usual_jq_queries() {
         ["ignored,not_affected"]
     );
 
-    // Without --list-all-pkgs there is no Packages key, like Trivy.
+    // Packages are always there (Trivy's default); suppressed findings only with --show-suppressed.
     let plain =
         render_to_string(ReportFormat::TrivyJson, &r, &RenderOptions::default()).expect("render");
     let g = write_tmp(dir.path(), "plain.json", &plain);
+    let with_pkgs = r
+        .results
+        .iter()
+        .filter(|r| !r.packages.is_empty())
+        .count()
+        .to_string();
     assert_eq!(
         jq(&g, "[.Results[] | select(has(\"Packages\"))] | length"),
-        ["0"]
+        [with_pkgs]
     );
     assert_eq!(
         jq(
