@@ -108,7 +108,7 @@ impl Client {
             }
             out.write_all(&buf[..n]).map_err(|source| Error::Io {
                 path: format!("<destination of {repo}@{digest}>").into(),
-                source,
+                cause: source,
             })?;
             total += n as u64;
         }
@@ -216,7 +216,7 @@ impl Error {
                 registry: registry.clone(),
                 name: name.clone(),
                 received,
-                source,
+                cause: source,
             },
         }
     }
@@ -254,7 +254,7 @@ impl BlobReader {
                 registry: self.repo.registry.to_string(),
                 name: self.name(),
                 received: self.received,
-                source: cause,
+                cause,
             }));
         }
         self.resumes += 1;

@@ -364,7 +364,7 @@ impl Client {
         let (url, e) = last_err.expect("at least one scheme was tried");
         Err(Error::Transport {
             url,
-            source: Box::new(e),
+            cause: Box::new(e),
         })
     }
 
@@ -401,7 +401,7 @@ impl Client {
                 Err(SendError::Transport(e)) => {
                     return Err(Error::Transport {
                         url: req.url.clone(),
-                        source: Box::new(e),
+                        cause: Box::new(e),
                     });
                 }
             };
@@ -503,7 +503,7 @@ impl Client {
                 let file = std::fs::File::open(path).map_err(|source| {
                     SendError::Local(Error::Io {
                         path: path.to_owned(),
-                        source,
+                        cause: source,
                     })
                 })?;
                 agent.run(builder.body(file).map_err(local)?)
@@ -618,7 +618,7 @@ impl Client {
                 Err(e) => {
                     return Err(Error::Transport {
                         url: realm.to_owned(),
-                        source: Box::new(e),
+                        cause: Box::new(e),
                     });
                 }
                 Ok(r) => r,
@@ -671,7 +671,7 @@ impl Client {
                 serde_json::from_slice(&bytes).map_err(|source| Error::Json {
                     url: realm.to_owned(),
                     what: "token response",
-                    source,
+                    cause: source,
                 })?;
             let token = parsed
                 .token
@@ -776,7 +776,7 @@ pub(crate) fn read_limited(
     let mut reader = resp.into_body().into_reader().take(limit + 1);
     reader.read_to_end(&mut out).map_err(|e| Error::Body {
         url: url.to_owned(),
-        source: Box::new(ureq::Error::Io(e)),
+        cause: Box::new(ureq::Error::Io(e)),
     })?;
     if out.len() as u64 > limit {
         return Err(Error::TooLarge {

@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 
-/// A registry operation failed.
+/// A registry operation failed. Each message is complete on its own (causes are included in the text, not
+/// chained through `source()`), so printing an error chain does not repeat them.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -21,13 +22,12 @@ pub enum Error {
     #[error("invalid platform {0:?}: expected os/arch[/variant] (e.g. linux/arm64) or \"all\"")]
     InvalidPlatform(String),
     /// A network-level failure (DNS, connect, TLS, timeout, reset) after the retries were used up.
-    #[error("cannot reach {url}: {source}")]
+    #[error("cannot reach {url}: {cause}")]
     Transport {
         /// The URL requested (never holds credentials).
         url: String,
-        /// The transport error.
-        #[source]
-        source: Box<ureq::Error>,
+        /// The transport error (its text is part of this error's message, so it is not exposed as `source()`).
+        cause: Box<ureq::Error>,
     },
     /// The registry (or its token service) rejected the credentials, or required some and none were found.
     #[error("{registry}: authentication failed: {detail}")]
@@ -106,7 +106,7 @@ pub enum Error {
         actual: u64,
     },
     /// Reading a blob failed and the retries were used up.
-    #[error("{registry}: reading blob {name} failed after {received} bytes: {source}")]
+    #[error("{registry}: reading blob {name} failed after {received} bytes: {cause}")]
     BlobRead {
         /// The registry host.
         registry: String,
@@ -115,8 +115,7 @@ pub enum Error {
         /// Bytes received before the failure.
         received: u64,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A Docker schema 1 manifest (deprecated, unsigned layers without diff IDs).
     #[error(
@@ -146,24 +145,22 @@ pub enum Error {
         available: String,
     },
     /// A JSON document (manifest, config, token, listing) could not be parsed.
-    #[error("{url}: invalid {what}: {source}")]
+    #[error("{url}: invalid {what}: {cause}")]
     Json {
         /// Where it came from.
         url: String,
         /// What it should have been.
         what: &'static str,
         /// The parse error.
-        #[source]
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
     /// A response body could not be read.
-    #[error("{url}: reading the response: {source}")]
+    #[error("{url}: reading the response: {cause}")]
     Body {
         /// Where it came from.
         url: String,
         /// The error.
-        #[source]
-        source: Box<ureq::Error>,
+        cause: Box<ureq::Error>,
     },
     /// A response was larger than this client accepts for its kind (manifests, configs, listings).
     #[error("{url}: response larger than {limit} bytes")]
@@ -208,13 +205,12 @@ pub enum Error {
         detail: String,
     },
     /// A local file (blob to push) or writer failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The file or destination.
         path: PathBuf,
         /// The error.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 

@@ -124,7 +124,7 @@ pub fn parse_manifest(content_type: &str, bytes: &[u8], what: &str) -> Result<(S
     let json_err = |source| Error::Json {
         url: what.to_owned(),
         what: "manifest",
-        source,
+        cause: source,
     };
     if ct == DOCKER_SCHEMA1 || ct == DOCKER_SCHEMA1_SIGNED {
         return Err(Error::Schema1 {

@@ -207,7 +207,7 @@ impl Client {
                     serde_json::from_slice(bytes).map_err(|source| Error::Json {
                         url: url.to_owned(),
                         what: "catalog",
-                        source,
+                        cause: source,
                     })?;
                 Ok(page.repositories.unwrap_or_default())
             },
@@ -227,7 +227,7 @@ impl Client {
             let page: Tags = serde_json::from_slice(bytes).map_err(|source| Error::Json {
                 url: url.to_owned(),
                 what: "tag list",
-                source,
+                cause: source,
             })?;
             Ok(page.tags.unwrap_or_default())
         })
@@ -296,7 +296,7 @@ impl Client {
     pub fn push_blob_file(&self, repo: &Repository, path: &Path) -> Result<(Digest, u64)> {
         let io_err = |source| Error::Io {
             path: path.to_owned(),
-            source,
+            cause: source,
         };
         let mut file = std::fs::File::open(path).map_err(io_err)?;
         let mut hasher = sha2::Sha256::new();

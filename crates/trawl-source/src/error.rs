@@ -80,14 +80,14 @@ pub enum SourceError {
         /// What went wrong.
         message: String,
     },
-    /// A registry refused or failed (auth, missing tag, network, digest mismatch...).
-    #[error("{reference}: {source}")]
+    /// A registry refused or failed (auth, missing tag, network, digest mismatch...). The message is the
+    /// registry client's, which names the registry and object (callers add the image name as context).
+    #[error("{error}")]
     Registry {
         /// The image reference as given.
         reference: String,
-        /// The registry client's error (names the registry; never holds credentials).
-        #[source]
-        source: Box<trawl_registry::Error>,
+        /// The registry client's error (never holds credentials).
+        error: Box<trawl_registry::Error>,
     },
     /// A local daemon is not running or does not have the image (the next `--image-src` is tried).
     #[error("{reference}: {daemon}: {detail}")]

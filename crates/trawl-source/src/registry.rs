@@ -116,7 +116,7 @@ impl RemoteOptions {
             Some(c) => Ok(c.clone()),
             None => Client::new(ClientOptions::default()).map_err(|e| SourceError::Registry {
                 reference: String::new(),
-                source: Box::new(e),
+                error: Box::new(e),
             }),
         }
     }
@@ -169,7 +169,7 @@ pub(crate) fn open_remote(
 ) -> Result<Vec<Image>, SourceError> {
     let wrap = |e: trawl_registry::Error| SourceError::Registry {
         reference: reference.to_owned(),
-        source: Box::new(e),
+        error: Box::new(e),
     };
     let parsed: Reference = reference.parse().map_err(wrap)?;
     let client = opts.client()?;
@@ -210,7 +210,7 @@ fn image_of(name: &str, client: &Client, r: ResolvedImage) -> Result<Image, Sour
             let blob = client.open_blob(&repo, &digest, Some(size)).map_err(|e| {
                 SourceError::Registry {
                     reference: reference.clone(),
-                    source: Box::new(e),
+                    error: Box::new(e),
                 }
             })?;
             Ok(Box::new(blob) as Box<dyn Read + Send>)

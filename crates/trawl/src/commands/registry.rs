@@ -381,7 +381,7 @@ impl ImageStatus {
                     cached: l.cached,
                 })
                 .collect(),
-            cache: r.cache.clone(),
+            cache: r.cache,
             packages: r.results.iter().map(|x| x.packages.len()).sum(),
             vulnerabilities: r.results.iter().map(|x| x.vulnerabilities.len()).sum(),
         }
