@@ -58,6 +58,47 @@ impl Scanner {
         out
     }
 
+    /// Replaces every secret in the config's `Env`, `Labels` and history `created_by` with `*`, so a report
+    /// that embeds the config does not leak what the secret scan found. Returns how many strings changed.
+    pub fn redact_image_config(&self, config: &mut Value) -> usize {
+        let mut changed = 0;
+        let redact = |v: &mut Value| -> usize {
+            match v.as_str().and_then(|s| self.redact_text(s)) {
+                Some(r) => {
+                    *v = Value::String(r);
+                    1
+                }
+                None => 0,
+            }
+        };
+        for key in ["config", "container_config"] {
+            if let Some(inner) = config.get_mut(key) {
+                if let Some(env) = inner.get_mut("Env").and_then(Value::as_array_mut) {
+                    changed += env.iter_mut().map(redact).sum::<usize>();
+                }
+                if let Some(labels) = inner.get_mut("Labels").and_then(Value::as_object_mut) {
+                    for (k, v) in labels.iter_mut() {
+                        // Labels are scanned as `key=value`: redact the value in that context.
+                        if let Some(s) = v.as_str()
+                            && let Some(r) = self.redact_text(&format!("{k}={s}"))
+                        {
+                            *v = Value::String(r[k.len() + 1..].to_owned());
+                            changed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(history) = config.get_mut("history").and_then(Value::as_array_mut) {
+            for h in history {
+                if let Some(c) = h.get_mut("created_by") {
+                    changed += redact(c);
+                }
+            }
+        }
+        changed
+    }
+
     /// One entry per line, so a finding's line is its entry number.
     fn scan_lines(&self, path: &str, lines: &[String]) -> Vec<SecretFinding> {
         if lines.is_empty() {
@@ -65,6 +106,11 @@ impl Scanner {
         }
         self.scan_text(path, lines.join("\n").as_bytes(), false)
     }
+}
+
+/// Redacts an image config with the built-in rules (see [`Scanner::redact_image_config`]).
+pub fn redact_image_config(config_json: &mut Value) -> usize {
+    crate::builtin().redact_image_config(config_json)
 }
 
 /// Scans an image config with the built-in rules (see [`Scanner::scan_image_config`]).

@@ -19,7 +19,7 @@ mod rules;
 mod scanner;
 
 pub use config::{AllowRuleConfig, RuleConfig, RulesConfig};
-pub use image_config::scan_image_config;
+pub use image_config::{redact_image_config, scan_image_config};
 pub use rules::{AllowRule, Rule, Span, Validator, builtin_allow_rules, builtin_rules};
 pub use scanner::{
     BINARY_SNIFF_LEN, DEFAULT_MAX_FILE_SIZE, ScanOutcome, Scanner, SkipReason, entropy, is_binary,

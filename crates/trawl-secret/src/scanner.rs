@@ -216,6 +216,29 @@ impl Scanner {
         content: &[u8],
         apply_path_allow: bool,
     ) -> Vec<SecretFinding> {
+        let hits = self.hits(path, content, apply_path_allow);
+        self.findings(path, content, hits)
+    }
+
+    /// The text with every secret the rules find replaced by `*` (same length), or `None` when it holds none.
+    pub fn redact_text(&self, text: &str) -> Option<String> {
+        let hits = self.hits("", text.as_bytes(), false);
+        if hits.is_empty() {
+            return None;
+        }
+        let mut bytes = text.as_bytes().to_vec();
+        for h in hits {
+            for b in &mut bytes[h.secret.0..h.secret.1] {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b'*';
+                }
+            }
+        }
+        Some(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Matches that pass entropy, validators and allow rules (overlaps not yet resolved).
+    fn hits(&self, path: &str, content: &[u8], apply_path_allow: bool) -> Vec<Hit> {
         let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.rules.len()];
         let mut applies: Vec<Option<bool>> = vec![None; self.rules.len()];
         let rule_applies = |i: usize, applies: &mut Vec<Option<bool>>| -> bool {
@@ -284,7 +307,7 @@ impl Scanner {
                 }
             }
         }
-        self.findings(path, content, hits)
+        hits
     }
 
     /// Entropy, validator and allow rules.

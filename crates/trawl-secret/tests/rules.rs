@@ -663,3 +663,24 @@ fn image_config_env_and_history() {
     let clean = serde_json::json!({"config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["/bin/sh"]}});
     assert!(trawl_secret::scan_image_config(&clean).is_empty());
 }
+
+#[test]
+fn image_config_redaction() {
+    let ghp = format!("ghp_{}", rnd(ALNUM, 36, 4));
+    let pw = rnd(ALNUM, 20, 6);
+    let mut config = serde_json::json!({
+        "config": {"Env": ["PATH=/bin", format!("DB_PASSWORD={pw}")], "Labels": {"ci.token": ghp.clone(), "team": "a"}},
+        "history": [{"created_by": format!("RUN |1 GH_TOKEN={ghp} /bin/sh -c make")}, {"created_by": "COPY . ."}]
+    });
+    assert_eq!(trawl_secret::redact_image_config(&mut config), 3);
+    let text = config.to_string();
+    assert!(!text.contains(&ghp) && !text.contains(&pw), "{text}");
+    assert_eq!(config["config"]["Env"][0], "PATH=/bin");
+    assert_eq!(
+        config["config"]["Env"][1],
+        format!("DB_PASSWORD={}", "*".repeat(20))
+    );
+    assert_eq!(config["config"]["Labels"]["team"], "a");
+    assert_eq!(config["history"][1]["created_by"], "COPY . .");
+    assert!(builtin().redact_text("nothing to see").is_none());
+}

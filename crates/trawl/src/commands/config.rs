@@ -1,0 +1,90 @@
+//! `trawl config PATH`: misconfigurations in Dockerfiles and Kubernetes manifests (a file or a directory tree),
+//! with the built-in checks and custom Rego policies, through the same policy and report formats as the scans.
+
+use super::scan::{ScanArgs, Settings, exit_status, gate_failed, write_outputs};
+use anyhow::Context as _;
+use clap::Args;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use trawl_report::{Artifact, ArtifactType, Report, ResultClass, ScanResult};
+use trawl_types::Warning;
+
+/// Arguments of `trawl config`.
+#[derive(Debug, Args)]
+pub(crate) struct ConfigArgs {
+    /// A Dockerfile, a Kubernetes manifest, or a directory searched for them.
+    pub(crate) path: PathBuf,
+    /// Custom Rego policies: a directory of `*.rego` files (or one file), evaluated beside the built-in checks.
+    #[arg(long, env = "TRAWL_CONFIG_POLICY")]
+    pub(crate) config_policy: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) scan: ScanArgs,
+}
+
+pub(crate) fn run(mut args: ConfigArgs) -> anyhow::Result<ExitCode> {
+    if !args.path.exists() {
+        anyhow::bail!("{} does not exist", args.path.display());
+    }
+    args.scan.scanners = vec!["misconfig".to_owned()];
+    let settings = Settings::resolve(args.scan, &["misconfig"])?;
+    let policies = match &args.config_policy {
+        Some(dir) => Some(
+            trawl_misconfig::Policies::load(dir)
+                .with_context(|| format!("cannot load the policies in {}", dir.display()))?,
+        ),
+        None => None,
+    };
+    let scanned = trawl_misconfig::scan_path(&args.path, policies.as_ref())?;
+    tracing::info!(
+        "checked {} file(s): {} misconfiguration(s) before policy",
+        scanned.files.len(),
+        scanned.misconfigurations.len()
+    );
+    let policy = settings.policy()?;
+    let (kept, _suppressed) = policy.apply_misconfigs(scanned.misconfigurations);
+
+    let mut by_file: BTreeMap<String, ScanResult> = BTreeMap::new();
+    // Every file checked gets a result, so a clean file shows as checked.
+    for (path, kind) in &scanned.files {
+        by_file.insert(
+            path.clone(),
+            ScanResult::new(path.clone(), ResultClass::Config, kind.as_str()),
+        );
+    }
+    for m in kept {
+        let ty = m.file_type.clone();
+        by_file
+            .entry(m.path.clone())
+            .or_insert_with(|| ScanResult::new(m.path.clone(), ResultClass::Config, ty))
+            .misconfigurations
+            .push(m);
+    }
+    let mut warnings: Vec<Warning> = scanned
+        .errors
+        .iter()
+        .map(|e| Warning {
+            message: e.to_string(),
+            path: None,
+            layer: None,
+        })
+        .collect();
+    warnings.extend(policy.expiry_warnings());
+    for w in &warnings {
+        tracing::warn!("{}", w.message);
+    }
+    let mut report = Report::new(Artifact {
+        name: args.path.display().to_string(),
+        artifact_type: ArtifactType::Filesystem,
+        ..Artifact::default()
+    });
+    report.scanners = vec!["misconfig".to_owned()];
+    report.results = by_file.into_values().collect();
+    for r in &mut report.results {
+        r.misconfigurations
+            .sort_by(|a, b| (a.start_line, &a.id).cmp(&(b.start_line, &b.id)));
+    }
+    report.warnings = warnings;
+    write_outputs(&report, &settings)?;
+    Ok(exit_status(gate_failed(&report, &settings), &settings))
+}
