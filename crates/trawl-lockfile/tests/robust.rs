@@ -1,0 +1,120 @@
+//! Bad input never panics: every parser gets truncated and byte-flipped copies of the real fixtures (and of the
+//! real Go binary and war when built) and must return `Ok` or `Err`.
+
+use std::path::PathBuf;
+use trawl_lockfile::{dotnet, go, java, node, other, php, python, ruby, rust};
+
+type Parser = fn(&[u8]);
+
+fn all_parsers() -> Vec<(&'static str, Parser)> {
+    vec![
+        ("package-lock", |b| drop(node::package_lock::parse(b))),
+        ("yarn", |b| drop(node::yarn_lock::parse(b))),
+        ("pnpm", |b| drop(node::pnpm_lock::parse(b))),
+        ("bun", |b| drop(node::bun_lock::parse(b))),
+        ("package-json", |b| drop(node::package_json::parse(b))),
+        ("metadata", |b| drop(python::metadata::parse(b))),
+        ("requirements", |b| drop(python::requirements::parse(b))),
+        ("pipfile", |b| drop(python::pipfile_lock::parse(b))),
+        ("poetry", |b| drop(python::poetry_lock::parse(b))),
+        ("uv", |b| drop(python::uv_lock::parse(b))),
+        ("pdm", |b| drop(python::pdm_lock::parse(b))),
+        ("gomod", |b| drop(go::gomod::parse(b))),
+        ("gobin", |b| drop(go::binary::parse(b))),
+        ("cargo", |b| drop(rust::cargo_lock::parse(b))),
+        ("auditable", |b| drop(rust::auditable::parse(b))),
+        ("jar", |b| drop(java::archive::parse("x.jar", b))),
+        ("pom", |b| drop(java::pom::parse(b))),
+        ("gradle", |b| drop(java::gradle_lockfile::parse(b))),
+        ("gemfile", |b| drop(ruby::gemfile_lock::parse(b))),
+        ("gemspec", |b| drop(ruby::gemspec::parse(b))),
+        ("composer", |b| drop(php::parse_composer_lock(b))),
+        ("installed", |b| drop(php::parse_installed_json(b))),
+        ("deps", |b| drop(dotnet::parse_deps_json(b))),
+        ("pkglock", |b| drop(dotnet::parse_packages_lock(b))),
+        ("pkgconfig", |b| drop(dotnet::parse_packages_config(b))),
+        ("conan", |b| drop(other::parse_conan_lock(b))),
+        ("pubspec", |b| drop(other::parse_pubspec_lock(b))),
+        ("mix", |b| drop(other::parse_mix_lock(b))),
+        ("resolved", |b| drop(other::parse_package_resolved(b))),
+        ("podfile", |b| drop(other::parse_podfile_lock(b))),
+    ]
+}
+
+fn inputs() -> Vec<Vec<u8>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let mut files = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("readable").flatten() {
+            if e.file_type().expect("type").is_dir() {
+                stack.push(e.path());
+            } else {
+                files.push(std::fs::read(e.path()).expect("read"));
+            }
+        }
+    }
+    files
+}
+
+/// A tiny deterministic generator (no RNG dependency needed for this).
+fn lcg(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    *state >> 33
+}
+
+#[test]
+fn text_formats_survive_truncation_and_flips() {
+    let parsers = all_parsers();
+    let mut seed = 42;
+    for input in inputs() {
+        let n = input.len();
+        for cut in (0..n).step_by((n / 40).max(1)) {
+            for (_, p) in &parsers {
+                p(&input[..cut]);
+            }
+        }
+        for _ in 0..20 {
+            let mut m = input.clone();
+            for _ in 0..8 {
+                let i = usize::try_from(lcg(&mut seed)).expect("fits") % n.max(1);
+                if let Some(b) = m.get_mut(i) {
+                    *b = u8::try_from(lcg(&mut seed) & 0xff).expect("a byte");
+                }
+            }
+            for (_, p) in &parsers {
+                p(&m);
+            }
+        }
+    }
+}
+
+#[test]
+fn binaries_and_archives_survive_truncation_and_flips() {
+    let root = trawl_test::repo_root().join("target/lang-fixtures");
+    let files = ["gobin/hello", "java/app.war", "java/commons-io-2.11.0.jar"];
+    let mut seed = 7;
+    for f in files {
+        let Ok(input) = std::fs::read(root.join(f)) else {
+            continue;
+        };
+        let n = input.len();
+        for cut in (0..n).step_by(n / 16) {
+            drop(go::binary::parse(&input[..cut]));
+            drop(rust::auditable::parse(&input[..cut]));
+            drop(java::archive::parse("x.war", &input[..cut]));
+        }
+        for _ in 0..8 {
+            let mut m = input.clone();
+            for _ in 0..64 {
+                let i = usize::try_from(lcg(&mut seed)).expect("fits") % n;
+                m[i] = u8::try_from(lcg(&mut seed) & 0xff).expect("a byte");
+            }
+            drop(go::binary::parse(&m));
+            drop(rust::auditable::parse(&m));
+            drop(java::archive::parse("x.war", &m));
+        }
+    }
+}
