@@ -99,8 +99,18 @@ struct SResult {
     message: Message,
     locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SSuppression>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     properties: BTreeMap<&'static str, serde_json::Value>,
+}
+
+/// A suppression (ignore file or VEX statement): GitHub code scanning closes such alerts as dismissed.
+#[derive(Serialize)]
+struct SSuppression {
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
 }
 
 #[derive(Serialize)]
@@ -362,23 +372,28 @@ fn region(start: usize, end: usize) -> Region {
 
 /// Writes SARIF 2.1.0.
 pub(crate) struct SarifRenderer<'a> {
-    _opts: &'a RenderOptions,
+    opts: &'a RenderOptions,
 }
 
 impl<'a> SarifRenderer<'a> {
     pub(crate) fn new(opts: &'a RenderOptions) -> Self {
-        SarifRenderer { _opts: opts }
+        SarifRenderer { opts }
     }
 
     pub(crate) fn render(&self, w: &mut dyn Write, report: &Report) -> Result<(), ReportError> {
         let mut b = Builder::default();
         // Every package an advisory ID hits, for its rule's help text.
         let mut packages: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
-        for (_, f) in report.findings() {
+        let show_suppressed = self.opts.show_suppressed;
+        for (_, f) in report
+            .findings()
+            .chain(report.suppressed_findings().filter(|_| show_suppressed))
+        {
             packages.entry(&f.id).or_default().insert(&f.pkg_name);
         }
         for r in &report.results {
-            for f in &r.vulnerabilities {
+            let suppressed: &[Finding] = if show_suppressed { &r.suppressed } else { &[] };
+            for f in r.vulnerabilities.iter().chain(suppressed) {
                 let pkgs = packages
                     .get(f.id.as_str())
                     .map(|s| s.iter().copied().collect::<Vec<_>>().join(", "));
@@ -438,6 +453,23 @@ impl<'a> SarifRenderer<'a> {
                     ]
                     .into_iter()
                     .collect(),
+                    suppressions: f
+                        .suppressed
+                        .iter()
+                        .map(|s| SSuppression {
+                            kind: "external",
+                            status: "accepted",
+                            justification: {
+                                let mut j = format!("{} {}", s.kind, s.source);
+                                if let Some(st) = s.statement.as_deref().or(s.vex_status.as_deref())
+                                {
+                                    j.push_str(": ");
+                                    j.push_str(&one_line(st));
+                                }
+                                j
+                            },
+                        })
+                        .collect(),
                     properties: props,
                 });
             }
@@ -488,6 +520,7 @@ impl<'a> SarifRenderer<'a> {
                     ]
                     .into_iter()
                     .collect(),
+                    suppressions: Vec::new(),
                     properties: BTreeMap::new(),
                 });
             }
@@ -539,6 +572,7 @@ impl<'a> SarifRenderer<'a> {
                     partial_fingerprints: [("primaryLocationLineHash", fp.clone()), ("trawl/finding/v1", fp)]
                         .into_iter()
                         .collect(),
+                    suppressions: Vec::new(),
                     properties: BTreeMap::new(),
                 });
             }

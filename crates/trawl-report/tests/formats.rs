@@ -370,7 +370,8 @@ fn sarif_validates_against_the_official_schema_and_multitool() {
     );
     // Results: one per finding plus the secret and the failed check; fingerprints are unique.
     let results = run0["results"].as_array().expect("results");
-    assert_eq!(results.len(), full.findings().count() + 2);
+    // Findings, the secret, the failed check and (--show-suppressed) the 2 suppressed findings.
+    assert_eq!(results.len(), full.findings().count() + 2 + 2);
     let fps: BTreeSet<&str> = results
         .iter()
         .filter_map(|r| r["partialFingerprints"]["primaryLocationLineHash"].as_str())
@@ -395,6 +396,20 @@ fn sarif_validates_against_the_official_schema_and_multitool() {
     );
     assert_eq!(uri_of("CVE-2024-45590"), ["app/package-lock.json"]);
     assert_eq!(uri_of("aws-access-key-id"), ["app/config/settings.env"]);
+    // With --show-suppressed the suppressed findings come along, marked as accepted suppressions.
+    let suppressed: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 2);
+    assert!(
+        suppressed
+            .iter()
+            .all(|r| r["suppressions"][0]["status"] == "accepted")
+    );
+    let plain =
+        render_to_string(ReportFormat::Sarif, &full, &RenderOptions::default()).expect("sarif");
+    assert!(!plain.contains("\"suppressions\""));
 
     if let Some(tool) = multitool() {
         for (i, f) in files.iter().enumerate() {
@@ -742,6 +757,9 @@ fn every_format_carries_the_same_findings() {
         serde_json::from_str(&render(ReportFormat::Sarif, &full)).expect("json");
     let mut got = BTreeSet::new();
     for r in sarif["runs"][0]["results"].as_array().expect("results") {
+        if r.get("suppressions").is_some() {
+            continue;
+        }
         let msg = r["message"]["text"].as_str().expect("text");
         if let (Some(pkg), Some(ver)) = (field(msg, "Package: "), field(msg, "Installed Version: "))
         {
