@@ -208,14 +208,18 @@ impl<'a> MarkdownRenderer<'a> {
             } else {
                 "findings"
             };
+            // With --fail-on new only vulnerabilities new against the baseline fail (secrets and misconfigurations are
+            // not compared with a baseline), as the exit status does.
             let failing_secrets: Vec<_> = report
                 .secrets()
-                .filter(|(_, s)| g.fails_severity(s.severity))
+                .filter(|(_, s)| !g.new_only && g.fails_severity(s.severity))
                 .collect();
             let failing_misconf: Vec<_> = report
                 .misconfigurations()
                 .filter(|(_, m)| {
-                    !m.status.eq_ignore_ascii_case("PASS") && g.fails_severity(m.severity)
+                    !g.new_only
+                        && !m.status.eq_ignore_ascii_case("PASS")
+                        && g.fails_severity(m.severity)
                 })
                 .collect();
             let n_fail = failing.len() + failing_secrets.len() + failing_misconf.len();

@@ -341,8 +341,8 @@ impl GateInfo {
 }
 
 impl GateInfo {
-    /// Whether a secret or misconfiguration of severity `s` fails this gate (the baseline compares
-    /// vulnerabilities only, so `new_only` does not exempt them).
+    /// Whether a secret or misconfiguration of severity `s` fails this gate by its severity (callers exempt them
+    /// under `new_only`: the baseline compares vulnerabilities only).
     pub fn fails_severity(&self, s: Severity) -> bool {
         self.severities.is_empty() || self.severities.contains(&s)
     }

@@ -1076,3 +1076,62 @@ fn markdown_summary_stays_under_githubs_step_summary_limit() {
     // Totals still count everything.
     assert!(md.contains(&format!("| **Total** | **{}** |", big.findings().count())));
 }
+
+#[test]
+fn markdown_shows_the_baseline_groups_and_gates_only_new_findings() {
+    use trawl_report::{BaselineSummary, FindingKey};
+    let shared = trawl_test::require_shared_data!();
+    let mut full = full_report(&shared);
+    let mut new = Vec::new();
+    let mut unchanged = Vec::new();
+    for (r, f) in full.findings() {
+        let k = FindingKey::of(&r.target, f);
+        if f.id == "CVE-2024-45590" {
+            new.push(k)
+        } else {
+            unchanged.push(k)
+        }
+    }
+    let fixed = vec![FindingKey {
+        target: "app/package-lock.json".into(),
+        id: "CVE-2024-29041".into(),
+        pkg_name: "express".into(),
+        installed_version: "4.18.2".into(),
+        severity: Severity::Medium,
+        fixed_version: Some("4.19.2".into()),
+    }];
+    full.baseline = Some(BaselineSummary {
+        source: "main.json".into(),
+        new,
+        unchanged,
+        fixed,
+    });
+    let gate = GateInfo {
+        severities: Default::default(),
+        new_only: true,
+    };
+    let o = RenderOptions {
+        gate: Some(gate),
+        ..Default::default()
+    };
+    let md = render_to_string(ReportFormat::Markdown, &full, &o).expect("markdown");
+    assert!(md.contains("**Gate failed**: 1 new findings"), "{md}");
+    let failing = &md[md.find("### Findings that fail the gate").expect("failing")
+        ..md.find("### Compared with the baseline").expect("baseline")];
+    assert!(failing.contains("CVE-2024-45590"));
+    assert!(
+        !failing.contains("CVE-2023-4911"),
+        "unchanged findings do not fail --fail-on new"
+    );
+    assert!(md.contains("🆕 new: 1 · unchanged: 7 · ✅ fixed: 1"));
+    assert!(md.contains("<details><summary>Fixed since the baseline (1)</summary>"));
+    assert!(md.contains("CVE-2024-29041"));
+    // Valid JSON with the baseline, against the committed schema.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write_tmp(
+        dir.path(),
+        "baseline.json",
+        &render(ReportFormat::Json, &full),
+    );
+    jsonschema_validate(&schema_path(), &[f]);
+}
