@@ -5,7 +5,9 @@
 //! `Results` (always an array). `Packages` is always written, as Trivy does by default.
 
 use crate::util::{advisory_url, one_line, severity_int};
-use crate::{RenderOptions, Report, ReportError, ReportFormat, ResultClass, ScanResult};
+use crate::{
+    ArtifactType, RenderOptions, Report, ReportError, ReportFormat, ResultClass, ScanResult,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -465,7 +467,11 @@ impl<'a> TrivyRenderer<'a> {
             schema_version: 2,
             created_at: &report.created_at,
             artifact_name: &a.name,
-            artifact_type: a.artifact_type.as_str(),
+            // Trivy names both `trivy fs` and `trivy rootfs` artifacts `filesystem`.
+            artifact_type: match a.artifact_type {
+                ArtifactType::ContainerImage => "container_image",
+                ArtifactType::Filesystem | ArtifactType::Rootfs => "filesystem",
+            },
             metadata: Metadata {
                 size: {
                     let sizes: Vec<u64> = a.layers.iter().filter_map(|l| l.size).collect();

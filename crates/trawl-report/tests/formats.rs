@@ -255,6 +255,19 @@ fn trivy_json_answers_the_usual_jq_queries() {
         ["ignored,not_affected"]
     );
 
+    // A rootfs is a `filesystem` artifact for Trivy; an inventory has Packages but no Vulnerabilities.
+    let inv = write_tmp(
+        dir.path(),
+        "rootfs.json",
+        &render(ReportFormat::TrivyJson, &alpine_inventory(&shared)),
+    );
+    assert_eq!(jq(&inv, ".ArtifactType"), ["filesystem"]);
+    assert_eq!(jq(&inv, ".Results[0].Packages | length"), ["14"]);
+    assert_eq!(
+        jq(&inv, ".Results[0] | has(\"Vulnerabilities\")"),
+        ["false"]
+    );
+
     // Packages are always there (Trivy's default); suppressed findings only with --show-suppressed.
     let plain =
         render_to_string(ReportFormat::TrivyJson, &r, &RenderOptions::default()).expect("render");
