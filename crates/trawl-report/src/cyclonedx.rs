@@ -6,7 +6,7 @@
 //! section lists each advisory with ratings per source, CWEs, advisories, the affected packages (by `bom-ref`), and
 //! for suppressed findings an `analysis` saying why.
 
-use crate::util::{advisory_url, id_url, one_line, spdx_expression};
+use crate::util::{advisory_url, id_url, name_or_unnamed, one_line, spdx_expression};
 use crate::{ArtifactType, RenderOptions, Report, ReportError, ReportFormat, ResultClass};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -286,7 +286,7 @@ impl Refs {
 }
 
 fn package_component(p: &Package, bom_ref: String, result_type: &str) -> Component {
-    let mut c = Component::new(bom_ref, "library", p.name.clone());
+    let mut c = Component::new(bom_ref, "library", name_or_unnamed(&p.name));
     c.version = (!p.version.is_empty()).then(|| p.version.clone());
     c.purl = p.purl.clone();
     if let Some(m) = p
@@ -450,7 +450,7 @@ fn build(report: &Report) -> Bom {
         let mut app_deps = Vec::new();
         let app_ref = (r.class == ResultClass::LangPkgs).then(|| {
             let ar = refs.unique(&format!("trawl:target:{}", r.target));
-            let mut c = Component::new(ar.clone(), "application", r.target.clone());
+            let mut c = Component::new(ar.clone(), "application", name_or_unnamed(&r.target));
             c.properties = vec![
                 Property {
                     name: "trawl:result:class".into(),

@@ -7,7 +7,7 @@
 //! else `NOASSERTION`; nothing is concluded, so `licenseConcluded` is `NOASSERTION`.
 
 use crate::cyclonedx::{image_purl, normalize_datetime};
-use crate::util::{one_line, spdx_expression};
+use crate::util::{name_or_unnamed, one_line, spdx_expression};
 use crate::{ArtifactType, RenderOptions, Report, ReportError, ReportFormat, ResultClass};
 use serde::Serialize;
 use std::io::Write;
@@ -150,7 +150,7 @@ fn ns_segment(s: &str) -> String {
 }
 
 fn package_of(p: &Package, spdx_id: String) -> SPackage {
-    let mut s = SPackage::new(spdx_id, p.name.clone(), "LIBRARY");
+    let mut s = SPackage::new(spdx_id, name_or_unnamed(&p.name), "LIBRARY");
     s.version_info = (!p.version.is_empty()).then(|| p.version.clone());
     s.supplier = p
         .maintainer
@@ -272,7 +272,7 @@ fn build(report: &Report) -> Document {
             (ResultClass::LangPkgs, _) => {
                 n_app += 1;
                 let id = format!("SPDXRef-Application-{n_app}");
-                let mut p = SPackage::new(id.clone(), r.target.clone(), "APPLICATION");
+                let mut p = SPackage::new(id.clone(), name_or_unnamed(&r.target), "APPLICATION");
                 p.comment = Some(format!("{} packages ({})", r.result_type, r.class));
                 packages.push(p);
                 relationships.push(rel(&root_id, "CONTAINS", &id));

@@ -89,6 +89,15 @@ pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `s`, or `unnamed` when it is blank (formats whose names must not be empty).
+pub(crate) fn name_or_unnamed(s: &str) -> String {
+    if s.trim().is_empty() {
+        "unnamed".to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
 /// Cuts `s` to at most `max` characters, ending with `…` when cut.
 pub(crate) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

@@ -800,7 +800,9 @@ pub fn odd_reports() -> Vec<(&'static str, Report)> {
         name: "scratch-image".into(),
         ..Default::default()
     });
-    no_os.results = vec![ScanResult::new("", ResultClass::LangPkgs, "")];
+    let mut nameless = ScanResult::new("", ResultClass::LangPkgs, "");
+    nameless.packages = vec![Package::default()];
+    no_os.results = vec![nameless];
     no_os.scanners = vec!["vuln".into()];
     let mut weird = Report::new(Artifact {
         name: "reg.example:5000/ns/ímägé|pipe:tag@sha256:abc".into(),
