@@ -17,7 +17,7 @@ pub mod kubernetes;
 #[cfg(feature = "rego")]
 mod rego;
 
-pub use image_config::{IMAGE_CONFIG_PATH, check_image_config};
+pub use image_config::{IMAGE_CONFIG_PATH, check_image_config, dockerfile_from_history};
 #[cfg(feature = "rego")]
 pub use rego::Policies;
 
