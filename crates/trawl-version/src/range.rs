@@ -3,10 +3,13 @@
 //! - `ECOSYSTEM` ranges compare with the package's scheme; `SEMVER` ranges with SemVer 2.0 precedence (the
 //!   lenient SemVer reader, so a Go `v` prefix is fine); `GIT` ranges need the repository and are skipped with a
 //!   recorded reason.
-//! - Events may come in any order: they are sorted by version (`introduced: "0"` first; at equal versions
-//!   `introduced` before `fixed`/`last_affected`), then walked: `introduced` (inclusive) opens the range,
-//!   `fixed` (exclusive) and `last_affected` (inclusive) close it. `limit` caps the range: versions at or above
-//!   a limit are outside (`limit: "*"` is no limit).
+//! - Events may come in any order: they are sorted by version (`introduced: "0"` first; at equal versions a
+//!   window closes before the next one opens, so `fixed: X` + `introduced: X` leaves X affected), then walked:
+//!   `introduced` (inclusive) opens the range, `fixed` (exclusive) and `last_affected` (inclusive) close it.
+//!   `limit` caps the whole range: versions at or above a limit are outside (`limit: "*"` is no limit).
+//! - Feeds often write a range as consecutive `introduced`/`fixed` pairs that overlap (`introduced 2.11, fixed
+//!   2.11.7, introduced 0, fixed 2.11.6`); the sorted walk alone would drop part of such a union, so when the
+//!   events alternate like that each written pair also counts as a window.
 //! - A version is affected if any range contains it, or if it is in the `versions` list (compared with the
 //!   scheme's equality, falling back to exact text for entries that do not parse).
 
@@ -83,11 +86,13 @@ impl Ev {
         }
     }
 
+    /// At equal versions a range closes before it reopens: `fixed: X` then `introduced: X` leaves X affected
+    /// (feeds write adjacent windows that way), and `introduced: X` with `last_affected: X` affects X.
     fn tie_rank(&self) -> u8 {
         match self {
-            Ev::Introduced(_) => 0,
-            Ev::Fixed(_) => 1,
-            Ev::LastAffected(_) => 2,
+            Ev::Fixed(_) => 0,
+            Ev::LastAffected(_) => 1,
+            Ev::Introduced(_) => 2,
             Ev::Limit(_) => 3,
         }
     }
@@ -225,9 +230,21 @@ fn in_range(
             Ev::Introduced(Some(i)) if v >= i => vulnerable = true,
             Ev::Fixed(f) if v >= f => vulnerable = false,
             Ev::LastAffected(l) if v > l => vulnerable = false,
-            Ev::Limit(Some(l)) if v >= l => vulnerable = false,
             _ => {}
         }
+    }
+    // Feeds often write a range as consecutive `introduced`/closing pairs, sometimes overlapping
+    // (`introduced 2.11, fixed 2.11.7, introduced 0, fixed 2.11.6`); the sorted walk alone would lose part of
+    // such a union, so when the events alternate like that, each pair also counts as a window of its own.
+    if !vulnerable {
+        vulnerable = in_written_pairs(v, &evs_in_order(scheme, events)?);
+    }
+    // A limit caps the whole range.
+    if evs
+        .iter()
+        .any(|(ev, _)| matches!(ev, Ev::Limit(Some(l)) if v >= l))
+    {
+        vulnerable = false;
     }
     let mut fixes = Vec::new();
     if vulnerable {
@@ -242,6 +259,50 @@ fn in_range(
         fixes.truncate(1);
     }
     Ok((vulnerable, fixes))
+}
+
+/// The events in the order they were written (limits left out).
+fn evs_in_order(scheme: Scheme, events: &[Event]) -> Result<Vec<Ev>, VersionError> {
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        out.push(match e {
+            Event::Introduced(s) if s.trim() == "0" => Ev::Introduced(None),
+            Event::Introduced(s) => Ev::Introduced(Some(Version::parse(scheme, s)?)),
+            Event::Fixed(s) => Ev::Fixed(Version::parse(scheme, s)?),
+            Event::LastAffected(s) => Ev::LastAffected(Version::parse(scheme, s)?),
+            Event::Limit(_) => continue,
+        });
+    }
+    Ok(out)
+}
+
+/// Is `v` inside one of the windows written as consecutive (`introduced`, `fixed`/`last_affected`) pairs?
+/// Only applies when the events alternate that way (a trailing `introduced` opens an endless window).
+fn in_written_pairs(v: &Version, evs: &[Ev]) -> bool {
+    let mut k = 0;
+    let mut hit = false;
+    while k < evs.len() {
+        let Ev::Introduced(lo) = &evs[k] else {
+            return false;
+        };
+        let above = lo.as_ref().is_none_or(|lo| v >= lo);
+        match evs.get(k + 1) {
+            None => {
+                hit |= above;
+                k += 1;
+            }
+            Some(Ev::Fixed(f)) => {
+                hit |= above && v < f;
+                k += 2;
+            }
+            Some(Ev::LastAffected(l)) => {
+                hit |= above && v <= l;
+                k += 2;
+            }
+            Some(_) => return false,
+        }
+    }
+    hit
 }
 
 /// The lowest of `fixed` that is above `installed` (the upgrade to recommend); `None` when no fix is above it.
@@ -327,6 +388,36 @@ mod tests {
         assert!(a.affected, "listed in versions (1.0 == 1.0.0)");
         assert_eq!(a.skipped.len(), 1);
         assert!(a.skipped[0].starts_with("GIT range skipped"));
+    }
+
+    #[test]
+    fn overlapping_written_pairs_are_a_union() {
+        // PYSEC-2021-114 (wagtail) writes its windows out of order and overlapping.
+        let rg = r(vec![
+            i("2.11"),
+            f("2.11.7"),
+            i("0"),
+            f("2.11.6"),
+            i("2.12"),
+            f("2.12.4"),
+        ]);
+        let check = |v: &str| {
+            affected(Scheme::Pep440, v, std::slice::from_ref(&rg), &[])
+                .expect("ok")
+                .affected
+        };
+        assert!(check("2.11.6"));
+        assert!(check("2.10"));
+        assert!(!check("2.11.7"));
+        assert!(check("2.12.3"));
+        assert!(!check("2.12.4"));
+        // Adjacent windows written as `fixed X` then `introduced X` keep X affected.
+        let adj = r(vec![i("0"), f("3.1.1"), i("3.1.1"), f("3.1.3")]);
+        assert!(
+            affected(Scheme::Pep440, "3.1.1", &[adj], &[])
+                .expect("ok")
+                .affected
+        );
     }
 
     #[test]
