@@ -95,23 +95,24 @@ fn suite_cases(r: &ScanResult, opts: &RenderOptions) -> Vec<Case> {
         }
     }
     if opts.show_suppressed {
-        for f in &r.suppressed {
-            let mut c = vuln_case(f);
-            c.failure = None;
-            c.skipped = Some(
-                f.suppressed
-                    .as_ref()
-                    .map(|s| {
-                        let mut t = format!("suppressed by {} {}", s.kind, s.source);
-                        if let Some(st) = s.statement.as_deref().or(s.vex_status.as_deref()) {
-                            t.push_str(": ");
-                            t.push_str(&one_line(st));
-                        }
-                        t
-                    })
-                    .unwrap_or_else(|| "suppressed".to_owned()),
-            );
-            cases.push(c);
+        for it in crate::util::suppressed_items(r) {
+            let mut why = format!("suppressed by {}", it.by());
+            let st = it.statement();
+            if !st.is_empty() {
+                why.push_str(": ");
+                why.push_str(&st);
+            }
+            let classname = if it.version.is_empty() {
+                it.subject.to_owned()
+            } else {
+                format!("{}-{}", it.subject, it.version)
+            };
+            cases.push(Case {
+                classname,
+                name: format!("[{}] {}", it.severity, it.id),
+                failure: None,
+                skipped: Some(why),
+            });
         }
     }
     cases

@@ -446,37 +446,36 @@ impl<'a> MarkdownRenderer<'a> {
             }
             out.push('\n');
         }
-        let suppressed: Vec<_> = report.suppressed_findings().collect();
+        let suppressed: Vec<_> = report
+            .results
+            .iter()
+            .flat_map(crate::util::suppressed_items)
+            .collect();
         if self.opts.show_suppressed && !suppressed.is_empty() {
             let _ = writeln!(
                 out,
                 "<details><summary>Suppressed ({})</summary>\n",
                 suppressed.len()
             );
-            out.push_str("| Severity | ID | Package | Installed | By | Statement |\n| --- | --- | --- | --- | --- | --- |\n");
-            for (_, f) in suppressed {
-                let (by, st) = f
-                    .suppressed
-                    .as_ref()
-                    .map(|s| {
-                        (
-                            format!("{} {}", s.kind, s.source),
-                            s.statement
-                                .clone()
-                                .or(s.vex_status.clone())
-                                .unwrap_or_default(),
-                        )
-                    })
-                    .unwrap_or_default();
+            out.push_str(
+                "| Severity | ID | Package / File | Installed | Kind | By | Statement |\n| --- | --- | --- | --- | --- | --- | --- |\n",
+            );
+            for it in suppressed {
+                let id = if it.kind == "vulnerability" {
+                    link(it.id, &crate::util::id_url(it.id))
+                } else {
+                    cell(it.id)
+                };
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {} | {} | {} |",
-                    sev_badge(f.severity),
-                    link(&f.id, &advisory_url(f)),
-                    cell(&f.pkg_name),
-                    cell(&f.installed_version),
-                    cell(&by),
-                    cell(&truncate(&st, 100))
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    sev_badge(it.severity),
+                    id,
+                    cell(it.subject),
+                    cell(it.version),
+                    it.kind,
+                    cell(&it.by()),
+                    cell(&truncate(&it.statement(), 100))
                 );
             }
             out.push_str("\n</details>\n\n");

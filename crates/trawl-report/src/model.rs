@@ -196,6 +196,12 @@ pub struct ScanResult {
     /// `--show-suppressed` and for VEX-aware formats.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub suppressed: Vec<Finding>,
+    /// Secrets the policy suppressed (ignore file), each with its `suppressed` reason (`--show-suppressed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed_secrets: Vec<SecretFinding>,
+    /// Misconfigurations the policy suppressed, each with its `suppressed` reason (`--show-suppressed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed_misconfigurations: Vec<Misconfiguration>,
 }
 
 impl ScanResult {
@@ -214,6 +220,8 @@ impl ScanResult {
             secrets: Vec::new(),
             misconfigurations: Vec::new(),
             suppressed: Vec::new(),
+            suppressed_secrets: Vec::new(),
+            suppressed_misconfigurations: Vec::new(),
         }
     }
 
@@ -229,6 +237,8 @@ impl ScanResult {
             && self.secrets.is_empty()
             && self.misconfigurations.is_empty()
             && self.suppressed.is_empty()
+            && self.suppressed_secrets.is_empty()
+            && self.suppressed_misconfigurations.is_empty()
     }
 
     /// The package a finding refers to, by name and installed version (and purl when both have one).

@@ -15,7 +15,7 @@ use crate::{
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
-use trawl_types::{Finding, Severity};
+use trawl_types::{Finding, Misconfiguration, SecretFinding, Severity, Suppression};
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -360,6 +360,24 @@ fn simple_rule(
     }
 }
 
+/// The SARIF suppression of a finding the policy suppressed (none for a surviving one).
+fn sarif_suppressions(s: Option<&Suppression>) -> Vec<SSuppression> {
+    s.map(|s| {
+        let mut justification = format!("{} {}", s.kind, s.source);
+        if let Some(st) = s.statement.as_deref().or(s.vex_status.as_deref()) {
+            justification.push_str(": ");
+            justification.push_str(&one_line(st));
+        }
+        SSuppression {
+            kind: "external",
+            status: "accepted",
+            justification,
+        }
+    })
+    .into_iter()
+    .collect()
+}
+
 fn region(start: usize, end: usize) -> Region {
     let start = start.max(1);
     Region {
@@ -453,27 +471,17 @@ impl<'a> SarifRenderer<'a> {
                     ]
                     .into_iter()
                     .collect(),
-                    suppressions: f
-                        .suppressed
-                        .iter()
-                        .map(|s| SSuppression {
-                            kind: "external",
-                            status: "accepted",
-                            justification: {
-                                let mut j = format!("{} {}", s.kind, s.source);
-                                if let Some(st) = s.statement.as_deref().or(s.vex_status.as_deref())
-                                {
-                                    j.push_str(": ");
-                                    j.push_str(&one_line(st));
-                                }
-                                j
-                            },
-                        })
-                        .collect(),
+                    suppressions: sarif_suppressions(f.suppressed.as_ref()),
                     properties: props,
                 });
             }
-            for s in &r.secrets {
+            let (sup_secrets, sup_misconf): (&[SecretFinding], &[Misconfiguration]) =
+                if show_suppressed {
+                    (&r.suppressed_secrets, &r.suppressed_misconfigurations)
+                } else {
+                    (&[], &[])
+                };
+            for s in r.secrets.iter().chain(sup_secrets) {
                 let idx = b.rule_index(&format!("secret:{}", s.rule_id), || {
                     simple_rule(
                         &s.rule_id,
@@ -520,13 +528,14 @@ impl<'a> SarifRenderer<'a> {
                     ]
                     .into_iter()
                     .collect(),
-                    suppressions: Vec::new(),
+                    suppressions: sarif_suppressions(s.suppressed.as_ref()),
                     properties: BTreeMap::new(),
                 });
             }
             for m in r
                 .misconfigurations
                 .iter()
+                .chain(sup_misconf)
                 .filter(|m| !m.status.eq_ignore_ascii_case("PASS"))
             {
                 let idx = b.rule_index(&format!("misconfig:{}", m.id), || {
@@ -572,7 +581,7 @@ impl<'a> SarifRenderer<'a> {
                     partial_fingerprints: [("primaryLocationLineHash", fp.clone()), ("trawl/finding/v1", fp)]
                         .into_iter()
                         .collect(),
-                    suppressions: Vec::new(),
+                    suppressions: sarif_suppressions(m.suppressed.as_ref()),
                     properties: BTreeMap::new(),
                 });
             }

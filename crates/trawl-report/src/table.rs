@@ -1,7 +1,10 @@
 //! `--format table`: per target, a severity totals line and a table of findings; for an inventory-only scan, a
 //! table of packages.
 
-use crate::util::{finding_title, one_line, short_digest, sort_findings, truncate};
+use crate::util::{
+    SuppressedItem, finding_title, one_line, short_digest, sort_findings, suppressed_items,
+    truncate,
+};
 use crate::{RenderOptions, Report, ReportError, ReportFormat, ResultClass, ScanResult};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
@@ -59,8 +62,11 @@ impl<'a> TableRenderer<'a> {
             if !r.misconfigurations.is_empty() {
                 self.misconfig_section(&mut out, r);
             }
-            if self.opts.show_suppressed && !r.suppressed.is_empty() {
-                self.suppressed_section(&mut out, r);
+            if self.opts.show_suppressed {
+                let items = suppressed_items(r);
+                if !items.is_empty() {
+                    self.suppressed_section(&mut out, &items, &r.target);
+                }
             }
         }
         if !report.warnings.is_empty() {
@@ -214,36 +220,29 @@ impl<'a> TableRenderer<'a> {
         self.push_table(out, &t, Some(1));
     }
 
-    fn suppressed_section(&self, out: &mut String, r: &ScanResult) {
-        Self::heading(out, &format!("{} (suppressed)", r.target));
+    fn suppressed_section(&self, out: &mut String, items: &[SuppressedItem<'_>], target: &str) {
+        Self::heading(out, &format!("{target} (suppressed)"));
         let mut t = Self::new_table(&[
-            "Package",
-            "Vulnerability",
+            "Package / File",
+            "ID",
             "Severity",
+            "Kind",
             "By",
-            "Source",
             "Statement",
         ]);
-        for f in &r.suppressed {
-            let (kind, source, statement) = f
-                .suppressed
-                .as_ref()
-                .map(|s| {
-                    let st = s
-                        .statement
-                        .clone()
-                        .or_else(|| s.vex_status.clone())
-                        .unwrap_or_default();
-                    (s.kind.clone(), s.source.clone(), st)
-                })
-                .unwrap_or_default();
+        for it in items {
+            let subject = if it.version.is_empty() {
+                it.subject.to_owned()
+            } else {
+                format!("{}@{}", it.subject, it.version)
+            };
             t.add_row(vec![
-                f.pkg_name.clone(),
-                f.id.clone(),
-                f.severity.as_str().to_owned(),
-                kind,
-                source,
-                truncate(&one_line(&statement), TITLE_WIDTH),
+                subject,
+                it.id.to_owned(),
+                it.severity.as_str().to_owned(),
+                it.kind.to_owned(),
+                it.by(),
+                truncate(&it.statement(), TITLE_WIDTH),
             ]);
         }
         self.push_table(out, &t, Some(2));

@@ -11,7 +11,7 @@ use crate::{
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
-use trawl_types::{Finding, LayerRef, Misconfiguration, Package, SecretFinding};
+use trawl_types::{Finding, LayerRef, Misconfiguration, Package, SecretFinding, Suppression};
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -368,7 +368,27 @@ struct Modified<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     statement: Option<&'a str>,
     source: &'a str,
-    finding: TVuln<'a>,
+    finding: ModifiedFinding<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ModifiedFinding<'a> {
+    Vuln(Box<TVuln<'a>>),
+    Secret(TSecret<'a>),
+    Misconf(TMisconf<'a>),
+}
+
+impl<'a> Modified<'a> {
+    fn new(ty: &'static str, s: Option<&'a Suppression>, finding: ModifiedFinding<'a>) -> Self {
+        Modified {
+            r#type: ty,
+            status: s.and_then(|s| s.vex_status.as_deref()).unwrap_or("ignored"),
+            statement: s.and_then(|s| s.statement.as_deref()),
+            source: s.map_or("", |s| s.source.as_str()),
+            finding,
+        }
+    }
 }
 
 fn result_of<'a>(r: &'a ScanResult, opts: &RenderOptions) -> TResult<'a> {
@@ -395,22 +415,28 @@ fn result_of<'a>(r: &'a ScanResult, opts: &RenderOptions) -> TResult<'a> {
         misconfigurations: r.misconfigurations.iter().map(misconf_of).collect(),
         secrets: r.secrets.iter().map(secret_of).collect(),
         experimental_modified_findings: if opts.show_suppressed {
-            r.suppressed
-                .iter()
-                .map(|f| {
-                    let s = f.suppressed.as_ref();
-                    Modified {
-                        r#type: "vulnerability",
-                        status: match s.and_then(|s| s.vex_status.as_deref()) {
-                            Some(v) => v,
-                            None => "ignored",
-                        },
-                        statement: s.and_then(|s| s.statement.as_deref()),
-                        source: s.map_or("", |s| s.source.as_str()),
-                        finding: TVuln::of(f),
-                    }
-                })
-                .collect()
+            let vulns = r.suppressed.iter().map(|f| {
+                Modified::new(
+                    "vulnerability",
+                    f.suppressed.as_ref(),
+                    ModifiedFinding::Vuln(Box::new(TVuln::of(f))),
+                )
+            });
+            let secrets = r.suppressed_secrets.iter().map(|x| {
+                Modified::new(
+                    "secret",
+                    x.suppressed.as_ref(),
+                    ModifiedFinding::Secret(secret_of(x)),
+                )
+            });
+            let misconfs = r.suppressed_misconfigurations.iter().map(|m| {
+                Modified::new(
+                    "misconfiguration",
+                    m.suppressed.as_ref(),
+                    ModifiedFinding::Misconf(misconf_of(m)),
+                )
+            });
+            vulns.chain(secrets).chain(misconfs).collect()
         } else {
             Vec::new()
         },

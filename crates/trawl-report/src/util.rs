@@ -89,6 +89,74 @@ pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// One suppressed item of any kind, for the human formats.
+pub(crate) struct SuppressedItem<'a> {
+    /// `vulnerability`, `secret`, `misconfiguration`.
+    pub(crate) kind: &'static str,
+    /// Advisory ID, secret rule ID or check ID.
+    pub(crate) id: &'a str,
+    /// The package (vulnerabilities) or the file (secrets, misconfigurations).
+    pub(crate) subject: &'a str,
+    /// Installed version (vulnerabilities only).
+    pub(crate) version: &'a str,
+    pub(crate) severity: Severity,
+    pub(crate) suppression: Option<&'a trawl_types::Suppression>,
+}
+
+impl SuppressedItem<'_> {
+    /// `ignore-file .trivyignore`.
+    pub(crate) fn by(&self) -> String {
+        self.suppression
+            .map(|s| format!("{} {}", s.kind, s.source))
+            .unwrap_or_default()
+    }
+
+    /// The statement, else the VEX status.
+    pub(crate) fn statement(&self) -> String {
+        self.suppression
+            .and_then(|s| s.statement.as_deref().or(s.vex_status.as_deref()))
+            .map(one_line)
+            .unwrap_or_default()
+    }
+}
+
+/// Every suppressed vulnerability, secret and misconfiguration of a result.
+pub(crate) fn suppressed_items(r: &crate::ScanResult) -> Vec<SuppressedItem<'_>> {
+    let mut out: Vec<SuppressedItem<'_>> = r
+        .suppressed
+        .iter()
+        .map(|f| SuppressedItem {
+            kind: "vulnerability",
+            id: &f.id,
+            subject: &f.pkg_name,
+            version: &f.installed_version,
+            severity: f.severity,
+            suppression: f.suppressed.as_ref(),
+        })
+        .collect();
+    out.extend(r.suppressed_secrets.iter().map(|s| SuppressedItem {
+        kind: "secret",
+        id: &s.rule_id,
+        subject: &s.path,
+        version: "",
+        severity: s.severity,
+        suppression: s.suppressed.as_ref(),
+    }));
+    out.extend(
+        r.suppressed_misconfigurations
+            .iter()
+            .map(|m| SuppressedItem {
+                kind: "misconfiguration",
+                id: &m.id,
+                subject: &m.path,
+                version: "",
+                severity: m.severity,
+                suppression: m.suppressed.as_ref(),
+            }),
+    );
+    out
+}
+
 /// `s`, or `unnamed` when it is blank (formats whose names must not be empty).
 pub(crate) fn name_or_unnamed(s: &str) -> String {
     if s.trim().is_empty() {

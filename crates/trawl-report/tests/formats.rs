@@ -252,7 +252,7 @@ fn trivy_json_answers_the_usual_jq_queries() {
             &f,
             "[.Results[].ExperimentalModifiedFindings[]? | .Status] | sort | join(\",\")"
         ),
-        ["ignored,not_affected"]
+        ["ignored,ignored,ignored,not_affected"]
     );
 
     // A rootfs is a `filesystem` artifact for Trivy; an inventory has Packages but no Vulnerabilities.
@@ -383,8 +383,9 @@ fn sarif_validates_against_the_official_schema_and_multitool() {
     );
     // Results: one per finding plus the secret and the failed check; fingerprints are unique.
     let results = run0["results"].as_array().expect("results");
-    // Findings, the secret, the failed check and (--show-suppressed) the 2 suppressed findings.
-    assert_eq!(results.len(), full.findings().count() + 2 + 2);
+    // Findings, the secret, the failed check and (--show-suppressed) the 2 suppressed findings, the suppressed
+    // secret and the suppressed check.
+    assert_eq!(results.len(), full.findings().count() + 2 + 4);
     let fps: BTreeSet<&str> = results
         .iter()
         .filter_map(|r| r["partialFingerprints"]["primaryLocationLineHash"].as_str())
@@ -414,7 +415,7 @@ fn sarif_validates_against_the_official_schema_and_multitool() {
         .iter()
         .filter(|r| r.get("suppressions").is_some())
         .collect();
-    assert_eq!(suppressed.len(), 2);
+    assert_eq!(suppressed.len(), 4);
     assert!(
         suppressed
             .iter()
@@ -711,7 +712,7 @@ fn markdown_summary_is_valid_gfm_with_failing_findings_first() {
     );
     assert!(md.contains("### Secrets"));
     assert!(md.contains("### Misconfigurations"));
-    assert!(md.contains("Suppressed (2)"));
+    assert!(md.contains("Suppressed (4)"));
 
     // Gate from the report's own policy when none is given: exit-code 1 with every severity -> all fail.
     let md2 = render_to_string(ReportFormat::Markdown, &full, &RenderOptions::default())

@@ -663,6 +663,24 @@ pub fn full_report(shared: &Path) -> Report {
         layer: Some(app.clone()),
         suppressed: None,
     }];
+    // A test fixture token the ignore file suppresses.
+    secrets.suppressed_secrets = vec![SecretFinding {
+        rule_id: "github-pat".into(),
+        category: "GitHub".into(),
+        severity: Severity::Critical,
+        title: "GitHub Personal Access Token".into(),
+        path: "app/config/settings.env".into(),
+        start_line: 7,
+        end_line: 7,
+        redacted_match: "GITHUB_TOKEN=****************************************".into(),
+        layer: Some(app.clone()),
+        suppressed: Some(Suppression {
+            kind: "ignore-file".into(),
+            source: ".trivyignore".into(),
+            statement: Some("revoked test token".into()),
+            vex_status: None,
+        }),
+    }];
     let mut config_res = ScanResult::new("Dockerfile", ResultClass::Config, "dockerfile");
     config_res.misconfigurations = vec![
         Misconfiguration {
@@ -702,6 +720,28 @@ pub fn full_report(shared: &Path) -> Report {
             suppressed: None,
         },
     ];
+
+    config_res.suppressed_misconfigurations = vec![Misconfiguration {
+        id: "TRAWL-DS-0001".into(),
+        file_type: "dockerfile".into(),
+        title: "':latest' tag used".into(),
+        description: "A floating tag makes builds unreproducible.".into(),
+        resolution: "Pin the base image by tag and digest.".into(),
+        severity: Severity::Medium,
+        status: "FAIL".into(),
+        message: "Specify a tag in the 'FROM' statement for image 'debian'".into(),
+        path: "Dockerfile".into(),
+        start_line: Some(1),
+        end_line: Some(1),
+        references: vec![],
+        layer: None,
+        suppressed: Some(Suppression {
+            kind: "ignore-file".into(),
+            source: ".trivyignore".into(),
+            statement: None,
+            vex_status: None,
+        }),
+    }];
 
     let mut report = Report::new(Artifact {
         name: "debian:bookworm-slim".into(),
