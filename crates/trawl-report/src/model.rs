@@ -323,7 +323,7 @@ impl PolicySummary {
 pub struct GateInfo {
     /// Severities that fail; empty = every surviving finding fails.
     pub severities: BTreeSet<Severity>,
-    /// Only findings new against the baseline fail.
+    /// Only findings new against the baseline fail (none when there is no baseline).
     pub new_only: bool,
 }
 
@@ -341,10 +341,9 @@ impl GateInfo {
         if !self.severities.is_empty() && !self.severities.contains(&finding.severity) {
             return false;
         }
-        if self.new_only
-            && let Some(b) = baseline
-        {
-            return b.new.iter().any(|k| k.is(target, finding));
+        if self.new_only {
+            // Without a baseline nothing is new (the exit status agrees).
+            return baseline.is_some_and(|b| b.new.iter().any(|k| k.is(target, finding)));
         }
         true
     }
@@ -694,5 +693,90 @@ impl FromStr for ReportFormat {
             .into_iter()
             .find(|f| f.as_str() == alias)
             .ok_or_else(|| crate::ReportError::UnknownFormat(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(id: &str, sev: Severity) -> Finding {
+        Finding {
+            id: id.into(),
+            pkg_name: "p".into(),
+            installed_version: "1".into(),
+            severity: sev,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn gate_by_severity_and_baseline() {
+        let high = finding("CVE-1", Severity::High);
+        let low = finding("CVE-2", Severity::Low);
+        let g = GateInfo {
+            severities: [Severity::High].into_iter().collect(),
+            new_only: false,
+        };
+        assert!(g.fails("t", &high, None));
+        assert!(!g.fails("t", &low, None));
+        let everything = GateInfo::default();
+        assert!(everything.fails("t", &low, None));
+        let new_only = GateInfo {
+            severities: BTreeSet::new(),
+            new_only: true,
+        };
+        assert!(
+            !new_only.fails("t", &high, None),
+            "no baseline: nothing is new"
+        );
+        let b = BaselineSummary {
+            source: "b".into(),
+            new: vec![FindingKey::of("t", &high)],
+            ..Default::default()
+        };
+        assert!(new_only.fails("t", &high, Some(&b)));
+        assert!(!new_only.fails("t", &low, Some(&b)));
+        assert!(
+            !new_only.fails("other", &high, Some(&b)),
+            "keys are per target"
+        );
+        let mut suppressed = high.clone();
+        suppressed.suppressed = Some(trawl_types::Suppression {
+            kind: "vex".into(),
+            source: "x".into(),
+            statement: None,
+            vex_status: None,
+        });
+        assert!(!everything.fails("t", &suppressed, None));
+    }
+
+    #[test]
+    fn policy_gate() {
+        let p = PolicySummary {
+            exit_code: 0,
+            ..Default::default()
+        };
+        assert_eq!(p.gate(), None);
+        let p = PolicySummary {
+            exit_code: 1,
+            severities: vec![Severity::Critical],
+            fail_on_new: true,
+            ..Default::default()
+        };
+        let g = p.gate().expect("gate");
+        assert!(g.new_only && g.severities.contains(&Severity::Critical));
+    }
+
+    #[test]
+    fn counts() {
+        let c: SeverityCounts = [Severity::High, Severity::High, Severity::Low]
+            .into_iter()
+            .collect();
+        assert_eq!((c.high, c.low, c.total()), (2, 1, 3));
+        assert_eq!(
+            c.summary_line(),
+            "Total: 3 (UNKNOWN: 0, LOW: 1, MEDIUM: 0, HIGH: 2, CRITICAL: 0)"
+        );
     }
 }
