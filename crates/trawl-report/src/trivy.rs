@@ -223,8 +223,10 @@ struct TVuln<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
     severity: &'static str,
-    #[serde(rename = "CweIDs", skip_serializing_if = "<[String]>::is_empty")]
-    cwe_ids: &'a [String],
+    /// Only well-formed `CWE-<n>` IDs: importers parse the number after the dash (NVD's `NVD-CWE-Other` and
+    /// `NVD-CWE-noinfo` stay in the native report).
+    #[serde(rename = "CweIDs", skip_serializing_if = "Vec::is_empty")]
+    cwe_ids: Vec<&'a str>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     vendor_severity: BTreeMap<&'a str, u8>,
     #[serde(rename = "CVSS", skip_serializing_if = "BTreeMap::is_empty")]
@@ -273,7 +275,15 @@ impl<'a> TVuln<'a> {
             title: f.title.as_deref().map(one_line),
             description: f.description.as_deref(),
             severity: f.severity.as_str(),
-            cwe_ids: &f.cwe_ids,
+            cwe_ids: f
+                .cwe_ids
+                .iter()
+                .map(String::as_str)
+                .filter(|c| {
+                    c.strip_prefix("CWE-")
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .collect(),
             vendor_severity: f
                 .vendor_severity
                 .iter()

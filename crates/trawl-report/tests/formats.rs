@@ -255,6 +255,37 @@ fn trivy_json_answers_the_usual_jq_queries() {
         ["ignored,ignored,ignored,not_affected"]
     );
 
+    // What importers (DefectDojo's Trivy parser) rely on: the five severity words everywhere, `CWE-<n>` IDs
+    // first in CweIDs, References as a list, Secrets and Misconfigurations with their Severity.
+    assert_eq!(
+        jq(
+            &f,
+            "[.Results[] | (.Vulnerabilities // [])[], (.Misconfigurations // [])[], (.Secrets // [])[] | .Severity] | all(. as $s | [\"UNKNOWN\",\"LOW\",\"MEDIUM\",\"HIGH\",\"CRITICAL\"] | index($s) != null)"
+        ),
+        ["true"]
+    );
+    assert_eq!(
+        jq(
+            &f,
+            "[.Results[].Vulnerabilities[]? | .CweIDs[]?] | all(test(\"^CWE-[0-9]+$\"))"
+        ),
+        ["true"]
+    );
+    assert_eq!(
+        jq(
+            &f,
+            "[.Results[].Vulnerabilities[]? | .CweIDs[0]?] | map(select(. != null)) | length"
+        ),
+        ["3"]
+    );
+    assert_eq!(
+        jq(
+            &f,
+            "[.Results[].Vulnerabilities[]? | (.References // []) | type] | unique | join(\",\")"
+        ),
+        ["array"]
+    );
+
     // A rootfs is a `filesystem` artifact for Trivy; an inventory has Packages but no Vulnerabilities.
     let inv = write_tmp(
         dir.path(),
