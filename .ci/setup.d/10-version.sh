@@ -11,6 +11,7 @@ perl -MDpkg::Version -e1 2>/dev/null || need_apt+=(libdpkg-perl)
 command -v ruby >/dev/null || need_apt+=(ruby)
 command -v java >/dev/null || need_apt+=(default-jre-headless)
 [ -e /usr/share/java/maven3-artifact.jar ] || need_apt+=(libmaven3-core-java)
+[ -e /usr/share/java/commons-lang3.jar ] || need_apt+=(libcommons-lang3-java)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then

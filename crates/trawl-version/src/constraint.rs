@@ -4,12 +4,13 @@
 //!   `=`; `~1.2.3` (>=1.2.3 <1.3.0-0), `^1.2.3` (no change to the left-most non-zero part), x-ranges
 //!   (`1.x`, `1.2.*`, `*`, empty), hyphen ranges (`1.2 - 2.3.4`). As in node-semver (without
 //!   `includePrerelease`), a pre-release version only matches a comparator set that names a pre-release of the
-//!   same `major.minor.patch`.
+//!   same `major.minor.patch`; an "any" alternative (`*`, `x`, empty, `>=0.0.0`) replaces the whole range.
 //! - **Maven** (version ranges): `[1.0,2.0)`, `(,1.0]`, `[1.5,)`, `[1.0]`, comma-separated unions of ranges; a
 //!   bare `1.0` (a "soft" requirement in Maven) means exactly `1.0` in advisories.
 //! - **PyPI** (PEP 440 specifiers): comma-separated `<`, `<=`, `>`, `>=`, `==`, `!=`, `~=`, `===`, with `==1.*`
-//!   prefix matching; `<V` excludes pre-releases of `V`, `>V` excludes post-releases and local versions of `V`
-//!   (PEP 440 exclusive ordered comparison). Pre-release candidates are never excluded wholesale (a scanner must
+//!   prefix matching, as `packaging` 26 evaluates them: `<V` stops below `V.dev0` (V's first pre-release) unless
+//!   V is a pre-release, `>V` excludes V's local versions and V's own post-releases, `<=V` and `==V` include
+//!   V's local versions. Pre-release candidates are never excluded wholesale (`prereleases=True`: a scanner must
 //!   match whatever is installed).
 //! - **RubyGems** (`Gem::Requirement`): comma-separated `=`, `!=`, `>`, `<`, `>=`, `<=`, `~>` (pessimistic:
 //!   `~> 1.2` = `>= 1.2, < 2`; `~> 1.2.3` = `>= 1.2.3, < 1.3`); a bare version means `=`.
@@ -50,6 +51,8 @@ enum Cmp {
     PyEq { negate: bool, v: Version },
     /// RubyGems `~>` upper bound: the candidate's release part is below the bumped version.
     GemReleaseLt(Version),
+    /// PEP 440 `<=V`: the candidate's local label is ignored.
+    PyLe(Version),
     /// Matches every version.
     Any,
 }
@@ -146,15 +149,10 @@ fn cmp_matches(c: &Cmp, v: &Version) -> bool {
             hit != *negate
         }
         Cmp::PyLt(w) => {
-            if v >= w {
-                return false;
-            }
-            // `<V` must not match a pre-release of V's release unless V itself is a pre-release.
+            // `<V` stops below V's first pre-release (`V.dev0`) unless V is itself a pre-release.
             match (v.py(), w.py()) {
-                (Some(pv), Some(pw)) if !pw.is_prerelease() && pv.is_prerelease() => {
-                    pv.epoch() != pw.epoch() || pv.release() != pw.release()
-                }
-                _ => true,
+                (Some(pv), Some(pw)) if !pw.is_legacy() && !pw.is_prerelease() => pv < &pw.dev0(),
+                _ => v < w,
             }
         }
         Cmp::PyGt(w) => {
@@ -163,16 +161,18 @@ fn cmp_matches(c: &Cmp, v: &Version) -> bool {
             }
             match (v.py(), w.py()) {
                 (Some(pv), Some(pw)) => {
-                    let same_release = pv.epoch() == pw.epoch() && pv.release() == pw.release();
-                    if same_release && pv.is_postrelease() && !pw.is_postrelease() {
-                        return false;
-                    }
-                    // A local version of V is not greater than V for `>`.
+                    // `>V` excludes V's local versions and V's own post-releases (unless V is one).
                     !(pv.has_local() && &pv.without_local() == pw)
+                        && !pv.without_local().is_post_of(pw)
                 }
                 _ => true,
             }
         }
+        Cmp::PyLe(w) => match v.py() {
+            // `<=V` includes V's local versions.
+            Some(pv) => &pv.without_local() <= w.py().unwrap_or(pv),
+            None => v <= w,
+        },
     }
 }
 
@@ -396,10 +396,17 @@ fn npm(s: &str, ver: &VerFn<'_>, err: &ErrFn<'_>) -> Result<Vec<Vec<Cmp>>, Versi
             }
             k += 1;
         }
-        if set.is_empty() {
-            set.push(Cmp::Any);
+        // node-semver reads a set that is exactly `>=0.0.0` as "any".
+        let t = alt.trim();
+        if set.is_empty() || t.strip_prefix(">=").is_some_and(|r| r.trim() == "0.0.0") {
+            set = vec![Cmp::Any];
         }
         sets.push(set);
+    }
+    // As in node-semver, an "any" alternative swallows the others (so pre-releases still need an explicit
+    // pre-release comparator elsewhere: `x || ^1.2.3-beta` does not match `1.2.3-rc`).
+    if sets.len() > 1 && sets.iter().any(|set| matches!(set.as_slice(), [Cmp::Any])) {
+        sets = vec![vec![Cmp::Any]];
     }
     Ok(sets)
 }
@@ -622,7 +629,7 @@ fn pypi(s: &str, ver: &VerFn<'_>, err: &ErrFn<'_>) -> Result<Vec<Cmp>, VersionEr
             }
             "<" => set.push(Cmp::PyLt(ver(rest)?)),
             ">" => set.push(Cmp::PyGt(ver(rest)?)),
-            "<=" => set.push(Cmp::Plain(Op::Le, ver(rest)?)),
+            "<=" => set.push(Cmp::PyLe(ver(rest)?)),
             ">=" => set.push(Cmp::Plain(Op::Ge, ver(rest)?)),
             o => return Err(err(format!("operator {o:?} is not a PEP 440 operator"))),
         }

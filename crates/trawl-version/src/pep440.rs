@@ -259,6 +259,45 @@ impl PyVersion {
         }
     }
 
+    /// `V.dev0` of this version without its local label (the first pre-release of it), for `<V`.
+    pub(crate) fn dev0(&self) -> PyVersion {
+        match self {
+            PyVersion::Valid(v) => {
+                let pre = if matches!(v.pre, Pre::None) && v.post.is_none() {
+                    Pre::DevOnly
+                } else {
+                    v.pre.clone()
+                };
+                PyVersion::Valid(Pep440 {
+                    pre,
+                    dev: DevKey::Dev(Num::ZERO),
+                    local: None,
+                    ..v.clone()
+                })
+            }
+            l @ PyVersion::Legacy(_) => l.clone(),
+        }
+    }
+
+    /// Same epoch, release and pre-release as `other`, and a post-release while `other` has none.
+    pub(crate) fn is_post_of(&self, other: &PyVersion) -> bool {
+        match (self, other) {
+            (PyVersion::Valid(a), PyVersion::Valid(b)) => {
+                a.epoch == b.epoch
+                    && a.release == b.release
+                    && a.post.is_some()
+                    && b.post.is_none()
+                    && b.dev == DevKey::None
+                    && match (&a.pre, &b.pre) {
+                        (Pre::Some(x, n), Pre::Some(y, m)) => x == y && n == m,
+                        (Pre::None, Pre::None) => true,
+                        _ => false,
+                    }
+            }
+            _ => false,
+        }
+    }
+
     /// Has a post-release part?
     pub(crate) fn is_postrelease(&self) -> bool {
         matches!(self, PyVersion::Valid(v) if v.post.is_some())

@@ -448,3 +448,188 @@ pub(crate) const GEM: Spec = Spec {
     recase: true,
     reshape: true,
 };
+
+// ---------------------------------------------------------------- ranges
+
+/// A small-number version (so that it often lands on or near range bounds).
+fn small_dotted(rng: &mut Rng, min: u64, max: u64) -> String {
+    let n = min + rng.below(max - min + 1);
+    (0..n)
+        .map(|_| rng.below(4).to_string())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn npm_partial(rng: &mut Rng) -> String {
+    match rng.below(10) {
+        0 => format!("{}", rng.below(4)),
+        1 => format!("{}.{}", rng.below(4), rng.below(4)),
+        2 => format!("{}.x", rng.below(4)),
+        3 => format!("{}.{}.*", rng.below(4), rng.below(4)),
+        4 => format!(
+            "{}.{}.{}-{}",
+            rng.below(4),
+            rng.below(4),
+            rng.below(4),
+            rng.word(&["alpha", "beta.1", "0", "rc.2"])
+        ),
+        _ => format!("{}.{}.{}", rng.below(4), rng.below(4), rng.below(4)),
+    }
+}
+
+pub(crate) fn npm_range(rng: &mut Rng) -> String {
+    let alts = 1 + rng.below(2);
+    (0..alts)
+        .map(|_| match rng.below(8) {
+            0 => format!("^{}", npm_partial(rng)),
+            1 => format!("~{}", npm_partial(rng)),
+            2 => format!("{} - {}", npm_partial(rng), npm_partial(rng)),
+            3 => format!(">={} <{}", npm_partial(rng), npm_partial(rng)),
+            4 => format!(
+                "{}{}",
+                rng.word(&["<", "<=", ">", ">=", "=", ""]),
+                npm_partial(rng)
+            ),
+            5 => rng.word(&["*", "x", ">=0.0.0"]).to_string(),
+            6 => format!(">{} <={}", npm_partial(rng), npm_partial(rng)),
+            _ => npm_partial(rng),
+        })
+        .collect::<Vec<_>>()
+        .join(" || ")
+}
+
+pub(crate) fn npm_version(rng: &mut Rng) -> String {
+    let mut s = format!("{}.{}.{}", rng.below(4), rng.below(4), rng.below(4));
+    if rng.chance(25) {
+        s.push('-');
+        s.push_str(rng.word(&["alpha", "beta.1", "0", "rc.2", "beta", "alpha.3"]));
+    }
+    s
+}
+
+fn py_version_small(rng: &mut Rng) -> String {
+    let mut s = small_dotted(rng, 1, 3);
+    if rng.chance(15) {
+        s.push_str(rng.word(&["a1", "b2", "rc1", "a0"]));
+    }
+    if rng.chance(10) {
+        s.push_str(rng.word(&[".post1", ".post2"]));
+    }
+    if rng.chance(8) {
+        s.push_str(".dev1");
+    }
+    if rng.chance(8) {
+        s.push_str(rng.word(&["+local", "+1"]));
+    }
+    s
+}
+
+pub(crate) fn pypi_range(rng: &mut Rng) -> String {
+    let n = 1 + rng.below(3);
+    (0..n)
+        .map(|_| match rng.below(10) {
+            0 => format!("=={}.*", small_dotted(rng, 1, 2)),
+            1 => format!("!={}.*", small_dotted(rng, 1, 2)),
+            2 => format!("~={}", small_dotted(rng, 2, 3)),
+            _ => {
+                // Local labels are only allowed after `==`/`!=`.
+                let op = rng.word(&[">=", "<", "<=", ">", "==", "!="]);
+                let v = py_version_small(rng);
+                let v = if op.contains('=') && op != ">=" && op != "<=" {
+                    v
+                } else {
+                    v.split('+').next().unwrap_or("0").to_string()
+                };
+                format!("{op}{v}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) fn pypi_version(rng: &mut Rng) -> String {
+    py_version_small(rng)
+}
+
+fn maven_small(rng: &mut Rng) -> String {
+    let mut s = if rng.chance(50) {
+        let k = rng.below(30);
+        format!("{}.{}", k / 10, k % 10)
+    } else {
+        small_dotted(rng, 1, 3)
+    };
+    if rng.chance(20) {
+        s.push_str(rng.word(&["-SNAPSHOT", "-alpha-1", "-rc1", ".Final", "-sp1", "-1"]));
+    }
+    s
+}
+
+/// Maven ranges with ordered bounds (Maven rejects `[2,1)` and overlapping unions).
+pub(crate) fn maven_range(rng: &mut Rng) -> String {
+    let mut ks: Vec<u64> = (0..4).map(|_| rng.below(30)).collect();
+    ks.sort_unstable();
+    let b = |k: u64| format!("{}.{}", k / 10, k % 10);
+    let one = |rng: &mut Rng, lo: u64, hi: u64| match rng.below(6) {
+        0 => format!("[{}]", maven_small(rng)),
+        1 => format!("(,{}{}", b(hi), rng.word(&["]", ")"])),
+        2 => format!("{}{},)", rng.word(&["[", "("]), b(lo)),
+        _ if lo == hi => format!("[{},{}]", b(lo), b(hi)),
+        _ => format!(
+            "{}{},{}{}",
+            rng.word(&["[", "("]),
+            b(lo),
+            b(hi),
+            rng.word(&["]", ")"])
+        ),
+    };
+    if ks[1] < ks[2] && rng.chance(40) {
+        // A union of two disjoint ranges (each bounded on both sides).
+        let lo = format!(
+            "{}{},{}{}",
+            rng.word(&["[", "("]),
+            b(ks[0]),
+            b(ks[1]),
+            rng.word(&[")", "]"])
+        );
+        let hi = format!(
+            "{}{},{}{}",
+            rng.word(&["[", "("]),
+            b(ks[2]),
+            b(ks[3]),
+            rng.word(&[")", "]"])
+        );
+        format!("{lo},{hi}")
+    } else {
+        one(rng, ks[0], ks[3])
+    }
+}
+
+pub(crate) fn maven_version(rng: &mut Rng) -> String {
+    maven_small(rng)
+}
+
+fn gem_small(rng: &mut Rng) -> String {
+    let mut s = small_dotted(rng, 1, 3);
+    if rng.chance(15) {
+        s.push_str(rng.word(&[".pre", ".rc1", ".beta.2", "-alpha"]));
+    }
+    s
+}
+
+pub(crate) fn gem_range(rng: &mut Rng) -> String {
+    let n = 1 + rng.below(2);
+    (0..n)
+        .map(|_| {
+            format!(
+                "{} {}",
+                rng.word(&["~>", ">=", "<", "<=", ">", "=", "!="]),
+                gem_small(rng)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn gem_version(rng: &mut Rng) -> String {
+    gem_small(rng)
+}

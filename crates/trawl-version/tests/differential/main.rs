@@ -16,7 +16,7 @@ use generate::{Rng, Spec};
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use trawl_version::{Scheme, compare};
+use trawl_version::{Scheme, compare, parse_constraint};
 
 fn oracles_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/oracles")
@@ -322,5 +322,144 @@ fn rubygems_gem_version() {
         &generate::GEM,
         &["rubygems-versions.txt", "rubygems-versions-generated.txt"],
         Command::new("ruby").arg(oracles_dir().join("gem_compare.rb")),
+    );
+}
+
+// ---------------------------------------------------------------- vendor range syntaxes
+
+type GenFn = fn(&mut Rng) -> String;
+
+/// Ranges and versions from the generators, the reference's `y`/`n` verdicts, full agreement required.
+fn range_differential(scheme: Scheme, range: GenFn, version: GenFn, oracle: &mut Command) {
+    let seed = seed();
+    let mut rng = Rng::new(seed);
+    let n = batch_size();
+    let pairs: Vec<(String, String)> = (0..n)
+        .map(|_| (range(&mut rng), version(&mut rng)))
+        .collect();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let verdicts = run_oracle(oracle, &pairs, tmp.path());
+    let (mut failures, mut skipped, mut agreed, mut inside) = (Vec::new(), 0usize, 0usize, 0usize);
+    for ((r, v), want) in pairs.iter().zip(&verdicts) {
+        if want == "!" {
+            skipped += 1;
+            continue;
+        }
+        let ours = parse_constraint(scheme, r).and_then(|c| c.matches_str(v));
+        match ours {
+            Ok(m) if (if m { "y" } else { "n" }) == want => {
+                agreed += 1;
+                inside += usize::from(m);
+            }
+            other => failures.push(format!(
+                "{v} in {r:?}: reference says {want}, trawl says {other:?}"
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{scheme} ranges: {} disagreement(s) with the reference (seed {seed}, TRAWL_DIFF_SEED={seed} to replay):\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        skipped * 10 < n,
+        "{scheme} ranges: the reference rejected {skipped} of {n} (seed {seed})"
+    );
+    assert!(
+        inside * 10 > agreed && inside * 10 < agreed * 9,
+        "{scheme} ranges: unbalanced sample ({inside}/{agreed})"
+    );
+    #[expect(clippy::print_stderr, reason = "figures for the log")]
+    {
+        eprintln!(
+            "{scheme} ranges: {agreed} verdicts agree ({inside} inside; {skipped} rejected; seed {seed})"
+        );
+    }
+}
+
+#[test]
+fn npm_ranges() {
+    let semver = trawl_test::repo_root().join("target/trawl-version-oracles/node_modules/semver");
+    if !have("node", Command::new("node").arg("--version"))
+        || !have(
+            "node-semver (target/trawl-version-oracles)",
+            Command::new("test").arg("-d").arg(&semver),
+        )
+    {
+        return;
+    }
+    range_differential(
+        Scheme::Npm,
+        generate::npm_range,
+        generate::npm_version,
+        Command::new("node")
+            .arg(oracles_dir().join("npm_satisfies.js"))
+            .arg(&semver),
+    );
+}
+
+#[test]
+fn pypi_specifiers() {
+    if !have(
+        "python packaging",
+        Command::new("python3").args(["-c", "import packaging.specifiers"]),
+    ) {
+        return;
+    }
+    range_differential(
+        Scheme::Pep440,
+        generate::pypi_range,
+        generate::pypi_version,
+        Command::new("python3").arg(oracles_dir().join("pep440_specifier.py")),
+    );
+}
+
+#[test]
+fn maven_ranges() {
+    let jar = Path::new("/usr/share/maven/lib/maven-artifact-3.x.jar");
+    if !have("java", Command::new("java").arg("-version"))
+        || !have(
+            "maven-artifact jar",
+            Command::new("test").arg("-e").arg(jar),
+        )
+    {
+        return;
+    }
+    // VersionRange needs commons-lang3 next to the artifact jar.
+    let lang3 = Path::new("/usr/share/java/commons-lang3.jar");
+    if !have(
+        "commons-lang3 jar",
+        Command::new("test").arg("-e").arg(lang3),
+    ) {
+        return;
+    }
+    let cp = format!("{}:{}", jar.display(), lang3.display());
+    range_differential(
+        Scheme::Maven,
+        generate::maven_range,
+        generate::maven_version,
+        Command::new("java")
+            .arg("-cp")
+            .arg(cp)
+            .arg(oracles_dir().join("MavenRange.java")),
+    );
+}
+
+#[test]
+fn rubygems_requirements() {
+    if !have("ruby", Command::new("ruby").arg("--version")) {
+        return;
+    }
+    range_differential(
+        Scheme::RubyGems,
+        generate::gem_range,
+        generate::gem_version,
+        Command::new("ruby").arg(oracles_dir().join("gem_requirement.rb")),
     );
 }
