@@ -637,7 +637,10 @@ fn run_scan(
     }
     let rendering = std::time::Instant::now();
     write_outputs(&report, settings)?;
-    tracing::debug!("timings: render {:.1} ms", rendering.elapsed().as_secs_f64() * 1e3);
+    tracing::debug!(
+        "timings: render {:.1} ms",
+        rendering.elapsed().as_secs_f64() * 1e3
+    );
     Ok(exit_status(failed, settings))
 }
 
@@ -772,18 +775,28 @@ pub(crate) fn scan_source(
     }
     let mut results: Vec<ScanResult> = results.into_values().collect();
 
-    // Secrets and misconfigurations: one result per file.
-    let (secrets, _) = policy.apply_secrets(analyzed.secrets);
+    // Secrets and misconfigurations: one result per file (suppressed ones kept with --show-suppressed).
+    let (secrets, suppressed_secrets) = policy.apply_secrets(analyzed.secrets);
     let mut by_file: BTreeMap<String, ScanResult> = BTreeMap::new();
+    let secret_result = |p: &str| ScanResult::new(p.to_owned(), ResultClass::Secret, "secret");
     for s in secrets {
         by_file
             .entry(s.path.clone())
-            .or_insert_with(|| ScanResult::new(s.path.clone(), ResultClass::Secret, "secret"))
+            .or_insert_with(|| secret_result(&s.path))
             .secrets
             .push(s);
     }
+    if settings.show_suppressed {
+        for s in suppressed_secrets {
+            by_file
+                .entry(s.path.clone())
+                .or_insert_with(|| secret_result(&s.path))
+                .suppressed_secrets
+                .push(s);
+        }
+    }
     results.extend(by_file.into_values());
-    let (misconfigs, _) = policy.apply_misconfigs(analyzed.misconfigurations);
+    let (misconfigs, suppressed_misconfigs) = policy.apply_misconfigs(analyzed.misconfigurations);
     let mut by_file: BTreeMap<String, ScanResult> = BTreeMap::new();
     for m in misconfigs {
         let ty = m.file_type.clone();
@@ -792,6 +805,16 @@ pub(crate) fn scan_source(
             .or_insert_with(|| ScanResult::new(m.path.clone(), ResultClass::Config, ty))
             .misconfigurations
             .push(m);
+    }
+    if settings.show_suppressed {
+        for m in suppressed_misconfigs {
+            let ty = m.file_type.clone();
+            by_file
+                .entry(m.path.clone())
+                .or_insert_with(|| ScanResult::new(m.path.clone(), ResultClass::Config, ty))
+                .suppressed_misconfigurations
+                .push(m);
+        }
     }
     results.extend(by_file.into_values());
 
@@ -919,7 +942,9 @@ pub(crate) fn gate_failed(report: &Report, settings: &Settings) -> bool {
         return report.baseline.as_ref().is_some_and(|b| !b.new.is_empty());
     }
     report.results.iter().any(|r| {
-        !r.vulnerabilities.is_empty() || !r.secrets.is_empty() || !r.misconfigurations.is_empty()
+        !r.vulnerabilities.is_empty()
+            || !r.secrets.is_empty()
+            || r.misconfigurations.iter().any(|m| m.status != "PASS")
     })
 }
 
@@ -940,7 +965,8 @@ pub(crate) fn write_outputs(report: &Report, settings: &Settings) -> anyhow::Res
             .as_ref()
             .and_then(trawl_report::PolicySummary::gate),
         show_suppressed: settings.show_suppressed,
-        color: false,
+        color: std::io::IsTerminal::is_terminal(&std::io::stdout())
+            && std::env::var_os("NO_COLOR").is_none(),
     };
     for out in &settings.outputs {
         match &out.path {
