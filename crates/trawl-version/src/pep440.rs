@@ -297,11 +297,6 @@ impl PyVersion {
             _ => false,
         }
     }
-
-    /// Has a post-release part?
-    pub(crate) fn is_postrelease(&self) -> bool {
-        matches!(self, PyVersion::Valid(v) if v.post.is_some())
-    }
 }
 
 #[cfg(test)]
