@@ -972,7 +972,11 @@ pub(crate) fn write_outputs(report: &Report, settings: &Settings) -> anyhow::Res
         match &out.path {
             Some(path) => {
                 let mut buf = Vec::new();
-                trawl_report::render(out.format, report, &opts, &mut buf)?;
+                let file_opts = RenderOptions {
+                    color: false,
+                    ..opts.clone()
+                };
+                trawl_report::render(out.format, report, &file_opts, &mut buf)?;
                 write_atomic(path, &buf)?;
             }
             None => {
@@ -985,7 +989,15 @@ pub(crate) fn write_outputs(report: &Report, settings: &Settings) -> anyhow::Res
     }
     if let Some(path) = &settings.summary {
         let mut buf = Vec::new();
-        trawl_report::render(ReportFormat::Markdown, report, &opts, &mut buf)?;
+        trawl_report::render(
+            ReportFormat::Markdown,
+            report,
+            &RenderOptions {
+                color: false,
+                ..opts.clone()
+            },
+            &mut buf,
+        )?;
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
