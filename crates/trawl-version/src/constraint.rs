@@ -162,8 +162,8 @@ fn cmp_matches(c: &Cmp, v: &Version) -> bool {
             match (v.py(), w.py()) {
                 (Some(pv), Some(pw)) => {
                     // `>V` excludes V's local versions and V's own post-releases (unless V is one).
-                    !(pv.has_local() && &pv.without_local() == pw)
-                        && !pv.without_local().is_post_of(pw)
+                    let local_of_w = pv.has_local() && &pv.without_local() == pw;
+                    !(local_of_w || pv.without_local().is_post_of(pw))
                 }
                 _ => true,
             }
