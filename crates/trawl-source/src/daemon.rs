@@ -69,6 +69,15 @@ fn endpoint(src: ImageSrc, opts: &RemoteOptions) -> Result<Endpoint, String> {
     })
 }
 
+/// Whether the daemon `src` may be running: its unix socket exists (a `tcp://` address is assumed up).
+pub(crate) fn may_be_running(src: ImageSrc, opts: &RemoteOptions) -> bool {
+    match endpoint(src, opts) {
+        Ok(Endpoint::Unix(p)) => p.exists(),
+        Ok(Endpoint::Tcp(_)) => true,
+        Err(_) => false,
+    }
+}
+
 trait Conn: Read + Write + Send {}
 impl<T: Read + Write + Send> Conn for T {}
 

@@ -110,6 +110,16 @@ impl PartialEq for RemoteOptions {
 impl Eq for RemoteOptions {}
 
 impl RemoteOptions {
+    /// The sources of [`RemoteOptions::image_src`] that can answer at all: daemons whose socket is absent are
+    /// left out (the registry always stays).
+    pub fn reachable_sources(&self) -> Vec<ImageSrc> {
+        self.image_src
+            .iter()
+            .copied()
+            .filter(|s| *s == ImageSrc::Remote || crate::daemon::may_be_running(*s, self))
+            .collect()
+    }
+
     /// The client to use (the given one, else a default one).
     pub fn client(&self) -> Result<Client, SourceError> {
         match &self.client {

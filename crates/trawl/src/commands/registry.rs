@@ -408,7 +408,7 @@ fn plan(targets: Vec<(String, SourceSpec)>) -> Vec<Job> {
             });
             continue;
         };
-        let remote_first = options.image_src.first() == Some(&ImageSrc::Remote);
+        let remote_first = options.reachable_sources().first() == Some(&ImageSrc::Remote);
         let resolved = match (
             remote_first,
             reference.parse::<Reference>(),

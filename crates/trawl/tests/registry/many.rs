@@ -115,6 +115,27 @@ fn registry_scan_analyses_a_shared_base_layer_once() {
     assert_eq!(again["cache"]["misses"], 0);
     assert_eq!(again["cache"]["hits"], 10);
 
+    // The same five as `trawl image A B C D E` with the default --image-src (no daemon running: the registry).
+    let refs: Vec<String> = (0..5)
+        .map(|i| registry.reference(&format!("team/app{i}:latest")))
+        .collect();
+    let listed = json(&ok(trawl()
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", tmp.path().join("no-docker.sock").display()),
+        )
+        .env(
+            "CONTAINER_HOST",
+            format!("unix://{}", tmp.path().join("no-podman.sock").display()),
+        )
+        .arg("image")
+        .args(&refs)
+        .args(["--scanners", "secret", "--parallel", "5", "--cache-dir"])
+        .arg(tmp.path().join("cache2"))
+        .args(["-f", "json"])));
+    assert_eq!(listed["cache"]["misses"], 6);
+    assert_eq!(listed["cache"]["hits"], 4);
+
     // --tags all takes app0:v1 too; --max-images caps the run.
     let all = json(&ok(trawl()
         .args([
