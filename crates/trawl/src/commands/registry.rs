@@ -43,10 +43,10 @@ pub(crate) struct RemoteArgs {
     /// Registry password (prefer --password-stdin or TRAWL_PASSWORD: arguments are visible to other users).
     #[arg(long, env = "TRAWL_PASSWORD", hide_env_values = true, value_parser = secret)]
     pub(crate) password: Option<Secret>,
-    /// Read the registry password from standard input.
-    #[arg(long, conflicts_with = "password")]
+    /// Read the registry password from standard input (wins over --password / TRAWL_PASSWORD).
+    #[arg(long)]
     pub(crate) password_stdin: bool,
-    /// A bearer token sent as-is to every registry (e.g. from `aws ecr get-authorization-token`).
+    /// A bearer token sent as-is to registries that ask for authentication (instead of a user and password).
     #[arg(long, env = "TRAWL_REGISTRY_TOKEN", hide_env_values = true, value_parser = secret)]
     pub(crate) registry_token: Option<Secret>,
     /// Plain HTTP, or HTTPS without certificate verification (loopback registries get this automatically).
