@@ -57,6 +57,9 @@ pub struct ClientOptions {
     pub insecure: bool,
     /// PEM files whose certificates replace the built-in (Mozilla) roots (`--cacert`).
     pub ca_certs: Vec<PathBuf>,
+    /// Treat loopback registries (`localhost`, `127.0.0.0/8`, `::1`) as insecure, like docker: HTTPS without
+    /// verification, then plain HTTP. Default true; false verifies them like any other host.
+    pub loopback_insecure: bool,
     /// Connect, response and per-read idle timeout (`--timeout`). A slow but moving download never times out.
     pub timeout: Duration,
     /// Retries.
@@ -72,6 +75,7 @@ impl Default for ClientOptions {
         ClientOptions {
             insecure: false,
             ca_certs: Vec::new(),
+            loopback_insecure: true,
             timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             credentials: CredentialOptions::default(),
@@ -289,7 +293,8 @@ impl Client {
             .credentials
             .resolve_with_source(registry)?;
         let host = registry.api_host();
-        let lax = registry.is_loopback() || self.inner.options.insecure;
+        let lax = (registry.is_loopback() && self.inner.options.loopback_insecure)
+            || self.inner.options.insecure;
         let candidates: &[(&str, bool)] = if lax {
             &[("https", true), ("http", true)]
         } else {

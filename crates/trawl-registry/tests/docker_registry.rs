@@ -345,3 +345,61 @@ fn push_blob_and_manifest_then_pull_back() {
         .expect("pull blob");
     assert_eq!(back, payload);
 }
+
+#[test]
+fn tls_registry_loopback_default_and_cacert_verification() {
+    let shared = trawl_test::require_shared_data!();
+    trawl_test::require_registry_tools!();
+    let registry = TestRegistry::start_tls();
+    registry.push_archive(&shared.join("images/alpine-310.tar.gz"), "alpine:3.10");
+    let reference: Reference = registry.reference("alpine:3.10").parse().expect("ref");
+
+    // Loopback: HTTPS without verification, as docker does.
+    let lax = client(no_config());
+    assert_eq!(
+        lax.resolve(&reference, &PlatformSelector::Default)
+            .expect("https, unverified")
+            .len(),
+        1
+    );
+
+    // Verified like any host: the self-issued certificate is refused...
+    let strict = |ca_certs: Vec<std::path::PathBuf>| {
+        Client::new(ClientOptions {
+            loopback_insecure: false,
+            ca_certs,
+            credentials: no_config(),
+            retry: trawl_registry::RetryPolicy {
+                max_retries: 0,
+                ..trawl_registry::RetryPolicy::default()
+            },
+            ..ClientOptions::default()
+        })
+    };
+    let err = strict(vec![])
+        .expect("client")
+        .resolve(&reference, &PlatformSelector::Default)
+        .expect_err("unknown issuer");
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains(&format!("https://{}", registry.host())),
+        "{err}"
+    );
+    // ... and accepted with its CA (--cacert).
+    let images = strict(vec![registry.ca_cert()])
+        .expect("client")
+        .resolve(&reference, &PlatformSelector::Default)
+        .expect("verified with --cacert");
+    assert_eq!(images.len(), 1);
+
+    // A --cacert that is not PEM is a clear error naming the file.
+    let dir = tempfile::tempdir().expect("tmp");
+    let bogus = dir.path().join("not-a-cert.pem");
+    std::fs::write(&bogus, "hello").expect("write");
+    let err = strict(vec![bogus.clone()]).expect_err("bad PEM");
+    assert!(
+        matches!(err, Error::CaCert { .. }) && err.to_string().contains("not-a-cert.pem"),
+        "{err}"
+    );
+}

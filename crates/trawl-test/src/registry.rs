@@ -52,6 +52,7 @@ pub struct TestRegistry {
     child: Child,
     port: u16,
     credentials: Option<(String, String)>,
+    tls: bool,
     dir: tempfile::TempDir,
 }
 
@@ -66,16 +67,37 @@ impl std::fmt::Debug for TestRegistry {
 impl TestRegistry {
     /// A registry without authentication.
     pub fn start() -> Self {
-        Self::launch(None)
+        Self::launch(None, false)
     }
 
     /// A registry that requires HTTP basic auth for `user`/`password` (htpasswd, bcrypt).
     pub fn start_with_auth(user: &str, password: &str) -> Self {
-        Self::launch(Some((user.to_owned(), password.to_owned())))
+        Self::launch(Some((user.to_owned(), password.to_owned())), false)
     }
 
-    fn launch(credentials: Option<(String, String)>) -> Self {
+    /// A registry serving HTTPS only, with a certificate for `127.0.0.1` issued by a throw-away CA (see
+    /// [`TestRegistry::ca_cert`]); generated with `openssl`.
+    pub fn start_tls() -> Self {
+        Self::launch(None, true)
+    }
+
+    /// The PEM file of the CA that issued a TLS registry's certificate.
+    pub fn ca_cert(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    fn launch(credentials: Option<(String, String)>, tls: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the registry");
+        let tls_config = if tls {
+            make_certificates(dir.path());
+            format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                dir.path().join("server.pem").display(),
+                dir.path().join("server.key").display()
+            )
+        } else {
+            String::new()
+        };
         let auth = match &credentials {
             Some((user, password)) => {
                 let path = dir.path().join("htpasswd");
@@ -92,7 +114,7 @@ impl TestRegistry {
             let port = free_port();
             let config = format!(
                 "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    \
-                 rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
+                 rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{tls_config}{auth}",
                 dir.path().join("data").display()
             );
             let config_path = dir.path().join("config.yml");
@@ -113,7 +135,9 @@ impl TestRegistry {
                 if child.try_wait().expect("poll registry").is_some() {
                     break;
                 }
-                if http_status(port, "/v2/").is_some() {
+                if (tls && TcpStream::connect(("127.0.0.1", port)).is_ok())
+                    || http_status(port, "/v2/").is_some()
+                {
                     ready = true;
                     break;
                 }
@@ -124,6 +148,7 @@ impl TestRegistry {
                     child,
                     port,
                     credentials,
+                    tls,
                     dir,
                 };
             }
@@ -196,6 +221,10 @@ impl TestRegistry {
     fn skopeo_copy(&self, src: &str, repo_tag: &str, all: bool) {
         let mut cmd = Command::new("skopeo");
         cmd.args(["copy", "--quiet", "--dest-tls-verify=false"]);
+        if self.tls {
+            cmd.arg("--dest-cert-dir")
+                .arg(self.dir.path().join("skopeo-certs"));
+        }
         if all {
             cmd.arg("--all");
         }
@@ -220,6 +249,85 @@ impl Drop for TestRegistry {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A CA (`ca.pem`) and a server certificate for 127.0.0.1/localhost signed by it (`server.pem`, `server.key`),
+/// P-256 keys, valid two days.
+fn make_certificates(dir: &Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run openssl (for TLS test registries)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=trawl test CA",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &[
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n\
+         extendedKeyUsage=serverAuth\n",
+    )
+    .expect("write ext.cnf");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    // skopeo reads a CA from a directory of *.crt files.
+    let certs = dir.join("skopeo-certs");
+    std::fs::create_dir_all(&certs).expect("cert dir");
+    std::fs::copy(dir.join("ca.pem"), certs.join("ca.crt")).expect("copy CA");
 }
 
 /// A port that was free a moment ago.
