@@ -396,62 +396,93 @@ struct Job {
 }
 
 /// Expands `--platform all` into one job per platform and finds each registry image's base layer (one manifest
-/// and config fetch per image; the scan itself fetches them again, which is cheap next to the layers).
-fn plan(targets: Vec<(String, SourceSpec)>) -> Vec<Job> {
-    let mut jobs = Vec::new();
-    for (name, spec) in targets {
-        let SourceSpec::Registry { reference, options } = &spec else {
-            jobs.push(Job {
-                name,
-                spec,
-                base_layer: None,
-            });
-            continue;
-        };
-        let remote_first = options.reachable_sources().first() == Some(&ImageSrc::Remote);
-        let resolved = match (
-            remote_first,
-            reference.parse::<Reference>(),
-            options.client(),
-        ) {
-            (true, Ok(r), Ok(client)) => client.resolve(&r, &options.platform).ok(),
-            _ => None,
-        };
-        match resolved {
-            Some(images) if options.platform == PlatformSelector::All => {
-                for image in images {
-                    let Some(platform) = image.platform.clone() else {
+/// and config fetch per image, `workers` at a time; the scan itself fetches them again, which is cheap next to
+/// the layers). Order is kept.
+fn plan(targets: Vec<(String, SourceSpec)>, workers: usize) -> Vec<Job> {
+    let n = targets.len();
+    let slots: Vec<Mutex<Option<(String, SourceSpec)>>> =
+        targets.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let planned: Mutex<Vec<Option<Vec<Job>>>> = Mutex::new((0..n).map(|_| None).collect());
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..workers.clamp(1, n.max(1)) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(slot) = slots.get(i) else { break };
+                    let Some((name, spec)) = slot
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .take()
+                    else {
                         continue;
                     };
-                    jobs.push(Job {
-                        name: format!("{name} ({platform})"),
-                        spec: SourceSpec::Registry {
-                            reference: reference.clone(),
-                            options: RemoteOptions {
-                                platform: PlatformSelector::Exact(platform),
-                                ..options.clone()
-                            },
-                        },
-                        base_layer: image.manifest.layers.first().map(|l| l.digest.to_string()),
-                    });
+                    let jobs = plan_one(name, spec);
+                    planned
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(jobs);
                 }
-            }
-            Some(images) => jobs.push(Job {
-                base_layer: images
-                    .first()
-                    .and_then(|i| i.manifest.layers.first())
-                    .map(|l| l.digest.to_string()),
-                name,
-                spec,
-            }),
-            None => jobs.push(Job {
-                name,
-                spec,
-                base_layer: None,
-            }),
+            });
         }
+    });
+    planned
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect()
+}
+
+fn plan_one(name: String, spec: SourceSpec) -> Vec<Job> {
+    let SourceSpec::Registry { reference, options } = &spec else {
+        return vec![Job {
+            name,
+            spec,
+            base_layer: None,
+        }];
+    };
+    let remote_first = options.reachable_sources().first() == Some(&ImageSrc::Remote);
+    let resolved = match (
+        remote_first,
+        reference.parse::<Reference>(),
+        options.client(),
+    ) {
+        (true, Ok(r), Ok(client)) => client.resolve(&r, &options.platform).ok(),
+        _ => None,
+    };
+    match resolved {
+        Some(images) if options.platform == PlatformSelector::All => images
+            .into_iter()
+            .filter_map(|image| {
+                let platform = image.platform.clone()?;
+                Some(Job {
+                    name: format!("{name} ({platform})"),
+                    spec: SourceSpec::Registry {
+                        reference: reference.clone(),
+                        options: RemoteOptions {
+                            platform: PlatformSelector::Exact(platform),
+                            ..options.clone()
+                        },
+                    },
+                    base_layer: image.manifest.layers.first().map(|l| l.digest.to_string()),
+                })
+            })
+            .collect(),
+        Some(images) => vec![Job {
+            base_layer: images
+                .first()
+                .and_then(|i| i.manifest.layers.first())
+                .map(|l| l.digest.to_string()),
+            name,
+            spec,
+        }],
+        None => vec![Job {
+            name,
+            spec,
+            base_layer: None,
+        }],
     }
-    jobs
 }
 
 /// Scans every target (several at once), then writes one aggregated report. `failures` are images that could
@@ -464,7 +495,7 @@ pub(crate) fn scan_many(
     settings: Settings,
     images_at_once: usize,
 ) -> anyhow::Result<ExitCode> {
-    let jobs = plan(targets);
+    let jobs = plan(targets, images_at_once.max(4));
     let db = if settings.vuln {
         Some(scan::open_db(&settings)?)
     } else {
