@@ -265,7 +265,7 @@ impl<'a> TVuln<'a> {
             },
             status: f.status.as_str(),
             layer: f.layer.as_ref().map(TLayer::of),
-            severity_source: f.severity_source.as_deref(),
+            severity_source: f.severity_source.as_deref().map(trivy_source),
             primary_url: advisory_url(f),
             data_source: f.data_sources.first().map(|d| TDataSource {
                 id: &d.id,
@@ -287,14 +287,14 @@ impl<'a> TVuln<'a> {
             vendor_severity: f
                 .vendor_severity
                 .iter()
-                .map(|(k, v)| (k.as_str(), severity_int(*v)))
+                .map(|(k, v)| (trivy_source(k), severity_int(*v)))
                 .collect(),
             cvss: f
                 .cvss
                 .iter()
                 .map(|(k, c)| {
                     (
-                        k.as_str(),
+                        trivy_source(k),
                         TCvss {
                             v2_vector: c.v2_vector.clone(),
                             v3_vector: c.v3_vector.clone(),
@@ -312,6 +312,22 @@ impl<'a> TVuln<'a> {
             kev: f.kev,
             epss: f.epss,
         }
+    }
+}
+
+/// Trivy's name for a severity/CVSS source (`debian`, `alpine`, `amazon`...), so `jq` scripts that read
+/// `.VendorSeverity.debian` or `.CVSS.nvd` keep working; other sources keep trawl's ID.
+fn trivy_source(id: &str) -> &str {
+    match id {
+        "debian-tracker" | "debian-osv" => "debian",
+        "alpine-secdb" => "alpine",
+        "alas" => "amazon",
+        "ubuntu" => "ubuntu",
+        "wolfi" => "wolfi",
+        "ghsa" => "ghsa",
+        "nvd" => "nvd",
+        "cve-cna" | "cve5" => "cna",
+        other => other,
     }
 }
 
