@@ -382,3 +382,107 @@ impl Read for BlobReader {
         }
     }
 }
+
+/// A [`BlobReader`] running on its own thread, a few chunks ahead of the consumer: the download and digest
+/// check overlap with whatever the consumer does (decompression, tar walking). Errors arrive in order.
+pub struct PrefetchReader {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl std::fmt::Debug for PrefetchReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrefetchReader")
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BlobReader {
+    /// Moves the download to a background thread that stays up to `depth` chunks of `chunk` bytes ahead.
+    pub fn prefetch(mut self, chunk: usize, depth: usize) -> PrefetchReader {
+        let (tx, rx) = std::sync::mpsc::sync_channel(depth.max(1));
+        let chunk = chunk.max(4096);
+        std::thread::spawn(move || {
+            loop {
+                let mut buf = vec![0u8; chunk];
+                let mut filled = 0;
+                // Fill whole chunks (fewer channel hand-offs), stopping at the end of the blob.
+                let outcome = loop {
+                    match self.read(&mut buf[filled..]) {
+                        Ok(0) => break Ok(true),
+                        Ok(n) => {
+                            filled += n;
+                            if filled == buf.len() {
+                                break Ok(false);
+                            }
+                        }
+                        Err(e) => break Err(e),
+                    }
+                };
+                buf.truncate(filled);
+                match outcome {
+                    Ok(end) => {
+                        if !buf.is_empty() && tx.send(Ok(buf)).is_err() {
+                            return;
+                        }
+                        if end {
+                            let _ = tx.send(Ok(Vec::new()));
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        if !buf.is_empty() && tx.send(Ok(buf)).is_err() {
+                            return;
+                        }
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
+        PrefetchReader {
+            rx,
+            current: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+}
+
+impl Read for PrefetchReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.current.len() {
+            if self.done || buf.is_empty() {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Ok(chunk)) if chunk.is_empty() => {
+                    self.done = true;
+                    return Ok(0);
+                }
+                Ok(Ok(chunk)) => {
+                    self.current = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.done = true;
+                    return Err(io::Error::new(
+                        io::ErrorKind::BrokenPipe,
+                        "blob download thread ended unexpectedly",
+                    ));
+                }
+            }
+        }
+        let n = (self.current.len() - self.pos).min(buf.len());
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}

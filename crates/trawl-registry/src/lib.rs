@@ -46,7 +46,7 @@ pub use auth::{
     Challenge, Credential, CredentialOptions, DockerConfig, DockerConfigSource, Secret,
     default_docker_config_path, parse_challenge, run_credential_helper,
 };
-pub use blob::BlobReader;
+pub use blob::{BlobReader, PrefetchReader};
 pub use client::{Client, ClientOptions, ClientStats, RetryPolicy};
 pub use error::{Error, Result};
 pub use manifest::{

@@ -266,6 +266,22 @@ fn blob_with_wrong_content_is_rejected() {
         "{msg}"
     );
 
+    // The same through the prefetching reader: the good bytes first, then the error.
+    let mut prefetched = client
+        .open_blob(&repo, &digest, Some(layer.len() as u64))
+        .expect("opens")
+        .prefetch(16 * 1024, 2);
+    let mut sink = Vec::new();
+    let io_err = prefetched
+        .read_to_end(&mut sink)
+        .expect_err("mismatch must fail the read");
+    assert_eq!(io_err.kind(), std::io::ErrorKind::InvalidData);
+    assert_eq!(
+        sink.len(),
+        layer.len(),
+        "every byte was delivered before the verdict"
+    );
+
     // The same through pull_blob_to.
     let err = client
         .pull_blob_to(&repo, &digest, None, &mut std::io::sink())
@@ -320,6 +336,14 @@ fn connection_cut_mid_blob_is_resumed_with_range() {
         hits[1].headers.get("range").map(String::as_str),
         Some("bytes=50000-")
     );
+    // A prefetching reader of a good blob yields it exactly.
+    let mut prefetched = client
+        .open_blob(&repo, &digest, Some(layer.len() as u64))
+        .expect("opens")
+        .prefetch(10_000, 3);
+    let mut again = Vec::new();
+    prefetched.read_to_end(&mut again).expect("reads");
+    assert_eq!(again, layer);
 }
 
 #[test]

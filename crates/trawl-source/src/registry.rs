@@ -223,7 +223,8 @@ fn image_of(name: &str, client: &Client, r: ResolvedImage) -> Result<Image, Sour
                     error: Box::new(e),
                 }
             })?;
-            Ok(Box::new(blob) as Box<dyn Read + Send>)
+            // Download and digest check run a few chunks ahead, beside decompression and analysis.
+            Ok(Box::new(blob.prefetch(256 * 1024, 8)) as Box<dyn Read + Send>)
         });
         layers.push(Layer::new(
             i,
