@@ -218,6 +218,10 @@ impl Builder {
     /// Trains dictionaries, compresses every blob, stores the metadata, vacuums.
     fn finish(mut self, reports: Vec<SourceReport>) -> Result<Metadata, DbError> {
         self.begin()?;
+        // Only the build needs to find rows by advisory.
+        self.conn
+            .execute_batch("DROP INDEX affected_by_advisory")
+            .map_err(|e| self.sq(e))?;
         self.compress_table("advisory")?;
         self.compress_table("affected")?;
         let mut metadata = Metadata {
@@ -262,7 +266,7 @@ impl Builder {
             .map_err(|e| self.sq(e))?;
         self.commit()?;
         self.conn
-            .execute_batch("ANALYZE; VACUUM; PRAGMA journal_mode=DELETE;")
+            .execute_batch("VACUUM; PRAGMA journal_mode=DELETE;")
             .map_err(|e| self.sq(e))?;
         let Builder { conn, path, .. } = self;
         conn.close().map_err(|(_, e)| DbError::sqlite(&path, e))?;
@@ -337,7 +341,7 @@ impl Builder {
         let mut q = select.query([]).map_err(sq)?;
         while let Some(r) = q.next().map_err(sq)? {
             let data: Vec<u8> = r.get(n_keys).map_err(sq)?;
-            if data.first() != Some(&BLOB_PLAIN) {
+            if data.first() != Some(&BLOB_PLAIN) || data.len() < 16 {
                 continue;
             }
             let z = compressor
@@ -425,14 +429,14 @@ impl Sink for Builder {
         if affected.is_empty() {
             return Ok(());
         }
-        let mut seq: i64 = self
+        let first_seq: i64 = self
             .conn
             .prepare_cached("SELECT COALESCE(MAX(seq) + 1, 0) FROM affected WHERE advisory = ?1")
             .and_then(|mut s| s.query_row([advisory_rowid], |r| r.get(0)))
             .map_err(|e| self.sq(e))?;
         // A later feed's rows for the same (namespace, package) replace the earlier ones.
         let mut replaced: Vec<(i64, String)> = Vec::new();
-        for af in affected {
+        for (seq, af) in (first_seq..).zip(affected) {
             let ns = self.namespace_id(&af.namespace)?;
             if !replaced.contains(&(ns, af.name.clone())) {
                 self.conn
@@ -443,6 +447,15 @@ impl Sink for Builder {
                     .map_err(|e| self.sq(e))?;
                 replaced.push((ns, af.name.clone()));
             }
+            // Vendor rows whose only range is the one their status and fixed version imply store no blob.
+            let implied = crate::model::implied_ranges(af.status, af.fixed_version.as_deref());
+            let implicit = af.status.is_some()
+                && af.versions.is_empty()
+                && af.variant.is_none()
+                && af.purl.is_none()
+                && af.ecosystem_specific.is_none()
+                && af.database_specific.is_none()
+                && af.ranges == implied;
             let doc = AffectedDoc {
                 ranges: af.ranges,
                 versions: af.versions,
@@ -466,11 +479,10 @@ impl Sink for Builder {
                         af.fixed_version,
                         af.urgency,
                         af.severity.map(severity_code),
-                        plain_blob(&doc),
+                        if implicit { Vec::new() } else { plain_blob(&doc) },
                     ])
                 })
                 .map_err(|e| self.sq(e))?;
-            seq += 1;
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use crate::DbError;
 use crate::model::{
-    AdvisoryDetails, AdvisoryDoc, AffectedDoc, AffectedRecord, Enrichment, Metadata,
+    AdvisoryDetails, AdvisoryDoc, AffectedDoc, AffectedRecord, Enrichment, Metadata, implied_ranges,
 };
 use crate::names::{data_source, normalise_package, parse_namespace};
 use crate::schema::{
@@ -225,8 +225,7 @@ impl AdvisoryDb {
             .prepare_cached(
                 "SELECT a.vuln_id, a.aliases, a.source, f.status, f.fixed, f.urgency, f.severity, f.data
                  FROM affected f JOIN advisory a ON a.id = f.advisory
-                 WHERE f.ns = ?1 AND f.name = ?2 AND a.withdrawn = 0
-                 ORDER BY a.vuln_id, f.seq",
+                 WHERE f.ns = ?1 AND f.name = ?2 AND a.withdrawn = 0",
             )
             .map_err(|e| DbError::sqlite(&self.path, e))?;
         type Row = (
@@ -255,12 +254,22 @@ impl AdvisoryDb {
             .and_then(|it| it.collect())
             .map_err(|e| DbError::sqlite(&self.path, e))?;
         drop(stmt);
+        let mut rows = rows;
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
         let mut out = Vec::with_capacity(rows.len());
         for (id, aliases, source, status, fixed, urgency, severity, blob) in rows {
-            let json = decompress(inner.affected_dict.as_mut(), &blob)
-                .map_err(|e| self.corrupt(format!("affected row of {id}: {e}")))?;
-            let doc: AffectedDoc = serde_json::from_slice(&json)
-                .map_err(|e| self.corrupt(format!("affected row of {id}: {e}")))?;
+            let status = status.and_then(status_from_code);
+            let doc = if blob.is_empty() {
+                AffectedDoc {
+                    ranges: implied_ranges(status, fixed.as_deref()),
+                    ..AffectedDoc::default()
+                }
+            } else {
+                let json = decompress(inner.affected_dict.as_mut(), &blob)
+                    .map_err(|e| self.corrupt(format!("affected row of {id}: {e}")))?;
+                serde_json::from_slice(&json)
+                    .map_err(|e| self.corrupt(format!("affected row of {id}: {e}")))?
+            };
             out.push(AffectedRecord {
                 advisory_id: id,
                 aliases: aliases.split_whitespace().map(str::to_owned).collect(),
@@ -271,7 +280,7 @@ impl AdvisoryDb {
                 purl: doc.purl,
                 ranges: doc.ranges,
                 versions: doc.versions,
-                status: status.and_then(status_from_code),
+                status,
                 fixed_version: fixed,
                 urgency,
                 severity: severity.and_then(severity_from_code),

@@ -307,6 +307,16 @@ pub(crate) struct Advisory {
     pub(crate) affected: Vec<Affected>,
 }
 
+/// The ranges a vendor status implies: `introduced 0` up to the fixed version (open when there is none);
+/// nothing for `not_affected`.
+pub(crate) fn implied_ranges(status: Option<Status>, fixed: Option<&str>) -> Vec<AffectedRange> {
+    match status {
+        Some(Status::NotAffected) => Vec::new(),
+        Some(_) => vec![AffectedRange::ecosystem_fixed(fixed)],
+        None => Vec::new(),
+    }
+}
+
 /// Drops empty JSON objects/nulls so they cost nothing in the DB.
 pub(crate) fn non_empty_json(v: Option<serde_json::Value>) -> Option<serde_json::Value> {
     match v {

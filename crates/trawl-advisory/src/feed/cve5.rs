@@ -117,8 +117,10 @@ fn collect_container(c: &Value, source: &str, d: &mut AdvisoryDoc) {
         .flatten()
     {
         for key in ["cvssV2_0", "cvssV3_0", "cvssV3_1", "cvssV4_0"] {
-            if let Some(v) = m.get(key) {
-                if let Some(vector) = v.get("vectorString").and_then(Value::as_str) {
+            if let Some(v) = m.get(key)
+                && let Some(vector) = v.get("vectorString").and_then(Value::as_str)
+            {
+                {
                     let e: SeverityEntry = entry_from_vector(
                         source,
                         vector,

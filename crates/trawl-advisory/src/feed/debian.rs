@@ -456,9 +456,10 @@ fn looks_like_export(doc: &Value) -> bool {
     };
     obj.values().take(5).all(|cves| {
         cves.as_object().is_some_and(|m| {
-            m.values()
-                .take(3)
-                .all(|c| c.get("releases").is_some_and(Value::is_object))
+            m.values().take(3).all(|c| {
+                c.get("releases")
+                    .is_some_and(|r| r.is_object() || r.is_array())
+            })
         })
     }) && !obj.is_empty()
 }
@@ -479,9 +480,15 @@ fn parse_export(
             continue;
         };
         for (cve, entry) in cves {
-            let Some(releases) = entry.get("releases").and_then(Value::as_object) else {
-                stats.skip(format!("{file}: {src} {cve}: no releases"));
-                continue;
+            // The export writes an empty `releases` as `[]`.
+            let empty = serde_json::Map::new();
+            let releases = match entry.get("releases") {
+                Some(Value::Object(m)) => m,
+                Some(Value::Array(a)) if a.is_empty() => &empty,
+                _ => {
+                    stats.skip(format!("{file}: {src} {cve}: no releases"));
+                    continue;
+                }
             };
             stats.records += 1;
             let mut affected = Vec::new();

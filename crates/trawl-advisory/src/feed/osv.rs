@@ -245,12 +245,23 @@ fn convert(r: OsvRecord, file: &str, stats: &mut Stats) -> Advisory {
         }
     }
 
+    // `UBUNTU-CVE-2024-3094` is Ubuntu's record of CVE-2024-3094; older records name the CVE only under
+    // `related`, so it is added as an upstream ID.
+    let mut upstream = r.upstream.unwrap_or_default();
+    if let Some(cve) =
+        r.id.trim()
+            .strip_prefix("UBUNTU-")
+            .filter(|c| c.starts_with("CVE-"))
+        && !upstream.iter().any(|u| u == cve)
+    {
+        upstream.push(cve.to_owned());
+    }
     Advisory {
         id: r.id.trim().to_owned(),
         source,
         doc: AdvisoryDoc {
             aliases: r.aliases.unwrap_or_default(),
-            upstream: r.upstream.unwrap_or_default(),
+            upstream,
             related: r.related.unwrap_or_default(),
             summary: r.summary.filter(|s| !s.trim().is_empty()),
             details: r.details.filter(|s| !s.trim().is_empty()),
@@ -304,10 +315,10 @@ fn convert_affected(
         return Err("package without a name".to_owned());
     }
     for s in a.severity.iter().flatten() {
-        if let Some(e) = severity_entry(severity_source, s) {
-            if !severity.contains(&e) {
-                severity.push(e);
-            }
+        if let Some(e) = severity_entry(severity_source, s)
+            && !severity.contains(&e)
+        {
+            severity.push(e);
         }
     }
     let mut ranges = Vec::new();
@@ -339,8 +350,8 @@ fn convert_affected(
         }
         if kind == RangeKind::Semver {
             for e in &events {
-                if !(e.version == "0" && e.kind == EventKind::Introduced) && !is_semver(&e.version)
-                {
+                let open_start = e.version == "0" && e.kind == EventKind::Introduced;
+                if !open_start && !is_semver(&e.version) {
                     return Err(format!("`{}` is not a semantic version", e.version));
                 }
             }

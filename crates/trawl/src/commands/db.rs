@@ -217,10 +217,6 @@ fn info(a: InfoArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[expect(
-    clippy::print_stdout,
-    reason = "printing the summary is the command's job"
-)]
 fn print_metadata(m: &Metadata, format: InfoFormat, size: Option<u64>) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match format {

@@ -1,0 +1,76 @@
+//! `cargo bench -p trawl-advisory --bench lookup -- DB_FILE`: open the DB, then 10,000 `lookup` calls over the
+//! (namespace, package) keys it holds (every key, cycled, in a fixed shuffled order). Prints timings and the
+//! peak RSS. A benchmark, not a test: nothing is asserted.
+
+#![expect(clippy::print_stdout, reason = "a benchmark prints its figures")]
+
+use std::time::Instant;
+use trawl_advisory::AdvisoryDb;
+
+fn main() {
+    let Some(path) = std::env::args().skip(1).find(|a| !a.starts_with("--")) else {
+        println!("usage: cargo bench -p trawl-advisory --bench lookup -- DB_FILE");
+        return;
+    };
+    let path = std::path::PathBuf::from(path);
+    let conn =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("DB opens");
+    let mut keys: Vec<(String, String)> = conn
+        .prepare("SELECT DISTINCT n.name, f.name FROM affected f JOIN namespace n ON n.id = f.ns")
+        .expect("query")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    drop(conn);
+    // Deterministic shuffle (xorshift).
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in (1..keys.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        keys.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    let t0 = Instant::now();
+    let db = AdvisoryDb::open(&path).expect("opens");
+    let open = t0.elapsed();
+    let n = 10_000;
+    let t1 = Instant::now();
+    let mut records = 0usize;
+    for i in 0..n {
+        let (ns, name) = &keys[i % keys.len()];
+        records += db.lookup(ns, name).expect("lookup").len();
+    }
+    let lookups = t1.elapsed();
+    let t2 = Instant::now();
+    let mut misses = 0usize;
+    for i in 0..n {
+        misses += db
+            .lookup("Debian:12", &format!("no-such-package-{i}"))
+            .expect("lookup")
+            .len();
+    }
+    let miss_time = t2.elapsed();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .unwrap_or("VmHWM: ?")
+        .to_owned();
+    println!(
+        "db: {} ({} distinct package keys)",
+        path.display(),
+        keys.len()
+    );
+    println!("open: {:.2} ms", open.as_secs_f64() * 1e3);
+    println!(
+        "{n} lookups (hits): {:.1} ms, {records} records returned",
+        lookups.as_secs_f64() * 1e3
+    );
+    println!(
+        "{n} lookups (misses): {:.1} ms ({misses} records)",
+        miss_time.as_secs_f64() * 1e3
+    );
+    println!("peak RSS: {}", hwm.trim_start_matches("VmHWM:").trim());
+}
