@@ -84,6 +84,47 @@ pub enum PipelineError {
     /// A layer is unreadable (corrupt compression, truncated tar, digest mismatch).
     #[error(transparent)]
     Layer(#[from] WalkError),
+    /// The source could not be opened ([`open_and_analyze`]).
+    #[error(transparent)]
+    Source(#[from] trawl_source::SourceError),
+}
+
+/// A layer blob analysed while a compressed archive was being indexed, not yet matched to a layer.
+struct Prefetched {
+    digest: String,
+    diff_id: String,
+    result: LayerResult,
+}
+
+/// Opens `spec` and analyses it. Same result as [`trawl_source::open_with`] then [`analyze`], but a compressed
+/// archive (which must be read through once to find its manifest) has its layers analysed during that same
+/// pass: one decompression of the archive instead of two. Each blob met on the way is matched to a layer by its
+/// computed blob digest / diff ID, which verifies it; anything unmatched is read again the usual way.
+pub fn open_and_analyze(
+    spec: &trawl_source::SourceSpec,
+    source: &trawl_source::OpenOptions,
+    opts: &AnalyzeOptions,
+) -> Result<(Image, AnalyzedImage), PipelineError> {
+    let analyzers: &[&'static dyn Analyzer] = &opts.analyzers;
+    let mut pre: Vec<Prefetched> = Vec::new();
+    let mut visit = |_name: &str, _size: u64, raw: &mut dyn std::io::Read| {
+        let mut c = Collector {
+            analyzers,
+            result: LayerResult::default(),
+        };
+        // A failure here is not reported: the layer (if it is one) is read again and fails with its name.
+        if let Ok(w) = trawl_layers::walk_blob(raw, &mut c) {
+            c.result.entries = w.entries;
+            pre.push(Prefetched {
+                digest: w.digest,
+                diff_id: w.diff_id,
+                result: c.result,
+            });
+        }
+    };
+    let image = trawl_source::open_prefetch(spec, source, Some(&mut visit))?;
+    let analyzed = analyze_prefetched(&image, opts, pre)?;
+    Ok((image, analyzed))
 }
 
 /// An analyzer's failure on one file (kept in the cached result so a cache hit reports it again).
@@ -171,6 +212,14 @@ fn os_priority(path: &str) -> u8 {
 
 /// Analyses an image: see the module docs for the rules.
 pub fn analyze(image: &Image, opts: &AnalyzeOptions) -> Result<AnalyzedImage, PipelineError> {
+    analyze_prefetched(image, opts, Vec::new())
+}
+
+fn analyze_prefetched(
+    image: &Image,
+    opts: &AnalyzeOptions,
+    mut prefetched: Vec<Prefetched>,
+) -> Result<AnalyzedImage, PipelineError> {
     let analyzers: &[&'static dyn Analyzer] = &opts.analyzers;
     let versions: Vec<(&str, u32)> = analyzers.iter().map(|a| (a.name(), a.version())).collect();
     let n = image.layers.len();
@@ -201,7 +250,33 @@ pub fn analyze(image: &Image, opts: &AnalyzeOptions) -> Result<AnalyzedImage, Pi
             }
         }
     }
-    let todo: Vec<usize> = (0..n).filter(|i| results[*i].is_none()).collect();
+    // Layers analysed while the archive was indexed: matched by digest (then the diff ID must agree too) or diff ID.
+    let mut fresh: Vec<(usize, LayerResult)> = Vec::new();
+    for (i, l) in image.layers.iter().enumerate() {
+        if results[i].is_some() || prefetched.is_empty() {
+            continue;
+        }
+        let found = prefetched.iter().position(|p| {
+            let by_digest = l.digest.as_deref() == Some(p.digest.as_str());
+            let diff_ok = l.diff_id.is_empty() || l.diff_id == p.diff_id;
+            (by_digest && diff_ok) || (!l.diff_id.is_empty() && l.diff_id == p.diff_id)
+        });
+        if let Some(k) = found {
+            let r = if prefetched
+                .iter()
+                .skip(k + 1)
+                .any(|p| p.diff_id == prefetched[k].diff_id)
+            {
+                prefetched[k].result.clone()
+            } else {
+                prefetched.swap_remove(k).result
+            };
+            fresh.push((i, r));
+        }
+    }
+    let todo: Vec<usize> = (0..n)
+        .filter(|i| results[*i].is_none() && !fresh.iter().any(|(f, _)| f == i))
+        .collect();
     let workers = if image.sequential {
         1
     } else {
@@ -239,6 +314,7 @@ pub fn analyze(image: &Image, opts: &AnalyzeOptions) -> Result<AnalyzedImage, Pi
     let mut done = done
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    done.extend(fresh.into_iter().map(|(i, r)| (i, Ok(r))));
     done.sort_by_key(|(i, _)| *i);
     for (i, r) in done {
         let r = r?;

@@ -21,5 +21,6 @@ pub use cache::{
 };
 pub use merge::{MergedTree, Node};
 pub use walk::{
-    LayerEntries, MAX_FILE, Visitor, WalkError, normalize_entry, walk_dir, walk_layer, walk_tar,
+    BlobWalk, LayerEntries, MAX_FILE, Visitor, WalkError, normalize_entry, walk_blob, walk_dir,
+    walk_layer, walk_tar,
 };

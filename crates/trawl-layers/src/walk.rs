@@ -1,6 +1,7 @@
 //! Walking one layer: a tar stream or a directory, read once.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::{Component, Path};
@@ -270,4 +271,73 @@ pub fn walk_dir(root: &Path, visitor: &mut dyn Visitor) -> LayerEntries {
         }
     }
     out
+}
+
+/// What [`walk_blob`] found, with the digests it computed.
+#[derive(Debug, Clone)]
+pub struct BlobWalk {
+    /// Whiteouts, opaque dirs, links, warnings.
+    pub entries: LayerEntries,
+    /// `sha256:` of the raw blob (the manifest digest of a layer).
+    pub digest: String,
+    /// `sha256:` of the decompressed tar (the diff ID).
+    pub diff_id: String,
+}
+
+struct Hashing<R> {
+    inner: R,
+    h: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.h.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Walks a raw layer blob whose identity is not known yet (met while indexing a compressed archive):
+/// decompresses it (gzip, zstd or plain, by magic bytes), walks it and returns both digests so the caller can
+/// match it to a layer of the manifest — which is its verification.
+pub fn walk_blob(raw: &mut dyn Read, visitor: &mut dyn Visitor) -> io::Result<BlobWalk> {
+    use io::BufRead;
+    let mut hr = Hashing {
+        inner: raw,
+        h: Sha256::new(),
+    };
+    let (entries, diff) = {
+        let mut br = io::BufReader::with_capacity(64 * 1024, &mut hr);
+        let kind = trawl_source::Compression::detect(br.fill_buf()?).map_err(io::Error::other)?;
+        let (entries, diff) = match kind {
+            trawl_source::Compression::None => {
+                let mut d = Hashing {
+                    inner: &mut br,
+                    h: Sha256::new(),
+                };
+                (walk_tar(&mut d, visitor)?, d.h)
+            }
+            trawl_source::Compression::Gzip => {
+                let mut d = Hashing {
+                    inner: flate2::bufread::MultiGzDecoder::new(&mut br),
+                    h: Sha256::new(),
+                };
+                (walk_tar(&mut d, visitor)?, d.h)
+            }
+            trawl_source::Compression::Zstd => {
+                let mut d = Hashing {
+                    inner: zstd::stream::read::Decoder::with_buffer(&mut br)?,
+                    h: Sha256::new(),
+                };
+                (walk_tar(&mut d, visitor)?, d.h)
+            }
+        };
+        io::copy(&mut br, &mut io::sink())?;
+        (entries, diff)
+    };
+    Ok(BlobWalk {
+        entries,
+        digest: format!("sha256:{}", hex::encode(hr.h.finalize())),
+        diff_id: format!("sha256:{}", hex::encode(diff.finalize())),
+    })
 }

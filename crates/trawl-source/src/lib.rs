@@ -30,7 +30,7 @@ mod stream;
 pub use config::{HistoryEntry, ImageConfig};
 pub use error::SourceError;
 pub use registry::{ImageSrc, RemoteOptions};
-pub use store::RawOpener;
+pub use store::{Prefetch, RawOpener};
 pub use stream::Compression;
 
 use std::fmt;
@@ -398,6 +398,18 @@ pub fn open_all(spec: &SourceSpec, opts: &OpenOptions) -> Result<Vec<Image>, Sou
 
 /// Opens an image or root filesystem, picking the image by tag or digest where the source holds several.
 pub fn open_with(spec: &SourceSpec, opts: &OpenOptions) -> Result<Image, SourceError> {
+    open_prefetch(spec, opts, None)
+}
+
+/// Like [`open_with`]; when the source is a compressed archive that has to be read through to be indexed (no
+/// saved index), `prefetch` is called with every large entry on the way (name, size, raw bytes), so a caller
+/// can analyse the layer blobs in that same pass instead of a second one. It is never called for random-access
+/// sources. Entries are not verified here: the caller matches them to [`Image::layers`] by digest / diff ID.
+pub fn open_prefetch(
+    spec: &SourceSpec,
+    opts: &OpenOptions,
+    mut prefetch: Option<&mut store::Prefetch<'_>>,
+) -> Result<Image, SourceError> {
     let reference = opts.reference.as_deref();
     match spec {
         SourceSpec::Registry { reference, options } => {
@@ -413,7 +425,11 @@ pub fn open_with(spec: &SourceSpec, opts: &OpenOptions) -> Result<Image, SourceE
                 .ok_or_else(|| SourceError::BadSpec(format!("{reference}: no image")))
         }
         SourceSpec::DockerArchive(p) => {
-            let store: Arc<dyn Store> = Arc::new(TarStore::open(p, opts.index_dir.as_deref())?);
+            let store: Arc<dyn Store> = Arc::new(TarStore::open(
+                p,
+                opts.index_dir.as_deref(),
+                prefetch.take(),
+            )?);
             if !store.exists("manifest.json") {
                 if store.exists("index.json") {
                     return oci::open(store, reference);
@@ -426,7 +442,11 @@ pub fn open_with(spec: &SourceSpec, opts: &OpenOptions) -> Result<Image, SourceE
             docker::open(store, reference)
         }
         SourceSpec::OciArchive(p) => {
-            let store: Arc<dyn Store> = Arc::new(TarStore::open(p, opts.index_dir.as_deref())?);
+            let store: Arc<dyn Store> = Arc::new(TarStore::open(
+                p,
+                opts.index_dir.as_deref(),
+                prefetch.take(),
+            )?);
             if !store.exists("index.json") {
                 if store.exists("manifest.json") {
                     return docker::open(store, reference);

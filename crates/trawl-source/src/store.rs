@@ -13,6 +13,10 @@ use std::sync::{Arc, Mutex};
 /// Opens the raw bytes of one blob.
 pub type RawOpener = Arc<dyn Fn() -> Result<Box<dyn Read + Send>, SourceError> + Send + Sync>;
 
+/// Called during the indexing pass of a compressed archive with each large entry (a candidate layer blob):
+/// entry name, size, raw bytes. Lets a caller analyse layers in the same pass (see `open_prefetch`).
+pub type Prefetch<'a> = dyn FnMut(&str, u64, &mut dyn Read) + 'a;
+
 /// Largest manifest/index/config we read into memory.
 pub(crate) const MAX_METADATA: u64 = 32 * 1024 * 1024;
 
@@ -171,7 +175,11 @@ impl TarStore {
     /// Indexes the archive at `path` (one pass). For a compressed archive, the index (entry offsets plus the
     /// small metadata entries) is kept under `index_dir`, keyed by the file's identity (device, inode, size,
     /// modification time), so that re-scanning the same file does not decompress it just to find its manifest.
-    pub(crate) fn open(path: &Path, index_dir: Option<&Path>) -> Result<TarStore, SourceError> {
+    pub(crate) fn open(
+        path: &Path,
+        index_dir: Option<&Path>,
+        prefetch: Option<&mut Prefetch<'_>>,
+    ) -> Result<TarStore, SourceError> {
         let key = index_dir.and_then(|d| index_key(path).map(|k| d.join(format!("{k}.json"))));
         if let Some(k) = &key
             && let Some(saved) = load_index(k)
@@ -188,7 +196,7 @@ impl TarStore {
                 parked: Mutex::new(Vec::new()),
             });
         }
-        let store = Self::index(path)?;
+        let store = Self::index(path, prefetch)?;
         if store.compressed
             && let Some(k) = &key
         {
@@ -197,7 +205,10 @@ impl TarStore {
         Ok(store)
     }
 
-    fn index(path: &Path) -> Result<TarStore, SourceError> {
+    fn index(
+        path: &Path,
+        mut prefetch: Option<&mut Prefetch<'_>>,
+    ) -> Result<TarStore, SourceError> {
         let mut f = File::open(path).map_err(|e| SourceError::io(path, e))?;
         let mut magic = [0u8; 6];
         let n = crate::stream::read_prefix(&mut f, 6).map_err(|e| SourceError::io(path, e))?;
@@ -233,6 +244,11 @@ impl TarStore {
                     entry.read_to_end(&mut buf).map_err(bad)?;
                     kept += size;
                     small.insert(name.clone(), buf);
+                } else if let TarItem::File { size, .. } = item
+                    && let Some(f) = prefetch.as_mut()
+                {
+                    // A candidate layer blob, streaming past anyway: let the caller read it now.
+                    f(&name, size, &mut entry);
                 }
                 items.insert(name, item);
             }

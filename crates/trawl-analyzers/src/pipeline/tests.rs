@@ -679,3 +679,205 @@ fn parallel_and_sequential_agree() {
         .expect("base");
     assert_eq!(base.layer.as_ref().map(|l| l.index), Some(0));
 }
+
+/// Test-only analyzer: `var/lib/owner` lists an OS package owning `/app/node_modules/x/package.json`; any
+/// `package.json` is an npm package.
+struct Owner;
+
+impl Analyzer for Owner {
+    fn name(&self) -> &'static str {
+        "test/owner"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn kind(&self) -> AnalyzerKind {
+        AnalyzerKind::Library
+    }
+    fn required(&self, path: &str, _meta: &FileMeta) -> bool {
+        path == "var/lib/owner" || path.ends_with("/package.json")
+    }
+    fn analyze(&self, input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError> {
+        let mut out = AnalysisOutput::default();
+        if input.path == "var/lib/owner" {
+            out.packages.push(Package {
+                ecosystem: Some(Ecosystem::Deb),
+                name: "node-x".into(),
+                version: "1.0-1".into(),
+                installed_files: vec!["/app/node_modules/x/package.json".into()],
+                ..Package::default()
+            });
+        } else {
+            out.packages.push(Package {
+                ecosystem: Some(Ecosystem::Npm),
+                name: input.path.split('/').nth_back(1).unwrap_or_default().into(),
+                version: "1.0.0".into(),
+                ..Package::default()
+            });
+        }
+        Ok(out)
+    }
+}
+
+static OWNER: Owner = Owner;
+
+#[test]
+fn language_packages_owned_by_os_packages_are_dropped() {
+    let tar = LayerTar::new()
+        .file("var/lib/owner", b"x")
+        .file("app/node_modules/x/package.json", b"{}")
+        .file("app/node_modules/y/package.json", b"{}")
+        .build();
+    let img = TestImage::new("t:1").layer(TestLayer::new(tar, Blob::Gzip, "x"));
+    let (_d, spec) = oci(&img);
+    let r = scan(
+        &spec,
+        &AnalyzeOptions {
+            analyzers: vec![&OWNER],
+            cache: None,
+            parallel: 1,
+        },
+    );
+    assert_eq!(
+        names(&r.inventory),
+        vec![
+            ("node-x".into(), "1.0-1".into()),
+            ("y".into(), "1.0.0".into())
+        ]
+    );
+    let y = r
+        .inventory
+        .packages
+        .iter()
+        .find(|p| p.name == "y")
+        .expect("y");
+    assert_eq!(y.file_path, "app/node_modules/y/package.json");
+    assert_eq!(y.purl.as_deref(), Some("pkg:npm/y@1.0.0"));
+}
+
+/// Counts the files it is handed (to prove each layer is read once).
+struct Counter(std::sync::atomic::AtomicUsize);
+
+impl Analyzer for Counter {
+    fn name(&self) -> &'static str {
+        "test/counter"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn kind(&self) -> AnalyzerKind {
+        AnalyzerKind::Library
+    }
+    fn required(&self, path: &str, _meta: &FileMeta) -> bool {
+        path == "etc/pkgs"
+    }
+    fn analyze(&self, _input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(AnalysisOutput::default())
+    }
+}
+
+#[test]
+fn compressed_archives_are_analysed_in_the_indexing_pass() {
+    static COUNTER: Counter = Counter(std::sync::atomic::AtomicUsize::new(0));
+    let layers: Vec<TestLayer> = (0..3)
+        .map(|i| {
+            // Over 1 MiB even compressed (pseudo-random filler), so the blob is not kept in memory by the index.
+            let mut x = 0x9e37_79b9_7f4a_7c15_u64 ^ i as u64;
+            let filler: Vec<u8> = (0..1_300_000)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x >> 24) as u8
+                })
+                .collect();
+            let t = LayerTar::new()
+                .file("etc/pkgs", format!("p{i} {i}.0\n").as_bytes())
+                .file("usr/share/filler", &filler)
+                .build();
+            TestLayer::new(
+                t,
+                [Blob::Plain, Blob::Gzip, Blob::Zstd][i],
+                &format!("step {i}"),
+            )
+        })
+        .collect();
+    let img = TestImage {
+        layers,
+        ..TestImage::new("t:1")
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let o = AnalyzeOptions {
+        analyzers: vec![&PROBE, &COUNTER],
+        cache: None,
+        parallel: 2,
+    };
+    for (name, oci_layout) in [("d.tar.gz", false), ("o.tar.gz", true)] {
+        let p = tmp.path().join(name);
+        if oci_layout {
+            img.write_oci_archive(&p, true);
+        } else {
+            img.write_docker_archive(&p, true);
+        }
+        let spec = SourceSpec::detect(&p).expect("detect");
+        let mut met = 0;
+        let mut count = |_: &str, _: u64, _: &mut dyn std::io::Read| met += 1;
+        trawl_source::open_prefetch(
+            &spec,
+            &trawl_source::OpenOptions::default(),
+            Some(&mut count),
+        )
+        .expect("open");
+        assert_eq!(met, 3, "{name}: every layer blob is met while indexing");
+        let two_pass = scan(&spec, &o);
+        COUNTER.0.store(0, std::sync::atomic::Ordering::SeqCst);
+        let (image, one_pass) = open_and_analyze(&spec, &trawl_source::OpenOptions::default(), &o)
+            .expect("open_and_analyze");
+        assert_eq!(
+            COUNTER.0.load(std::sync::atomic::Ordering::SeqCst),
+            3,
+            "{name}: each layer read once"
+        );
+        assert_eq!(one_pass, two_pass, "{name}");
+        assert_eq!(image.layers.len(), 3);
+    }
+    // A corrupt layer met while indexing is read again the usual way and fails naming it.
+    let mut bad = img.clone();
+    let mut b = bad.layers[1].blob_bytes();
+    b.truncate(b.len() - 20);
+    bad.layers[1].corrupt_blob = Some(b);
+    let p = tmp.path().join("bad.tar.gz");
+    bad.write_docker_archive(&p, true);
+    let err = open_and_analyze(
+        &SourceSpec::DockerArchive(p),
+        &trawl_source::OpenOptions::default(),
+        &o,
+    )
+    .expect_err("corrupt layer");
+    assert!(err.to_string().contains("layer 1"), "{err}");
+}
+
+#[test]
+fn one_pass_debian_equals_two_pass() {
+    let data = trawl_test::require_shared_data!();
+    let spec = SourceSpec::DockerArchive(data.join("images/debian-bookworm-slim.tar.gz"));
+    let cache_dir = tempfile::tempdir().expect("tempdir");
+    let cache: Arc<dyn LayerCache> = Arc::new(FsCache::open(cache_dir.path()).expect("cache"));
+    let o = AnalyzeOptions {
+        analyzers: ALL.to_vec(),
+        cache: Some(cache),
+        parallel: 2,
+    };
+    let (_, one) =
+        open_and_analyze(&spec, &trawl_source::OpenOptions::default(), &o).expect("one pass");
+    assert_eq!((one.cache_hits, one.cache_misses), (0, 1));
+    let two = scan(&spec, &o);
+    assert_eq!(
+        (two.cache_hits, two.cache_misses),
+        (1, 0),
+        "the one-pass result was cached"
+    );
+    assert_eq!(one.inventory, two.inventory);
+    assert_eq!(one.inventory.packages.len(), 88);
+}
