@@ -1,0 +1,6 @@
+#![no_main]
+//! Fuzz the npm range-expression parser.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| trawl_version_fuzz::check_constraint(trawl_version::Scheme::Npm, data));
