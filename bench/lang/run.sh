@@ -41,7 +41,7 @@ n_nm=$(find "$tree" -path '*node_modules*' -name package.json | wc -l)
 {
   echo "lang benchmark $(date -u +%FT%TZ), $(nproc) CPUs, median of $runs cold runs"
   echo "tree: $tree ($n_nm package.json files under node_modules, $(find "$tree" -type f | wc -l) files)"
-  printf '%-28s %8s s  %6s packages\n' "trawl fs (+ vuln matching)" "$t_trawl" "$n_trawl"
-  printf '%-28s %8s s  %6s packages\n' "syft dir: (catalog only)" "$t_syft" "$n_syft"
+  printf '%-28s %8.3f s  %6s packages\n' "trawl fs (+ vuln matching)" "$t_trawl" "$n_trawl"
+  printf '%-28s %8.3f s  %6s packages\n' "syft dir: (catalog only)" "$t_syft" "$n_syft"
   echo "speed-up: $(echo "scale=1; $t_syft / $t_trawl" | bc)x"
 } | tee "$repo/bench/out/lang.txt"
