@@ -479,5 +479,7 @@ fn bad_db_files_fail_clearly() {
     let err = AdvisoryDb::open(&tmp.path().join("missing.db")).expect_err("refused");
     assert!(err.to_string().contains("trawl db update"), "{err}");
     assert!("nope=/x".parse::<SourceSpec>().is_err());
-    assert!("osv".parse::<SourceSpec>().is_err());
+    assert!("alpine-secdb".parse::<SourceSpec>().is_err());
+    let d: SourceSpec = "osv".parse().expect("the public bucket");
+    assert_eq!(d.location, trawl_advisory::DEFAULT_OSV_URL);
 }

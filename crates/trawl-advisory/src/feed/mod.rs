@@ -108,6 +108,13 @@ pub struct SourceSpec {
 impl FromStr for SourceSpec {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // `osv` alone: the public OSV bucket.
+        if s.trim() == "osv" {
+            return Ok(SourceSpec {
+                kind: FeedKind::Osv,
+                location: osv::DEFAULT_OSV_URL.to_owned(),
+            });
+        }
         let (kind, location) = s
             .split_once('=')
             .ok_or_else(|| format!("`{s}`: expected KIND=PATH_OR_URL (e.g. osv=./osv-data)"))?;

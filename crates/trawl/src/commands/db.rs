@@ -81,6 +81,9 @@ pub(crate) struct UpdateArgs {
     /// Download even when the DB is young enough.
     #[arg(long)]
     pub(crate) force: bool,
+    /// Give up on a location after this long (`30s`, `5m`) and try the next [default: 10m].
+    #[arg(long, env = "TRAWL_DB_TIMEOUT")]
+    pub(crate) db_timeout: Option<String>,
     /// Talk plain HTTP / unverified HTTPS to OCI registries.
     #[arg(long)]
     pub(crate) insecure: bool,
@@ -173,6 +176,9 @@ fn update(a: UpdateArgs) -> anyhow::Result<ExitCode> {
     let mut opts = UpdateOptions::new(&path, a.db_repository);
     opts.force = a.force;
     opts.plain_http = a.insecure;
+    if let Some(t) = &a.db_timeout {
+        opts.timeout = parse_duration(t).map_err(anyhow::Error::msg)?;
+    }
     if let Some(age) = &a.db_max_age {
         opts.max_age = Some(parse_duration(age).map_err(anyhow::Error::msg)?);
     }

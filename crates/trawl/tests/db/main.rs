@@ -73,7 +73,13 @@ fn sha256(path: &Path) -> String {
 
 fn oracle_counts(kind: &str, path: &Path) -> (u64, u64) {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/db/count_feeds.py");
-    let out = std::process::Command::new("python3")
+    // Debian's python3 with python3-yaml (.ci/setup.d/30-db.sh).
+    let python = if Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    };
+    let out = std::process::Command::new(python)
         .arg(script)
         .arg(kind)
         .arg(path)
@@ -394,6 +400,30 @@ fn update_falls_back_past_429_and_503_and_verifies_digests() {
             .as_str()
             .is_some_and(|l| l.ends_with("v3.10/main.yaml"))
     );
+
+    // A location that hangs is given up after --db-timeout and the next one is used.
+    let hang = serve::Server::start(serve::Mode::Stall(std::time::Duration::from_secs(4)));
+    std::fs::copy(&old, &target).expect("copy");
+    let started = std::time::Instant::now();
+    let out = trawl()
+        .args(["db", "update", "--db-timeout", "1s", "--db"])
+        .arg(&target)
+        .args(["--db-repository", &hang.url("/trawl.db")])
+        .args(["--db-repository", &server.url("/good/trawl.db")])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.to_ascii_lowercase().contains("timeout") || stderr.contains("timed out"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "did not wait for the hung server"
+    );
+    assert_eq!(sha256(&target), sha256(&good));
+    assert_eq!(hang.hits("/trawl.db.sha256"), 1);
 
     // A corrupted download is rejected by digest and the old DB stays.
     std::fs::copy(&old, &target).expect("copy");

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 
 pub(crate) enum Mode {
     Files(PathBuf),
+    /// Accepts the connection, then answers nothing for this long (a server that hangs).
+    Stall(std::time::Duration),
 }
 
 pub(crate) struct Server {
@@ -23,13 +25,19 @@ impl Server {
         let port = server.server_addr().to_ip().expect("ip listener").port();
         let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
         let (s, h) = (server.clone(), hits.clone());
-        let Mode::Files(root) = mode;
         let thread = std::thread::spawn(move || {
             for req in s.incoming_requests() {
                 let path = req.url().split('?').next().unwrap_or("/").to_owned();
                 *h.lock().expect("lock").entry(path.clone()).or_default() += 1;
-                let resp = respond(&root, &path);
-                let _ = req.respond(resp);
+                match &mode {
+                    Mode::Files(root) => {
+                        let _ = req.respond(respond(root, &path));
+                    }
+                    Mode::Stall(d) => {
+                        std::thread::sleep(*d);
+                        let _ = req.respond(tiny_http::Response::from_string("too late"));
+                    }
+                }
             }
         });
         Server {
