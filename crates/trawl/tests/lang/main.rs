@@ -244,3 +244,114 @@ fn image_findings_equal_the_oracle() {
         }
     }
 }
+
+/// `trawl fs` on a checkout with real lockfiles: dev dependencies only with `--include-dev-deps`, `--skip-dirs`,
+/// `--skip-files` and `--file-patterns` applied, a broken lockfile reported as a warning naming file and line
+/// while the others are still read.
+#[test]
+fn fs_lockfiles_dev_deps_and_path_filters() {
+    let shared = trawl_test::require_shared_data!();
+    let data = trawl_test::repo_root().join("crates/trawl-lockfile/tests/data");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("src");
+    let put = |rel: &str, from: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(data.join(from), p).expect("copy");
+    };
+    put("web/package-lock.json", "node/package-lock/v3.json");
+    put("py/poetry.lock", "python/poetry-lock/happy.lock");
+    put("py/deps/pinned.in", "python/requirements/freeze.txt");
+    put("vendor/third/Cargo.lock", "rust/cargo-lock/happy.lock");
+    put("go/go.mod", "go/mod/happy.mod");
+    std::fs::create_dir_all(root.join("broken")).expect("mkdir");
+    std::fs::write(root.join("broken/yarn.lock"), "a@^1:\n  resolved \"x\"\n").expect("write");
+    let db = tmp.path().join("ghsa.db");
+    ok(trawl()
+        .args(["db", "build", "-o"])
+        .arg(&db)
+        .arg("--source")
+        .arg(format!("osv={}", shared.join("advisories/ghsa").display())));
+
+    let scan = |extra: &[&str]| -> serde_json::Value {
+        let out = ok(trawl()
+            .arg("fs")
+            .arg(&root)
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "--skip-db-update",
+                "--no-cache",
+                "--scanners",
+                "vuln",
+                "--format",
+                "json",
+            ])
+            .args(extra));
+        serde_json::from_slice(&out.stdout).expect("JSON report")
+    };
+    let pkgs = |r: &serde_json::Value, target: &str| -> BTreeSet<String> {
+        r["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|x| x["target"].as_str().is_some_and(|t| t.ends_with(target)))
+            .flat_map(|x| x["packages"].as_array().cloned().unwrap_or_default())
+            .map(|p| {
+                format!(
+                    "{}@{}",
+                    p["name"].as_str().unwrap_or_default(),
+                    p["version"].as_str().unwrap_or_default()
+                )
+            })
+            .collect()
+    };
+    let warnings = |r: &serde_json::Value| r.to_string();
+
+    let plain = scan(&[]);
+    let npm = pkgs(&plain, "web/package-lock.json");
+    assert!(npm.contains("express@4.17.1"), "{npm:?}");
+    assert!(
+        !npm.contains("minimist@1.2.5") && !npm.contains("ms@2.1.3"),
+        "dev deps are left out: {npm:?}"
+    );
+    assert!(pkgs(&plain, "vendor/third/Cargo.lock").contains("smallvec@1.6.0"));
+    assert!(pkgs(&plain, "go/go.mod").contains("golang.org/x/text@0.3.7"));
+    assert!(
+        pkgs(&plain, "py/deps/pinned.in").is_empty(),
+        "not a requirements file name"
+    );
+    assert!(
+        warnings(&plain).contains("broken/yarn.lock") && warnings(&plain).contains("line 1"),
+        "{plain}"
+    );
+
+    let all = scan(&[
+        "--include-dev-deps",
+        "--skip-dirs",
+        "vendor",
+        "--skip-files",
+        "**/go.mod",
+        "--file-patterns",
+        "pip:deps/.*\\.in$",
+    ]);
+    let npm = pkgs(&all, "web/package-lock.json");
+    assert!(
+        npm.contains("minimist@1.2.5") && npm.contains("ms@2.1.3"),
+        "{npm:?}"
+    );
+    assert!(
+        pkgs(&all, "vendor/third/Cargo.lock").is_empty(),
+        "--skip-dirs vendor"
+    );
+    assert!(pkgs(&all, "go/go.mod").is_empty(), "--skip-files **/go.mod");
+    assert!(
+        pkgs(&all, "py/deps/pinned.in").contains("requests@2.25.0"),
+        "--file-patterns"
+    );
+    // the findings follow the packages: minimist 1.2.5 (GHSA-xvch-5gv4-984h) only with dev dependencies
+    let ids = |r: &serde_json::Value| {
+        r.to_string().contains("GHSA-xvch-5gv4-984h") || r.to_string().contains("CVE-2021-44906")
+    };
+    assert!(!ids(&plain) && ids(&all));
+}
