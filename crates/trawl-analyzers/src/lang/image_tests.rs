@@ -12,6 +12,9 @@ use trawl_types::{Ecosystem, Package};
 
 type Key = (String, String, String); // (type, name, version)
 
+/// Real gemspecs written by RubyGems for Debian's ruby (installed by .ci/setup.d/00-base.sh).
+const GEMSPECS: &str = "/usr/lib/ruby/gems/3.1.0/specifications/default";
+
 fn fixtures() -> Option<PathBuf> {
     let p = trawl_test::repo_root().join("target/lang-fixtures");
     if p.join("esbuild").is_dir() && p.join("pip-target").is_dir() {
@@ -82,6 +85,19 @@ fn build_image(shared: &Path, fx: &Path, out: &Path) {
         .dir("usr/local/bin")
         .file_mode("usr/local/bin/esbuild", &esbuild, 0o755)
         .build();
+    let mut gems = LayerTar::new().dir("usr/lib/ruby/gems/3.1.0/specifications");
+    let gem_dir = Path::new(GEMSPECS);
+    if let Ok(rd) = std::fs::read_dir(gem_dir) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".gemspec") {
+                gems = gems.file(
+                    &format!("usr/lib/ruby/gems/3.1.0/specifications/{name}"),
+                    &std::fs::read(e.path()).expect("gemspec"),
+                );
+            }
+        }
+    }
     let java = LayerTar::new()
         .dir("opt/java")
         .file(
@@ -96,6 +112,10 @@ fn build_image(shared: &Path, fx: &Path, out: &Path) {
             "opt/java/app.war",
             &std::fs::read(fx.join("java/app.war")).expect("war"),
         )
+        .file(
+            "app/Cargo.lock",
+            &std::fs::read(fx.join("cargo/Cargo.lock")).expect("Cargo.lock"),
+        )
         .build();
     TestImage::new("lang-fixture:1")
         .layer(TestLayer::new(base, Blob::Gzip, "debian base"))
@@ -103,6 +123,7 @@ fn build_image(shared: &Path, fx: &Path, out: &Path) {
         .layer(TestLayer::new(node, Blob::Gzip, "npm install"))
         .layer(TestLayer::new(go, Blob::Gzip, "COPY esbuild"))
         .layer(TestLayer::new(java, Blob::Gzip, "COPY jars"))
+        .layer(TestLayer::new(gems.build(), Blob::Gzip, "COPY gemspecs"))
         .write_docker_archive(out, false);
 }
 
@@ -114,6 +135,8 @@ fn our_key(p: &Package) -> Option<Key> {
         Ecosystem::PyPI => "python",
         Ecosystem::Go => "go",
         Ecosystem::Maven => "java",
+        Ecosystem::RubyGems => "gem",
+        // Syft reads Cargo.lock only in directory scans, trawl (like Trivy) in images too: not compared
         _ => return None,
     };
     Some((
@@ -163,6 +186,7 @@ fn syft_keys(archive: &Path) -> BTreeSet<Key> {
                 };
                 ("go", name.to_owned(), v.to_owned())
             }
+            "gem" => ("gem", name.to_owned(), version.to_owned()),
             "java-archive" | "jenkins-plugin" => {
                 // pkg:maven/group/artifact@version
                 let coords = purl
@@ -208,7 +232,19 @@ fn image_language_packages_match_syft() {
     let ours: BTreeSet<Key> = inv.packages.iter().filter_map(our_key).collect();
 
     // every type is present with real content
-    for (ty, min) in [("npm", 50), ("python", 9), ("go", 3), ("java", 4)] {
+    let crates = inv
+        .packages
+        .iter()
+        .filter(|p| p.ecosystem == Some(Ecosystem::Cargo))
+        .count();
+    assert_eq!(crates, 7, "Cargo.lock in the image: every registry crate");
+    for (ty, min) in [
+        ("npm", 50),
+        ("python", 9),
+        ("go", 3),
+        ("java", 4),
+        ("gem", 20),
+    ] {
         let n = ours.iter().filter(|k| k.0 == ty).count();
         assert!(n >= min, "{ty}: {n} packages");
     }
@@ -232,6 +268,7 @@ fn image_language_packages_match_syft() {
             Some(Ecosystem::PyPI) => 1,
             Some(Ecosystem::Npm) => 2,
             Some(Ecosystem::Go) => 3,
+            Some(Ecosystem::RubyGems) => 5,
             _ => 4,
         };
         assert_eq!(layer.index, want, "{p:?}");
