@@ -80,6 +80,12 @@ if [ ! -x "$out/esbuild/node_modules/@esbuild/linux-x64/bin/esbuild" ]; then
   (cd "$out/esbuild" && npm install --ignore-scripts --silent esbuild@0.19.2 >/dev/null)
 fi
 
+if [ ! -x "$out/esbuild-old/node_modules/esbuild-linux-64/bin/esbuild" ]; then
+  log "esbuild 0.8.57 (a Go 1.16 binary: the pre-1.18 pointer build-info format)"
+  mkdir -p "$out/esbuild-old"
+  (cd "$out/esbuild-old" && npm install --ignore-scripts --silent esbuild-linux-64@0.8.57 >/dev/null)
+fi
+
 # ---------------------------------------------------------------- python
 py_reqs=(requests==2.25.0 urllib3==1.26.4 Jinja2==2.11.2 PyYAML==5.3.1 zipp==3.1.0)
 if [ ! -d "$out/pip-target" ]; then
@@ -234,6 +240,8 @@ fi
     sed 's/ (\*)$//; s/ (proc-macro)$//; s/ (\/.*)$//' | sort -u >cargo-tree.tmp && mv cargo-tree.tmp cargo-tree.txt)
 [ -f "$out/go/go-mod-edit.json" ] || (cd "$out/go" && go mod edit -json >go-mod-edit.json)
 [ -f "$out/gobin/hello.version-m.txt" ] || go version -m "$out/gobin/hello" >"$out/gobin/hello.version-m.txt"
+[ -f "$out/esbuild-old/esbuild.version-m.txt" ] ||
+  go version -m "$out/esbuild-old/node_modules/esbuild-linux-64/bin/esbuild" >"$out/esbuild-old/esbuild.version-m.txt"
 [ -f "$out/esbuild/esbuild.version-m.txt" ] ||
   go version -m "$out/esbuild/node_modules/@esbuild/linux-x64/bin/esbuild" >"$out/esbuild/esbuild.version-m.txt"
 

@@ -359,6 +359,11 @@ fn go_binaries_match_go_version_m() {
             "esbuild/node_modules/@esbuild/linux-x64/bin/esbuild",
             "esbuild/esbuild.version-m.txt",
         ),
+        // Go 1.16: the build info sits behind pointers, resolved through the ELF segments
+        (
+            "esbuild-old/node_modules/esbuild-linux-64/bin/esbuild",
+            "esbuild-old/esbuild.version-m.txt",
+        ),
     ] {
         let (Some(b), Some(o)) = (generated(bin), generated(oracle)) else {
             return;
@@ -376,21 +381,24 @@ fn go_binaries_match_go_version_m() {
             .partition(|p| p.relationship == Some(Relationship::Root));
         assert_eq!(ids(&our_deps), deps, "{bin}");
         // `(devel)` main modules built from a VCS checkout get a pseudo-version from vcs.time and vcs.revision
-        let time: String = oracle
+        let time: Option<String> = oracle
             .lines()
             .find_map(|l| l.trim().strip_prefix("build\tvcs.time="))
-            .expect("vcs.time")
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
+            .map(|t| t.chars().filter(char::is_ascii_digit).collect());
         let (name, _) = main.first().expect("main module");
         assert_eq!(our_main.len(), 1);
         assert_eq!(&our_main[0].name, name);
-        assert!(
-            our_main[0].version.starts_with(&format!("0.0.0-{time}-")),
-            "{}",
-            our_main[0].version
-        );
+        match time {
+            Some(time) => assert!(
+                our_main[0].version.starts_with(&format!("0.0.0-{time}-")),
+                "{}",
+                our_main[0].version
+            ),
+            None => assert_eq!(
+                our_main[0].version, "(devel)",
+                "no VCS info: nothing better known"
+            ),
+        }
     }
 }
 

@@ -94,7 +94,12 @@ fn text_formats_survive_truncation_and_flips() {
 #[test]
 fn binaries_and_archives_survive_truncation_and_flips() {
     let root = trawl_test::repo_root().join("target/lang-fixtures");
-    let files = ["gobin/hello", "java/app.war", "java/commons-io-2.11.0.jar"];
+    let files = [
+        "gobin/hello",
+        "esbuild-old/node_modules/esbuild-linux-64/bin/esbuild",
+        "java/app.war",
+        "java/commons-io-2.11.0.jar",
+    ];
     let mut seed = 7;
     for f in files {
         let Ok(input) = std::fs::read(root.join(f)) else {
