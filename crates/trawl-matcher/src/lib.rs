@@ -2,9 +2,10 @@
 #![warn(missing_docs)]
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use trawl_advisory::{AdvisoryDb, AdvisoryDetails, AffectedRecord, EventKind, RangeKind};
 use trawl_types::{Ecosystem, Finding, OsFamily, OsInfo, Package, Severity, Status};
-use trawl_version::{Event, OsvRange, Scheme};
+use trawl_version::{Event, OsvRange, Scheme, Version};
 
 /// A matching error (the DB could not be read).
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +136,29 @@ fn to_osv(record: &AffectedRecord) -> Vec<OsvRange> {
         .collect()
 }
 
-fn check<'r>(key: &Key, record: &'r AffectedRecord) -> Option<Hit<'r>> {
+/// Parsed versions, per scheme, by their text (`None`: the text does not parse). OSV feeds such as PyPA list
+/// every affected release of a package in each advisory, so the same few hundred strings come back in record
+/// after record; each is parsed once per scan.
+#[derive(Default)]
+struct ParsedVersions {
+    by_scheme: HashMap<Scheme, HashMap<String, Option<Version>>>,
+}
+
+impl ParsedVersions {
+    fn get(&mut self, scheme: Scheme, text: &str) -> Option<&Version> {
+        let map = self.by_scheme.entry(scheme).or_default();
+        if !map.contains_key(text) {
+            map.insert(text.to_owned(), Version::parse(scheme, text).ok());
+        }
+        map.get(text).and_then(Option::as_ref)
+    }
+}
+
+fn check<'r>(
+    key: &Key,
+    record: &'r AffectedRecord,
+    parsed: &mut ParsedVersions,
+) -> Option<Hit<'r>> {
     if record.status == Some(Status::NotAffected) {
         return None;
     }
@@ -147,11 +170,32 @@ fn check<'r>(key: &Key, record: &'r AffectedRecord) -> Option<Hit<'r>> {
             fixed: Vec::new(),
         });
     }
-    let out = trawl_version::affected(key.scheme, &key.version, &ranges, &record.versions).ok()?;
-    out.affected.then_some(Hit {
+    // The ranges through `trawl_version::affected`; the explicit version list here, with the same rule (equal in
+    // the scheme's order, or the same trimmed text when a listed version does not parse) but each text parsed
+    // once per scan instead of once per record.
+    let out = trawl_version::affected(key.scheme, &key.version, &ranges, &[]).ok()?;
+    let affected = out.affected || listed(key, &record.versions, parsed);
+    affected.then_some(Hit {
         record,
         fixed: out.fixed,
     })
+}
+
+/// Whether the installed version is one of `versions` (only called once the installed version parsed).
+fn listed(key: &Key, versions: &[String], parsed: &mut ParsedVersions) -> bool {
+    if versions.is_empty() {
+        return false;
+    }
+    let own_text = key.version.trim();
+    if versions.iter().any(|v| v.trim() == own_text) {
+        return true;
+    }
+    let Some(own) = parsed.get(key.scheme, &key.version).cloned() else {
+        return false;
+    };
+    versions
+        .iter()
+        .any(|v| parsed.get(key.scheme, v).is_some_and(|l| *l == own))
 }
 
 /// Matches packages against the DB.
@@ -159,8 +203,9 @@ fn check<'r>(key: &Key, record: &'r AffectedRecord) -> Option<Hit<'r>> {
 /// Returns, for each package index that has findings, its findings (one per vulnerability, aliases merged).
 pub struct Matcher<'db> {
     db: &'db AdvisoryDb,
-    lookups: HashMap<(String, String), Vec<AffectedRecord>>,
+    lookups: HashMap<(String, String), Arc<[AffectedRecord]>>,
     details: HashMap<String, Option<AdvisoryDetails>>,
+    parsed: ParsedVersions,
 }
 
 impl<'db> Matcher<'db> {
@@ -170,23 +215,27 @@ impl<'db> Matcher<'db> {
             db,
             lookups: HashMap::new(),
             details: HashMap::new(),
+            parsed: ParsedVersions::default(),
         }
     }
 
-    fn lookup(&mut self, key: &Key) -> Result<&[AffectedRecord], MatchError> {
+    /// The records of a package (shared: one DB query per namespace and name per scan).
+    fn lookup(&mut self, key: &Key) -> Result<Arc<[AffectedRecord]>, MatchError> {
         let k = (key.namespace.clone(), key.name.clone());
-        if !self.lookups.contains_key(&k) {
-            let recs = self
-                .db
-                .lookup(&key.namespace, &key.name)
-                .map_err(|source| MatchError::Db {
-                    namespace: key.namespace.clone(),
-                    name: key.name.clone(),
-                    source: Box::new(source),
-                })?;
-            self.lookups.insert(k.clone(), recs);
+        if let Some(recs) = self.lookups.get(&k) {
+            return Ok(Arc::clone(recs));
         }
-        Ok(self.lookups.get(&k).map(Vec::as_slice).unwrap_or_default())
+        let recs: Arc<[AffectedRecord]> = self
+            .db
+            .lookup(&key.namespace, &key.name)
+            .map_err(|source| MatchError::Db {
+                namespace: key.namespace.clone(),
+                name: key.name.clone(),
+                source: Box::new(source),
+            })?
+            .into();
+        self.lookups.insert(k, Arc::clone(&recs));
+        Ok(recs)
     }
 
     fn details(&mut self, id: &str) -> Option<AdvisoryDetails> {
@@ -208,8 +257,11 @@ impl<'db> Matcher<'db> {
             let Some(key) = key_for(pkg, os) else {
                 continue;
             };
-            let records = self.lookup(&key)?.to_vec();
-            let hits: Vec<Hit<'_>> = records.iter().filter_map(|r| check(&key, r)).collect();
+            let records = self.lookup(&key)?;
+            let hits: Vec<Hit<'_>> = records
+                .iter()
+                .filter_map(|r| check(&key, r, &mut self.parsed))
+                .collect();
             for group in group_by_alias(&hits) {
                 let f = self.finding(pkg, &key, os, &group);
                 out.push((i, f));
