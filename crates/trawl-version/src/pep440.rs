@@ -79,8 +79,36 @@ fn num(m: Option<regex::Match<'_>>) -> Num {
     m.map_or(Num::ZERO, |m| Num::from_digits(m.as_str()))
 }
 
+/// Fast path for the common plain release (`1.2.3`): digits separated by single dots, nothing else.
+fn plain_release(s: &str) -> Option<Pep440> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let mut release = Vec::new();
+    for part in s.split('.') {
+        if part.is_empty() {
+            return None;
+        }
+        release.push(Num::from_digits(part));
+    }
+    while release.last().is_some_and(Num::is_zero) {
+        release.pop();
+    }
+    Some(Pep440 {
+        epoch: Num::ZERO,
+        release,
+        pre: Pre::None,
+        post: None,
+        dev: DevKey::None,
+        local: None,
+    })
+}
+
 /// Parses a strictly valid PEP 440 version.
 pub(crate) fn parse_strict(s: &str) -> Result<Pep440Version, String> {
+    if let Some(v) = plain_release(s) {
+        return Ok(Pep440Version(v));
+    }
     let caps = PEP440
         .captures(s)
         .ok_or_else(|| "not a valid PEP 440 version".to_string())?;
