@@ -13,6 +13,7 @@ repo="$(cd "$here/../../.." && pwd)"
 out="${1:-$repo/target/lang-fixtures}"
 commit="${2:-}"
 mkdir -p "$out"
+out="$(cd "$out" && pwd)"
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 export COREPACK_ENABLE_DOWNLOAD_PROMPT=0 SYFT_CHECK_FOR_APP_UPDATE=false
 log() { echo "[lang-fixtures] $*" >&2; }
@@ -183,6 +184,17 @@ hex = "=0.4.3"
 EOF
   echo 'fn main() {}' >"$out/cargo/src/main.rs"
   (cd "$out/cargo" && cargo generate-lockfile -q)
+fi
+
+if [ ! -x "$out/auditable/fixture-app" ]; then
+  log "cargo auditable build (cargo-auditable from crates.io)"
+  [ -x "$out/tools/bin/cargo-auditable" ] ||
+    cargo install -q --locked --root "$out/tools" cargo-auditable@0.7.7 >/dev/null
+  mkdir -p "$out/auditable"
+  (cd "$out/cargo" && PATH="$out/tools/bin:$PATH" CARGO_TARGET_DIR="$out/auditable/target" cargo auditable build -q &&
+    cp "$out/auditable/target/debug/fixture-app" "$out/auditable/fixture-app" &&
+    cargo tree -q -e normal --prefix none --format '{p}' --target x86_64-unknown-linux-gnu |
+    sed 's/ (\*)$//; s/ (\/.*)$//' | sort -u >"$out/auditable/cargo-tree.txt")
 fi
 
 # ---------------------------------------------------------------- go

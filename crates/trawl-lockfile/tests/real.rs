@@ -520,3 +520,40 @@ fn debian_ruby_gemspecs() {
         assert!(std::env::var_os("CI").is_none(), "ruby is installed in CI");
     }
 }
+
+/// A binary built with `cargo auditable build`: its embedded dependency list equals what cargo compiles in for
+/// linux (`cargo tree -e normal --target x86_64-unknown-linux-gnu`), the crate itself as Root.
+#[test]
+fn cargo_auditable_binary_matches_cargo_tree() {
+    let (Some(bin), Some(tree)) = (
+        generated("auditable/fixture-app"),
+        generated("auditable/cargo-tree.txt"),
+    ) else {
+        return;
+    };
+    let pkgs = rust::auditable::parse(&std::fs::read(bin).expect("read"))
+        .expect("parses")
+        .expect("has a .dep-v0 section");
+    let expected: Ids = std::fs::read_to_string(tree)
+        .expect("read")
+        .lines()
+        .filter_map(|l| l.split_once(" v"))
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .collect();
+    assert_eq!(ids(&pkgs), expected);
+    let root: Vec<_> = pkgs
+        .iter()
+        .filter(|p| p.relationship == Some(Relationship::Root))
+        .collect();
+    assert_eq!(root.len(), 1);
+    assert_eq!(root[0].name, "fixture-app");
+    assert_eq!(direct(&pkgs), names(&["smallvec", "time"]));
+    // a Go binary and a plain ELF have no .dep-v0
+    if let Some(hello) = generated("gobin/hello") {
+        assert!(
+            rust::auditable::parse(&std::fs::read(hello).expect("read"))
+                .expect("no error")
+                .is_none()
+        );
+    }
+}

@@ -97,6 +97,7 @@ fn binaries_and_archives_survive_truncation_and_flips() {
     let files = [
         "gobin/hello",
         "esbuild-old/node_modules/esbuild-linux-64/bin/esbuild",
+        "auditable/fixture-app",
         "java/app.war",
         "java/commons-io-2.11.0.jar",
     ];
