@@ -395,6 +395,13 @@ pub fn builtin_allow_rules() -> Vec<AllowRule> {
             rules: vec![],
         },
         AllowRule {
+            id: "documentation-files".into(),
+            description: "READMEs and other prose documents quote credentials as examples".into(),
+            path: re(r"(?i)\.(?:md|markdown|rst|adoc|asciidoc)$"),
+            regex: None,
+            rules: vec![],
+        },
+        AllowRule {
             id: "documentation-paths".into(),
             description: "Installed documentation quotes credentials as examples".into(),
             path: re(r"^usr/(?:local/)?share/(?:doc|man|info|gtk-doc|help)/"),

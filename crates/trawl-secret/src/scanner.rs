@@ -2,9 +2,8 @@
 
 use crate::Error;
 use crate::rules::{AllowRule, Rule, Span, Validator};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use base64::Engine as _;
-use std::collections::HashMap;
 use trawl_types::SecretFinding;
 
 /// Files larger than this are skipped by default (10 MiB).
@@ -100,9 +99,11 @@ struct Hit {
 impl Scanner {
     /// A scanner over the given rules and allow rules.
     pub fn new(rules: Vec<Rule>, allow: Vec<AllowRule>) -> Result<Scanner, Error> {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        // Keyword -> rules. A keyword that contains another one is folded into it (its rules move to the shorter
+        // keyword): then no keyword is a substring of another, so a leftmost search restarted one byte after each
+        // match start finds every occurrence of every keyword, with the automaton's prefilter between matches
+        // (an overlapping search cannot use it).
+        let mut by_keyword: Vec<(String, Vec<usize>)> = Vec::new();
         let mut always = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
             if rule.keywords.is_empty() {
@@ -110,23 +111,43 @@ impl Scanner {
             }
             for k in &rule.keywords {
                 let k = k.to_ascii_lowercase();
-                let p = *index.entry(k.clone()).or_insert_with(|| {
-                    patterns.push(k);
-                    keyword_rules.push(Vec::new());
-                    patterns.len() - 1
-                });
-                if !keyword_rules[p].contains(&i) {
-                    keyword_rules[p].push(i);
+                match by_keyword.iter_mut().find(|(x, _)| *x == k) {
+                    Some((_, rs)) => rs.push(i),
+                    None => by_keyword.push((k, vec![i])),
                 }
             }
         }
+        let keys: Vec<String> = by_keyword.iter().map(|(k, _)| k.clone()).collect();
+        let mut folded: Vec<(String, Vec<usize>)> = Vec::new();
+        for (k, rs) in &by_keyword {
+            let inner: Vec<&String> = keys
+                .iter()
+                .filter(|o| *o != k && k.contains(o.as_str()))
+                .collect();
+            if inner.is_empty() {
+                let mut rs = rs.clone();
+                for (o, ors) in &by_keyword {
+                    if o != k && o.contains(k.as_str()) {
+                        rs.extend(ors);
+                    }
+                }
+                rs.sort_unstable();
+                rs.dedup();
+                folded.push((k.clone(), rs));
+            }
+        }
+        let patterns: Vec<&str> = folded.iter().map(|(k, _)| k.as_str()).collect();
+        let keyword_rules: Vec<Vec<usize>> = folded.iter().map(|(_, rs)| rs.clone()).collect();
         let keywords = if patterns.is_empty() {
             None
         } else {
             Some(
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
+                    .match_kind(MatchKind::LeftmostFirst)
+                    // A full DFA: a few dozen keywords make a small one, and it is the fastest per byte (no
+                    // prefilter helps here: the keywords start with too many different letters).
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&patterns)
                     .map_err(|e| Error::Keywords(e.to_string()))?,
             )
@@ -250,8 +271,17 @@ impl Scanner {
             })
         };
         if let Some(ac) = &self.keywords {
-            for m in ac.find_overlapping_iter(content) {
+            let mut at = 0;
+            while let Some(m) = ac.find(aho_corasick::Input::new(content).span(at..content.len())) {
+                at = m.start() + 1;
                 for &i in &self.keyword_rules[m.pattern().as_usize()] {
+                    // Already covered (a keyword repeated on one line): nothing to widen.
+                    if windows[i]
+                        .last()
+                        .is_some_and(|&(ws, we)| ws <= m.start() && m.end() <= we)
+                    {
+                        continue;
+                    }
                     if !rule_applies(i, &mut applies) {
                         continue;
                     }
@@ -289,6 +319,14 @@ impl Scanner {
                     at = if me > ms { me } else { me + 1 };
                     let (ss, se) = secret_group.and_then(|g| locs.get(g)).unwrap_or((ms, me));
                     if se <= ss {
+                        continue;
+                    }
+                    // A quoted value must close with the quote it opened with.
+                    if rule.validator == Some(Validator::NotPlaceholder)
+                        && ws + ss > 0
+                        && matches!(content[ws + ss - 1], b'"' | b'\'')
+                        && content.get(ws + se) != Some(&content[ws + ss - 1])
+                    {
                         continue;
                     }
                     let hit = Hit {
@@ -602,6 +640,10 @@ const PLACEHOLDER_MARKS: &[&str] = &[
 ];
 
 fn not_placeholder(value: &[u8]) -> bool {
+    // Printable ASCII only: messages and prose in other scripts are not passwords in practice.
+    if !value.iter().all(|b| (0x21..0x7f).contains(b)) {
+        return false;
+    }
     let Ok(v) = std::str::from_utf8(value) else {
         return false;
     };
@@ -626,7 +668,9 @@ fn not_placeholder(value: &[u8]) -> bool {
         v.bytes().any(|b| b.is_ascii_digit()),
         v.bytes().any(|b| !b.is_ascii_alphanumeric()),
     ];
-    classes.iter().filter(|&&c| c).count() >= 2
+    // A digit, or three character classes: constants such as `!important` or `django-insecure-` have neither.
+    let n = classes.iter().filter(|&&c| c).count();
+    (classes[2] && n >= 2) || n >= 3
 }
 
 #[cfg(test)]
