@@ -237,7 +237,8 @@ impl TagFilter {
 
 fn registry_scan(args: RegistryScanArgs) -> anyhow::Result<ExitCode> {
     let images_at_once = args.scan.parallel.unwrap_or(4).max(1);
-    let settings = Settings::resolve(args.scan, &["vuln", "secret"])?;
+    let mut settings = Settings::resolve(args.scan, &["vuln", "secret"])?;
+    settings.lockfiles = false;
     let mut remote = args.remote.options()?;
     remote.image_src = vec![ImageSrc::Remote];
     let filter = TagFilter::parse(&args.tags)?;

@@ -277,6 +277,9 @@ pub(crate) struct Settings {
     pub(crate) path_filter_key: String,
     pub(crate) baseline: Option<PathBuf>,
     pub(crate) fail_on_new: bool,
+    /// Whether lockfile analyzers run (`trawl fs`); image and rootfs scans read installed metadata, binaries and
+    /// jars only, as Trivy does.
+    pub(crate) lockfiles: bool,
 }
 
 /// The cache directory: flag, `TRAWL_CACHE_DIR`, `$XDG_CACHE_HOME/trawl`, `~/.cache/trawl`.
@@ -419,6 +422,7 @@ impl Settings {
             path_filter,
             path_filter_key,
             fail_on_new: a.fail_on.as_deref() == Some("new"),
+            lockfiles: true,
             baseline: a.baseline,
         })
     }
@@ -456,7 +460,10 @@ impl Settings {
                     // OS detection is always needed: it names the target and selects advisories.
                     self.os_pkgs || a.name() == "os/release" || self.vuln
                 }
-                AnalyzerKind::Library => self.library,
+                AnalyzerKind::Library => {
+                    self.library
+                        && (self.lockfiles || trawl_analyzers::lang::runs_in_images(a.name()))
+                }
                 AnalyzerKind::Secret => self.secret,
                 AnalyzerKind::Misconfig => self.misconfig,
             })
@@ -552,7 +559,8 @@ impl Analyzer for Filtered {
 
 pub(crate) fn image(args: ImageArgs) -> anyhow::Result<ExitCode> {
     let images_at_once = args.scan.parallel.unwrap_or(4);
-    let settings = Settings::resolve(args.scan, &["vuln", "secret"])?;
+    let mut settings = Settings::resolve(args.scan, &["vuln", "secret"])?;
+    settings.lockfiles = false;
     let mut specs = Vec::new();
     if let Some(input) = &args.input {
         specs.push((input.display().to_string(), SourceSpec::detect(input)?));
@@ -585,7 +593,8 @@ pub(crate) fn image(args: ImageArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) fn rootfs(args: PathArgs) -> anyhow::Result<ExitCode> {
-    let settings = Settings::resolve(args.scan, &["vuln", "secret"])?;
+    let mut settings = Settings::resolve(args.scan, &["vuln", "secret"])?;
+    settings.lockfiles = false;
     let spec = SourceSpec::Rootfs(args.path.clone());
     run_scan(
         &args.path.display().to_string(),
@@ -1008,7 +1017,21 @@ pub(crate) fn write_outputs(report: &Report, settings: &Settings) -> anyhow::Res
     Ok(())
 }
 
+/// Writes a report file: through a temp file renamed into place, so a reader never sees half a report. A path
+/// that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renaming over
+/// it would replace the device with a file.
 fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        f.write_all(bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        return Ok(());
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

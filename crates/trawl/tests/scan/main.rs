@@ -3,6 +3,7 @@
 mod alpine;
 mod debian;
 mod formats;
+mod output;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
