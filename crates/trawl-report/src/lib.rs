@@ -19,9 +19,9 @@ mod trivy;
 mod util;
 
 pub use model::{
-    Artifact, ArtifactType, BaselineSummary, CacheStats, FindingKey, GateInfo, LayerInfo,
-    PolicySummary, Report, ReportFormat, ResultClass, SCHEMA_VERSION, ScanResult, SeverityCounts,
-    Tool, now_rfc3339,
+    Artifact, ArtifactType, BaselineSummary, CacheStats, FindingKey, GateInfo, ImageLayerStatus,
+    ImageStatus, LayerInfo, PolicySummary, Report, ReportFormat, ResultClass, SCHEMA_VERSION,
+    ScanResult, SeverityCounts, Tool, now_rfc3339,
 };
 
 use std::io::Write;

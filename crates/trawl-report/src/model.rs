@@ -42,6 +42,51 @@ pub struct Report {
     /// The comparison with an earlier report (`--baseline`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineSummary>,
+    /// Per-image outcome of a many-image run (`trawl image A B`, `trawl registry scan`); empty for one image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ImageStatus>,
+}
+
+/// The outcome of one image of a many-image run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageStatus {
+    /// The reference or path given.
+    pub name: String,
+    /// `ok` or `failed`.
+    pub status: String,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Image ID (config digest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    /// `repo@sha256:...` names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repo_digests: Vec<String>,
+    /// `os/arch[/variant]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Its layers and whether each came from the layer cache.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<ImageLayerStatus>,
+    /// Its layer-cache statistics.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheStats>,
+    /// Packages found.
+    #[serde(default)]
+    pub packages: usize,
+    /// Vulnerabilities that survived the policy.
+    #[serde(default)]
+    pub vulnerabilities: usize,
+}
+
+/// One layer of an image in a many-image run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageLayerStatus {
+    /// Diff ID.
+    pub diff_id: String,
+    /// Whether its analysis came from the layer cache (e.g. analysed once for several images).
+    pub cached: bool,
 }
 
 /// The tool that wrote a report.
@@ -505,6 +550,7 @@ impl Report {
             cache: None,
             policy: None,
             baseline: None,
+            images: Vec::new(),
         }
     }
 

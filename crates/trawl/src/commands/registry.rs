@@ -13,7 +13,7 @@
 use crate::commands::scan::{self, ScanArgs, Settings};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use serde_json::json;
+
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -313,39 +313,19 @@ fn registry_scan(args: RegistryScanArgs) -> anyhow::Result<ExitCode> {
     scan_many(&args.target, targets, failures, settings, images_at_once)
 }
 
-/// The outcome of one image of a many-image run (part of the aggregated report's metadata).
-#[derive(Debug, Clone, serde::Serialize)]
-pub(crate) struct ImageStatus {
-    name: String,
-    /// `ok` or `failed`.
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    image_id: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    repo_digests: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    platform: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    layers: Vec<LayerStatus>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cache: Option<CacheStats>,
-    packages: usize,
-    vulnerabilities: usize,
+use trawl_report::{ImageLayerStatus, ImageStatus};
+
+/// Constructors of the report's per-image statuses.
+trait ImageStatusExt {
+    fn failed(name: String, err: &anyhow::Error) -> Self;
+    fn ok(name: String, r: &Report) -> Self;
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
-struct LayerStatus {
-    diff_id: String,
-    cached: bool,
-}
-
-impl ImageStatus {
+impl ImageStatusExt for ImageStatus {
     fn failed(name: String, err: &anyhow::Error) -> Self {
         ImageStatus {
             name,
-            status: "failed",
+            status: "failed".to_owned(),
             error: Some(format!("{err:#}")),
             image_id: None,
             repo_digests: Vec::new(),
@@ -368,7 +348,7 @@ impl ImageStatus {
         });
         ImageStatus {
             name,
-            status: "ok",
+            status: "ok".to_owned(),
             error: None,
             image_id: r.artifact.image_id.clone(),
             repo_digests: r.artifact.repo_digests.clone(),
@@ -377,7 +357,7 @@ impl ImageStatus {
                 .artifact
                 .layers
                 .iter()
-                .map(|l| LayerStatus {
+                .map(|l| ImageLayerStatus {
                     diff_id: l.diff_id.clone(),
                     cached: l.cached,
                 })
@@ -602,7 +582,7 @@ pub(crate) fn scan_many(
 
 /// One report for many images: results and warnings of every image (targets prefixed with the image name where
 /// they do not already carry it), summed cache statistics, the union of layers, and per-image statuses under
-/// `artifact.image_config.images`.
+/// `images`.
 fn aggregate(
     title: &str,
     settings: &Settings,
@@ -668,6 +648,7 @@ fn aggregate(
         cache: None,
         policy: None,
         baseline: None,
+        images: Vec::new(),
     });
     report.artifact = Artifact {
         name: format!("{title} ({image_count} images)"),
@@ -679,7 +660,7 @@ fn aggregate(
             .then(|| oses.into_values().next())
             .flatten(),
         layers: layers.into_values().collect(),
-        image_config: Some(json!({ "images": statuses })),
+        image_config: None,
     };
     report.results = results;
     report.warnings = warnings;
@@ -688,6 +669,7 @@ fn aggregate(
         .as_ref()
         .map(|_| CacheStats { hits, misses });
     report.baseline = None;
+    report.images = statuses.to_vec();
     report
 }
 

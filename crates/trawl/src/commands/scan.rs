@@ -889,6 +889,7 @@ pub(crate) fn scan_source(
             failed: false,
         }),
         baseline: None,
+        images: Vec::new(),
     })
 }
 

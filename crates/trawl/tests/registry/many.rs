@@ -40,7 +40,7 @@ fn push_family(
 }
 
 fn statuses(report: &Value) -> Vec<Value> {
-    report["artifact"]["image_config"]["images"]
+    report["images"]
         .as_array()
         .cloned()
         .expect("per-image statuses")

@@ -160,7 +160,7 @@ fn platform_selection_on_a_multiarch_index() {
         ])
         .arg(&db)
         .args(["--no-cache", "--scanners", "vuln", "-f", "json"])));
-    let statuses = all["artifact"]["image_config"]["images"]
+    let statuses = all["images"]
         .as_array()
         .expect("per-image statuses");
     let platforms: Vec<&str> = statuses
