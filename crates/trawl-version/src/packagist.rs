@@ -8,8 +8,11 @@
 //!   2^63); words by their *special form*, found by prefix in this order: `dev` < `alpha` = `a` < `beta` = `b`
 //!   < `RC` = `rc` < (a number) < `pl` = `p`; any other word ranks below `dev`. So `1.0-dev < 1.0a1 < 1.0b1 <
 //!   1.0RC1 = 1.0rc1 < 1.0 < 1.0pl1`, and a number beats a word in the same position.
-//! - `#` (PHP's internal name for "a number") is kept as a word that ranks like a number (`1.2.3.# = 1.2.3.1`),
-//!   and trailing separators are dropped (PHP would rank `1.2.3.` below itself).
+//! - `#` (PHP's internal name for "a number") is kept as a word that ranks like a number (`1.2.3.# = 1.2.3.1`,
+//!   as the shared vectors require). That equality is not transitive (`1.2.3.# = 1.2.3` too), so the order is
+//!   total only on versions without `#`, which real packages never use;
+//!   and leading/trailing separators are dropped (PHP would rank `1.2.3.` below itself); a version with no
+//!   letter or digit is an error.
 //! - When one version runs out, the longer one is newer if its next part is a number, else it is compared as
 //!   a word against a number (`1.0 < 1.0.0`, `1.0-dev < 1.0`, `1.0 < 1.0pl1`).
 
@@ -50,20 +53,29 @@ fn canonicalize(v: &[u8]) -> String {
         lp = c;
     }
     // A trailing `.` would make PHP compare a version as less than itself; drop it.
-    while out.len() > 1 && out.last() == Some(&b'.') {
+    while out.last() == Some(&b'.') {
         out.pop();
     }
-    // Non-ASCII bytes were turned into `.`, so the buffer is ASCII except possibly the first byte.
+    // The input is ASCII (see `parse`), so this never replaces anything.
     String::from_utf8_lossy(&out).into_owned()
 }
 
 pub(crate) fn parse(s: &str) -> Result<PackagistVersion, String> {
     let t = s.trim();
     let t = t.strip_prefix(['v', 'V']).unwrap_or(t);
-    if t.is_empty() {
-        return Err("version string is empty".into());
+    // Non-ASCII bytes are separators (PHP's `isalnum` is ASCII-only); map them first so the canonical form is
+    // ASCII throughout.
+    let ascii: Vec<u8> = t
+        .bytes()
+        .map(|b| if b.is_ascii() { b } else { b'.' })
+        .collect();
+    let canonical = canonicalize(&ascii);
+    // Leading separators would make empty parts, which PHP orders below themselves.
+    let canonical = canonical.trim_start_matches('.');
+    if canonical.is_empty() {
+        return Err("version has no letters or digits".into());
     }
-    Ok(PackagistVersion(canonicalize(t.as_bytes()).into()))
+    Ok(PackagistVersion(canonical.into()))
 }
 
 /// PHP's `compare_special_version_forms` rank of a word (by prefix; unknown words rank lowest).

@@ -182,6 +182,30 @@ pub fn affected(
     Ok(out)
 }
 
+/// Sort order of events: by version (`introduced: 0` lowest, `limit: *` highest), then closing before opening.
+fn event_order(a: &Ev, b: &Ev) -> Ordering {
+    let by_version = match (a.version(), b.version()) {
+        (None, None) => Ordering::Equal,
+        // `introduced: 0` is the lowest; `limit: *` the highest.
+        (None, Some(_)) => {
+            if matches!(a, Ev::Introduced(_)) {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        }
+        (Some(_), None) => {
+            if matches!(b, Ev::Introduced(_)) {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        (Some(x), Some(y)) => x.cmp(y),
+    };
+    by_version.then_with(|| a.tie_rank().cmp(&b.tie_rank()))
+}
+
 /// Walks one range's sorted events; returns whether `v` is inside and the fixed versions above `v`.
 fn in_range(
     scheme: Scheme,
@@ -201,28 +225,15 @@ fn in_range(
         };
         evs.push((ev, text));
     }
-    evs.sort_by(|(a, _), (b, _)| {
-        let by_version = match (a.version(), b.version()) {
-            (None, None) => Ordering::Equal,
-            // `introduced: 0` is the lowest; `limit: *` the highest.
-            (None, Some(_)) => {
-                if matches!(a, Ev::Introduced(_)) {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                }
-            }
-            (Some(_), None) => {
-                if matches!(b, Ev::Introduced(_)) {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                }
-            }
-            (Some(x), Some(y)) => x.cmp(y),
-        };
-        by_version.then_with(|| a.tie_rank().cmp(&b.tie_rank()))
-    });
+    // Insertion sort: a handful of events, and unlike `slice::sort_by` it cannot panic if a scheme's order is
+    // not total on degenerate input (Maven's `ComparableVersion` is not, e.g. `-cr < - < cg- < -cr`).
+    for k in 1..evs.len() {
+        let mut j = k;
+        while j > 0 && event_order(&evs[j - 1].0, &evs[j].0) == Ordering::Greater {
+            evs.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let mut vulnerable = false;
     for (ev, _) in &evs {
         match ev {
@@ -418,6 +429,20 @@ mod tests {
                 .expect("ok")
                 .affected
         );
+    }
+
+    #[test]
+    fn degenerate_maven_events_do_not_panic() {
+        // Maven's order is not transitive on these (`-cr < - < cg- < -cr`); sorting must still not panic.
+        let rg = r(vec![
+            i("-cr"),
+            f("-"),
+            la("cg\u{aa}-"),
+            i("0"),
+            f("-cr"),
+            Event::Limit("-".into()),
+        ]);
+        let _ = affected(Scheme::Maven, "-", std::slice::from_ref(&rg), &[]).expect("parses");
     }
 
     #[test]

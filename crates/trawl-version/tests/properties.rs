@@ -30,8 +30,10 @@ fn version_like(scheme: Scheme) -> BoxedStrategy<String> {
         Scheme::NuGet => {
             r"[0-9]{1,2}(\.[0-9]{1,2}){0,3}(-[0-9a-cA-C-]{1,3}(\.[0-9a-cA-C]{1,2}){0,2})?(\+[0-9a-z]{1,3})?"
         }
+        // `#` ranks like any number in PHP's scheme (`1.# = 1.1` and `1.# = 1.2`), which no order can make
+        // transitive; real versions never contain it.
         Scheme::Packagist => {
-            r"v?[0-9]{1,2}([._+-]?([0-9]{1,2}|dev|alpha|a|beta|b|rc|RC|pl|p|patch|x|#)){0,4}"
+            r"v?[0-9]{1,2}([._+-]?([0-9]{1,2}|dev|alpha|a|beta|b|rc|RC|pl|p|patch|x|é)){0,4}"
         }
         Scheme::Cran => r"[0-9]{1,2}([.-][0-9]{1,2}){0,3}",
         Scheme::Hackage => r"[0-9]{1,2}(\.[0-9]{1,2}){0,3}",

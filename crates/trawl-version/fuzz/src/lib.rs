@@ -16,6 +16,17 @@ pub fn check_versions(scheme: Scheme, data: &[u8]) {
         for b in &vs {
             assert_eq!(a.cmp(b), b.cmp(a).reverse(), "{scheme}: {a} vs {b} is not antisymmetric");
             for c in &vs {
+                // Maven's own order is not transitive on strings that do not start with a number (see the
+                // crate README); only the well-formed ones are checked.
+                if scheme == Scheme::Maven
+                    && ![a, b, c].iter().all(|v| v.as_str().trim_start().starts_with(|ch: char| ch.is_ascii_digit()))
+                {
+                    continue;
+                }
+                // Packagist's `#` equals every number (PHP's rule, pinned by the shared vectors): not transitive.
+                if scheme == Scheme::Packagist && [a, b, c].iter().any(|v| v.as_str().contains('#')) {
+                    continue;
+                }
                 if a <= b && b <= c {
                     assert!(a <= c, "{scheme}: {a} <= {b} <= {c} but not {a} <= {c}");
                 }
