@@ -3,4 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| trawl_version_fuzz::check_constraint(trawl_version::Scheme::RubyGems, data));
+fuzz_target!(|data: &[u8]| trawl_version_fuzz::check_constraint(
+    trawl_version::Scheme::RubyGems,
+    data
+));

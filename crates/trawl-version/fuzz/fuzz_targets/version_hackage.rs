@@ -3,4 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| trawl_version_fuzz::check_versions(trawl_version::Scheme::Hackage, data));
+fuzz_target!(|data: &[u8]| trawl_version_fuzz::check_versions(
+    trawl_version::Scheme::Hackage,
+    data
+));
