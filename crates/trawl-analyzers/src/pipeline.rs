@@ -12,7 +12,7 @@
 //!   been continuously present in the same DB file (the layer that added or last changed it);
 //! - language packages whose file an OS package owns (`installed_files`) are dropped.
 
-use crate::{AnalysisInput, AnalysisOutput, Analyzer, FileMeta};
+use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerKind, FileMeta};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -75,6 +75,8 @@ pub struct AnalyzedImage {
     pub cache_hits: usize,
     /// Layers analysed (cacheable ones that were not cached, and uncacheable ones).
     pub cache_misses: usize,
+    /// Files analyzers skipped on purpose (secret scanning: `binary`, `too-large`), by reason, over all layers.
+    pub skipped_files: BTreeMap<String, usize>,
 }
 
 /// Why an image could not be analysed.
@@ -142,6 +144,22 @@ struct LayerResult {
     /// path -> analyzer name -> output.
     files: BTreeMap<String, BTreeMap<String, AnalysisOutput>>,
     errors: Vec<FileError>,
+    /// Files an analyzer skipped on purpose, by reason (`binary`, `too-large`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    skipped: BTreeMap<String, usize>,
+}
+
+/// Files larger than this are not read for analyzers that only scan content for secrets (they skip such files
+/// by size; the secret scanner's default limit).
+const SECRET_READ_LIMIT: u64 = trawl_secret::DEFAULT_MAX_FILE_SIZE;
+
+/// Whether an output carries nothing but (maybe) a skip reason.
+fn is_empty_output(o: &AnalysisOutput) -> bool {
+    o.os.is_none()
+        && o.packages.is_empty()
+        && o.secrets.is_empty()
+        && o.misconfigurations.is_empty()
+        && o.warnings.is_empty()
 }
 
 struct Collector<'a> {
@@ -155,6 +173,16 @@ impl Visitor for Collector<'_> {
         self.analyzers.iter().any(|a| a.required(path, &meta))
     }
 
+    fn needs_content(&self, path: &str, mode: u32, size: u64) -> bool {
+        // A large file wanted only by secret scanning is skipped by size: do not read it (memory stays flat).
+        let meta = FileMeta { mode, size };
+        size <= SECRET_READ_LIMIT
+            || self
+                .analyzers
+                .iter()
+                .any(|a| a.kind() != AnalyzerKind::Secret && a.required(path, &meta))
+    }
+
     fn visit(&mut self, path: &str, mode: u32, size: u64, content: &[u8]) {
         let meta = FileMeta { mode, size };
         let input = AnalysisInput {
@@ -164,6 +192,14 @@ impl Visitor for Collector<'_> {
         };
         for a in self.analyzers.iter().filter(|a| a.required(path, &meta)) {
             match a.analyze(&input) {
+                // Secret scanning wants nearly every file: keep only what it found (and count its skips), so
+                // results stay small. Other analyzers' empty outputs are kept: an emptied package DB must
+                // replace a lower layer's copy.
+                Ok(out) if a.kind() == AnalyzerKind::Secret && is_empty_output(&out) => {
+                    if let Some(reason) = out.skipped {
+                        *self.result.skipped.entry(reason).or_default() += 1;
+                    }
+                }
                 Ok(out) => {
                     self.result
                         .files
@@ -512,6 +548,12 @@ fn merge(
         .iter()
         .map(|r| (r.entries.whiteouts.clone(), r.entries.opaque_dirs.clone()))
         .collect();
+    let mut skipped_files: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &results {
+        for (reason, n) in &r.skipped {
+            *skipped_files.entry(reason.clone()).or_default() += n;
+        }
+    }
     let mut tree: MergedTree<FileOutputs> = MergedTree::new();
     for (i, r) in results.into_iter().enumerate() {
         for w in &r.entries.warnings {
@@ -734,6 +776,7 @@ fn merge(
         layers,
         cache_hits,
         cache_misses: image.layers.len() - cache_hits,
+        skipped_files,
     }
 }
 

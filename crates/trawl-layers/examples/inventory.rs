@@ -28,7 +28,18 @@ fn main() -> ExitCode {
                 .map_err(|e| e.to_string())?,
         );
         let opts = AnalyzeOptions {
-            analyzers: trawl_analyzers::ALL.to_vec(),
+            // What `trawl image --scanners none` runs: OS and language packages.
+            analyzers: trawl_analyzers::ALL
+                .iter()
+                .copied()
+                .filter(|a| {
+                    matches!(
+                        a.kind(),
+                        trawl_analyzers::AnalyzerKind::OsPackages
+                            | trawl_analyzers::AnalyzerKind::Library
+                    )
+                })
+                .collect(),
             cache: Some(cache),
             parallel: 0,
         };

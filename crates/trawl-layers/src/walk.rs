@@ -14,6 +14,11 @@ pub const MAX_FILE: u64 = 1024 * 1024 * 1024;
 pub trait Visitor {
     /// Whether the regular file at `path` (normalised: no leading `/` or `./`) is wanted. No I/O.
     fn wants(&self, path: &str, mode: u32, size: u64) -> bool;
+    /// Whether a wanted file's content must be read (`false`: [`Visitor::visit`] gets an empty slice, e.g. for a
+    /// file an analyzer skips by size anyway). Keeps memory flat whatever the file sizes.
+    fn needs_content(&self, _path: &str, _mode: u32, _size: u64) -> bool {
+        true
+    }
     /// The whole content of a wanted file.
     fn visit(&mut self, path: &str, mode: u32, size: u64, content: &[u8]);
 }
@@ -166,6 +171,10 @@ pub fn walk_tar(stream: impl Read, visitor: &mut dyn Visitor) -> io::Result<Laye
                     let size = entry.size();
                     let full_mode = 0o100000 | (mode & 0o7777);
                     if visitor.wants(&path, full_mode, size) {
+                        if !visitor.needs_content(&path, full_mode, size) {
+                            visitor.visit(&path, full_mode, size, &[]);
+                            continue;
+                        }
                         if size > MAX_FILE {
                             out.warnings.push(format!(
                                 "skipped `{path}`: {size} bytes is too large to analyse"
@@ -255,6 +264,10 @@ pub fn walk_dir(root: &Path, visitor: &mut dyn Visitor) -> LayerEntries {
                 let mode = 0o100000 | (meta.permissions().mode() & 0o7777);
                 let size = meta.len();
                 if visitor.wants(&path, mode, size) {
+                    if !visitor.needs_content(&path, mode, size) {
+                        visitor.visit(&path, mode, size, &[]);
+                        continue;
+                    }
                     if size > MAX_FILE {
                         out.warnings.push(format!(
                             "skipped `{path}`: {size} bytes is too large to analyse"

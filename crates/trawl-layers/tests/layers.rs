@@ -178,3 +178,29 @@ fn cache_roundtrip_concurrency_and_eviction() {
         0
     );
 }
+
+/// Wants everything, reads nothing over 10 bytes.
+struct Sizes(Vec<(String, usize)>);
+
+impl Visitor for Sizes {
+    fn wants(&self, _path: &str, _mode: u32, _size: u64) -> bool {
+        true
+    }
+    fn needs_content(&self, _path: &str, _mode: u32, size: u64) -> bool {
+        size <= 10
+    }
+    fn visit(&mut self, path: &str, _mode: u32, _size: u64, content: &[u8]) {
+        self.0.push((path.to_owned(), content.len()));
+    }
+}
+
+#[test]
+fn content_is_read_only_when_needed() {
+    let tar = LayerTar::new()
+        .file("small", b"12345")
+        .file("large", &[1u8; 5000])
+        .build();
+    let mut v = Sizes(Vec::new());
+    walk_tar(tar.as_slice(), &mut v).expect("walk");
+    assert_eq!(v.0, vec![("small".to_owned(), 5), ("large".to_owned(), 0)]);
+}

@@ -881,3 +881,47 @@ fn one_pass_debian_equals_two_pass() {
     assert_eq!(one.inventory, two.inventory);
     assert_eq!(one.inventory.packages.len(), 88);
 }
+
+#[test]
+fn secret_scanning_keeps_results_small_and_counts_skips() {
+    let big = vec![b'a'; (trawl_secret::DEFAULT_MAX_FILE_SIZE + 1) as usize];
+    let mut binary = vec![0u8; 4096];
+    binary[..4].copy_from_slice(b"\x7fELF");
+    let tar = LayerTar::new()
+        .file("srv/big.txt", &big)
+        .file_mode("usr/bin/tool", &binary, 0o755)
+        .file("srv/notes.txt", b"nothing to see here\n")
+        .file("etc/pkgs", b"a 1\n")
+        .build();
+    let img = TestImage::new("t:1").layer(TestLayer::new(tar, Blob::Gzip, "x"));
+    let (_d, spec) = oci(&img);
+    let secret: Vec<&'static dyn Analyzer> = ALL
+        .iter()
+        .copied()
+        .filter(|a| a.kind() == AnalyzerKind::Secret)
+        .collect();
+    assert!(!secret.is_empty(), "a secret analyzer is registered");
+    let mut analyzers = secret;
+    analyzers.push(&PROBE);
+    let r = scan(
+        &spec,
+        &AnalyzeOptions {
+            analyzers,
+            cache: None,
+            parallel: 1,
+        },
+    );
+    assert_eq!(
+        r.skipped_files.get("too-large"),
+        Some(&1),
+        "{:?}",
+        r.skipped_files
+    );
+    assert_eq!(
+        r.skipped_files.get("binary"),
+        Some(&1),
+        "{:?}",
+        r.skipped_files
+    );
+    assert_eq!(names(&r.inventory), vec![("a".into(), "1".into())]);
+}
