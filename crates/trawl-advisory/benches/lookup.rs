@@ -7,6 +7,14 @@
 use std::time::Instant;
 use trawl_advisory::AdvisoryDb;
 
+/// CPU time of this thread (ns), from /proc/thread-self/schedstat (the machine may be shared: wall time lies).
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
+
 fn main() {
     let Some(path) = std::env::args().skip(1).find(|a| !a.starts_with("--")) else {
         println!("usage: cargo bench -p trawl-advisory --bench lookup -- DB_FILE");
@@ -37,13 +45,16 @@ fn main() {
     let open = t0.elapsed();
     let n = 10_000;
     let t1 = Instant::now();
+    let c1 = cpu_ns();
     let mut records = 0usize;
     for i in 0..n {
         let (ns, name) = &keys[i % keys.len()];
         records += db.lookup(ns, name).expect("lookup").len();
     }
     let lookups = t1.elapsed();
+    let lookups_cpu = cpu_ns() - c1;
     let t2 = Instant::now();
+    let c2 = cpu_ns();
     let mut misses = 0usize;
     for i in 0..n {
         misses += db
@@ -52,6 +63,7 @@ fn main() {
             .len();
     }
     let miss_time = t2.elapsed();
+    let miss_cpu = cpu_ns() - c2;
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let hwm = status
         .lines()
@@ -65,12 +77,14 @@ fn main() {
     );
     println!("open: {:.2} ms", open.as_secs_f64() * 1e3);
     println!(
-        "{n} lookups (hits): {:.1} ms, {records} records returned",
-        lookups.as_secs_f64() * 1e3
+        "{n} lookups (hits): {:.1} ms wall, {:.1} ms CPU, {records} records returned",
+        lookups.as_secs_f64() * 1e3,
+        lookups_cpu as f64 / 1e6
     );
     println!(
-        "{n} lookups (misses): {:.1} ms ({misses} records)",
-        miss_time.as_secs_f64() * 1e3
+        "{n} lookups (misses): {:.1} ms wall, {:.1} ms CPU ({misses} records)",
+        miss_time.as_secs_f64() * 1e3,
+        miss_cpu as f64 / 1e6
     );
     println!("peak RSS: {}", hwm.trim_start_matches("VmHWM:").trim());
 }
