@@ -14,3 +14,18 @@ pub(crate) fn parse(s: &str) -> Result<Semver, String> {
         None => parse_lenient(s),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Scheme, compare};
+    use std::cmp::Ordering::{Equal, Less};
+
+    #[test]
+    fn semver_precedence_without_build() {
+        let c = |a: &str, b: &str| compare(Scheme::Cargo, a, b).expect("valid");
+        assert_eq!(c("1.0.0-alpha.1", "1.0.0-alpha.beta"), Less);
+        assert_eq!(c("1.0.0+build.1", "1.0.0+build.2"), Equal);
+        assert_eq!(c("0.9.0", "0.10.0"), Less);
+        assert_eq!(c("1.0.0-rc.1", "1.0.0"), Less);
+    }
+}

@@ -20,3 +20,31 @@ pub(crate) fn parse(s: &str) -> Result<Semver, String> {
         None => parse_lenient(t),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Scheme, compare};
+    use std::cmp::Ordering::{Equal, Greater, Less};
+
+    #[test]
+    fn pseudo_versions_and_incompatible() {
+        let c = |a: &str, b: &str| compare(Scheme::Go, a, b).expect("valid");
+        assert_eq!(c("v0.0.0-20191109021931-daa7c04131f5", "v0.0.1"), Less);
+        assert_eq!(
+            c(
+                "v0.0.0-20191109021931-daa7c04131f5",
+                "v0.0.0-20200101000000-aaaaaaaaaaaa"
+            ),
+            Less
+        );
+        assert_eq!(c("v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.3"), Greater);
+        assert_eq!(c("v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.4"), Less);
+        assert_eq!(
+            c("v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.4-rc.1"),
+            Less
+        );
+        assert_eq!(c("v2.0.0+incompatible", "v2.0.0"), Equal);
+        assert_eq!(c("v1", "v1.0.0"), Equal);
+        assert_eq!(c("v1.2", "1.2.0"), Equal);
+    }
+}

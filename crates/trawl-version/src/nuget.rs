@@ -121,3 +121,20 @@ impl PartialEq for NuGetVersion {
 }
 
 impl Eq for NuGetVersion {}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Scheme, compare};
+    use std::cmp::Ordering::{Equal, Greater, Less};
+
+    #[test]
+    fn four_parts_and_labels() {
+        let c = |a: &str, b: &str| compare(Scheme::NuGet, a, b).expect("valid");
+        assert_eq!(c("1.0", "1.0.0.0"), Equal);
+        assert_eq!(c("1.0.0.1", "1.0.0"), Greater);
+        assert_eq!(c("1.0.0-BETA", "1.0.0-beta"), Equal);
+        assert_eq!(c("1.0.0-beta.2", "1.0.0-beta.10"), Less);
+        assert_eq!(c("1.0.0-beta", "1.0.0"), Less);
+        assert!(compare(Scheme::NuGet, "1.0.0.0.0", "1").is_err());
+    }
+}
