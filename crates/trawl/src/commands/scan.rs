@@ -680,7 +680,6 @@ pub(crate) fn scan_source(
     policy: &Policy,
 ) -> anyhow::Result<Report> {
     let started = std::time::Instant::now();
-    let image = trawl_source::open(spec).with_context(|| format!("cannot open {name}"))?;
     let cache: Option<Arc<dyn trawl_layers::LayerCache>> = match &settings.cache_dir {
         Some(dir) => Some(Arc::new(trawl_layers::FsCache::open(dir).with_context(
             || format!("cannot open the layer cache {}", dir.display()),
@@ -692,7 +691,17 @@ pub(crate) fn scan_source(
         cache,
         parallel: settings.parallel,
     };
-    let analyzed = trawl_analyzers::pipeline::analyze(&image, &opts)
+    // One pass over a compressed archive: its layers are analysed while it is indexed; the index is kept beside
+    // the layer cache so a re-scan of the same file skips that pass.
+    let source_opts = trawl_source::OpenOptions {
+        index_dir: settings
+            .cache_dir
+            .as_ref()
+            .and_then(|d| d.parent())
+            .map(|d| d.join("sources")),
+        ..Default::default()
+    };
+    let (image, analyzed) = trawl_analyzers::pipeline::open_and_analyze(spec, &source_opts, &opts)
         .with_context(|| format!("cannot analyse {name}"))?;
     tracing::info!(
         "{name}: {} layer(s), {} from the layer cache; {} package(s)",
@@ -749,10 +758,13 @@ pub(crate) fn scan_source(
                 .or_insert_with(|| ScanResult::new(os_target.clone(), ResultClass::OsPkgs, ty));
             (0, os_target.clone())
         } else {
-            let target = p.file_path.clone();
-            results.entry((1, target.clone())).or_insert_with(|| {
-                ScanResult::new(target.clone(), ResultClass::LangPkgs, lang_type(p))
-            });
+            let ty = lang_type(p);
+            // Installed metadata is one result per kind, as Trivy does (`Node.js`, `Python`...); lockfiles and
+            // binaries are one result per file. The package's own path stays in `file_path`.
+            let target = grouped_target(&ty).map_or_else(|| p.file_path.clone(), str::to_owned);
+            results
+                .entry((1, target.clone()))
+                .or_insert_with(|| ScanResult::new(target.clone(), ResultClass::LangPkgs, ty));
             (1, target)
         };
         result_of.push(key);
@@ -893,35 +905,66 @@ pub(crate) fn scan_source(
     })
 }
 
+/// The target that gathers every package of an installed-metadata type (Trivy's names), `None` for types
+/// reported per file (lockfiles, binaries).
+fn grouped_target(ty: &str) -> Option<&'static str> {
+    Some(match ty {
+        "node-pkg" => "Node.js",
+        "python-pkg" => "Python",
+        "gemspec" => "Ruby",
+        "jar" => "Java",
+        "composer-vendor" => "PHP",
+        _ => return None,
+    })
+}
+
 /// Trivy's result `type` for a language package, from its ecosystem and file.
 fn lang_type(p: &Package) -> String {
-    let file = Path::new(&p.file_path)
+    let path = p.file_path.as_str();
+    let file = Path::new(path)
         .file_name()
         .and_then(|f| f.to_str())
         .unwrap_or("");
+    let ext = Path::new(file)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    let in_archive = path.contains('!');
     let t = match (p.ecosystem, file) {
         (Some(Ecosystem::Npm), "package-lock.json" | "npm-shrinkwrap.json") => "npm",
         (Some(Ecosystem::Npm), "yarn.lock") => "yarn",
         (Some(Ecosystem::Npm), "pnpm-lock.yaml") => "pnpm",
         (Some(Ecosystem::Npm), "bun.lock") => "bun",
-        (Some(Ecosystem::Npm), _) => "node-pkg",
-        (Some(Ecosystem::PyPI), "requirements.txt") => "pip",
+        (Some(Ecosystem::Npm), "package.json") => "node-pkg",
+        (Some(Ecosystem::Npm), _) => "npm",
         (Some(Ecosystem::PyPI), "Pipfile.lock") => "pipenv",
         (Some(Ecosystem::PyPI), "poetry.lock") => "poetry",
         (Some(Ecosystem::PyPI), "uv.lock") => "uv",
         (Some(Ecosystem::PyPI), "pdm.lock") => "pdm",
-        (Some(Ecosystem::PyPI), _) => "python-pkg",
+        (Some(Ecosystem::PyPI), "METADATA" | "PKG-INFO") => "python-pkg",
+        (Some(Ecosystem::PyPI), _) if path.contains(".egg-info") || path.contains(".dist-info") => {
+            "python-pkg"
+        }
+        (Some(Ecosystem::PyPI), _) => "pip",
         (Some(Ecosystem::Go), "go.mod") => "gomod",
         (Some(Ecosystem::Go), _) => "gobinary",
         (Some(Ecosystem::Cargo), "Cargo.lock") => "cargo",
         (Some(Ecosystem::Cargo), _) => "rustbinary",
-        (Some(Ecosystem::Maven), "pom.xml") => "pom",
+        (Some(Ecosystem::Maven), _)
+            if in_archive
+                || matches!(
+                    ext,
+                    "jar" | "war" | "ear" | "par" | "sar" | "nar" | "jpi" | "hpi"
+                ) =>
+        {
+            "jar"
+        }
         (Some(Ecosystem::Maven), f) if f.ends_with("gradle.lockfile") => "gradle",
-        (Some(Ecosystem::Maven), _) => "jar",
-        (Some(Ecosystem::RubyGems), "Gemfile.lock") => "bundler",
-        (Some(Ecosystem::RubyGems), _) => "gemspec",
-        (Some(Ecosystem::Packagist), "composer.lock") => "composer",
-        (Some(Ecosystem::Packagist), _) => "composer-vendor",
+        (Some(Ecosystem::Maven), _) => "pom",
+        (Some(Ecosystem::RubyGems), _) if ext == "gemspec" => "gemspec",
+        (Some(Ecosystem::RubyGems), _) => "bundler",
+        (Some(Ecosystem::Packagist), "installed.json") => "composer-vendor",
+        (Some(Ecosystem::Packagist), _) => "composer",
         (Some(Ecosystem::NuGet), "packages.lock.json") => "nuget",
         (Some(Ecosystem::NuGet), "packages.config") => "packages-props",
         (Some(Ecosystem::NuGet), _) => "dotnet-core",
