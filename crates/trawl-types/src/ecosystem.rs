@@ -290,7 +290,10 @@ mod tests {
 
     #[test]
     fn pep503() {
-        assert_eq!(Ecosystem::PyPI.normalize_name("Foo.Bar__baz"), "foo-bar-baz");
+        assert_eq!(
+            Ecosystem::PyPI.normalize_name("Foo.Bar__baz"),
+            "foo-bar-baz"
+        );
     }
 
     #[test]

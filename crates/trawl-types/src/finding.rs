@@ -7,7 +7,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Severity, ordered from least to most severe.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
     /// Not known.
@@ -25,8 +27,13 @@ pub enum Severity {
 
 impl Severity {
     /// Every severity, least severe first.
-    pub const ALL: [Severity; 5] =
-        [Severity::Unknown, Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+    pub const ALL: [Severity; 5] = [
+        Severity::Unknown,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
 
     /// Upper-case name (`HIGH`).
     pub fn as_str(self) -> &'static str {
@@ -70,13 +77,17 @@ impl FromStr for Severity {
             "MEDIUM" | "MODERATE" => Ok(Severity::Medium),
             "HIGH" | "IMPORTANT" => Ok(Severity::High),
             "CRITICAL" => Ok(Severity::Critical),
-            _ => Err(format!("unknown severity `{s}` (expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL)")),
+            _ => Err(format!(
+                "unknown severity `{s}` (expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL)"
+            )),
         }
     }
 }
 
 /// The vendor's status of a vulnerability for an installed package.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// A fixed version exists.
@@ -120,16 +131,18 @@ impl fmt::Display for Status {
 impl FromStr for Status {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "fixed" => Status::Fixed,
-            "affected" | "unfixed" => Status::Affected,
-            "will_not_fix" | "wont_fix" => Status::WillNotFix,
-            "fix_deferred" => Status::FixDeferred,
-            "end_of_life" => Status::EndOfLife,
-            "not_affected" => Status::NotAffected,
-            "under_investigation" => Status::UnderInvestigation,
-            _ => return Err(format!("unknown status `{s}`")),
-        })
+        Ok(
+            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "fixed" => Status::Fixed,
+                "affected" | "unfixed" => Status::Affected,
+                "will_not_fix" | "wont_fix" => Status::WillNotFix,
+                "fix_deferred" => Status::FixDeferred,
+                "end_of_life" => Status::EndOfLife,
+                "not_affected" => Status::NotAffected,
+                "under_investigation" => Status::UnderInvestigation,
+                _ => return Err(format!("unknown status `{s}`")),
+            },
+        )
     }
 }
 

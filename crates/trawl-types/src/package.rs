@@ -255,7 +255,11 @@ pub struct Warning {
 impl Warning {
     /// A warning about a file in a layer.
     pub fn new(message: impl Into<String>) -> Self {
-        Warning { message: message.into(), path: None, layer: None }
+        Warning {
+            message: message.into(),
+            path: None,
+            layer: None,
+        }
     }
 }
 

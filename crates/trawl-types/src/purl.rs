@@ -102,6 +102,9 @@ mod tests {
             version: "7.0.0".into(),
             ..Default::default()
         };
-        assert_eq!(p.build_purl(None).expect("purl").to_string(), "pkg:npm/%40babel/core@7.0.0");
+        assert_eq!(
+            p.build_purl(None).expect("purl").to_string(),
+            "pkg:npm/%40babel/core@7.0.0"
+        );
     }
 }
