@@ -160,9 +160,7 @@ fn platform_selection_on_a_multiarch_index() {
         ])
         .arg(&db)
         .args(["--no-cache", "--scanners", "vuln", "-f", "json"])));
-    let statuses = all["images"]
-        .as_array()
-        .expect("per-image statuses");
+    let statuses = all["images"].as_array().expect("per-image statuses");
     let platforms: Vec<&str> = statuses
         .iter()
         .map(|s| s["platform"].as_str().unwrap_or(""))
