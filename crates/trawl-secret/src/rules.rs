@@ -395,6 +395,17 @@ pub fn builtin_allow_rules() -> Vec<AllowRule> {
             rules: vec![],
         },
         AllowRule {
+            id: "third-party-trees".into(),
+            description: "Installed dependencies (node_modules), git object stores and lockfiles: third-party code \
+                          and hashes, not where a project's credentials live (disable to scan them)"
+                .into(),
+            path: re(
+                r"(?:^|/)(?:node_modules|\.git)/|(?:^|/)(?:package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|go\.sum|poetry\.lock|Pipfile\.lock|composer\.lock|Gemfile\.lock|uv\.lock)$",
+            ),
+            regex: None,
+            rules: vec![],
+        },
+        AllowRule {
             id: "documentation-files".into(),
             description: "READMEs and other prose documents quote credentials as examples".into(),
             path: re(r"(?i)\.(?:md|markdown|rst|adoc|asciidoc)$"),

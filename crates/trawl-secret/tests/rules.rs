@@ -528,6 +528,9 @@ fn skips_binaries_huge_files_and_allowed_paths() {
     let mut total = trawl_secret::ScanOutcome::default();
     for path in [
         "app/node_modules/selfsigned/README.md",
+        "app/node_modules/left-pad/index.js",
+        "srv/app/.git/config",
+        "srv/app/package-lock.json",
         "src/app/tests/keys.py",
         "pkg/testdata/token.txt",
         "usr/share/doc/x/README",
@@ -538,7 +541,7 @@ fn skips_binaries_huge_files_and_allowed_paths() {
         assert!(out.findings.is_empty(), "{path}");
         total.merge(out);
     }
-    assert_eq!(total.skipped_allowed_path, 6);
+    assert_eq!(total.skipped_allowed_path, 9);
     // The same content elsewhere is found.
     assert_eq!(
         scanner

@@ -42,7 +42,7 @@ pub(crate) fn run(mut args: ConfigArgs) -> anyhow::Result<ExitCode> {
         scanned.misconfigurations.len()
     );
     let policy = settings.policy()?;
-    let (kept, _suppressed) = policy.apply_misconfigs(scanned.misconfigurations);
+    let (kept, suppressed) = policy.apply_misconfigs(scanned.misconfigurations);
 
     let mut by_file: BTreeMap<String, ScanResult> = BTreeMap::new();
     // Every file checked gets a result, so a clean file shows as checked.
@@ -59,6 +59,16 @@ pub(crate) fn run(mut args: ConfigArgs) -> anyhow::Result<ExitCode> {
             .or_insert_with(|| ScanResult::new(m.path.clone(), ResultClass::Config, ty))
             .misconfigurations
             .push(m);
+    }
+    if settings.show_suppressed {
+        for m in suppressed {
+            let ty = m.file_type.clone();
+            by_file
+                .entry(m.path.clone())
+                .or_insert_with(|| ScanResult::new(m.path.clone(), ResultClass::Config, ty))
+                .suppressed_misconfigurations
+                .push(m);
+        }
     }
     let mut warnings: Vec<Warning> = scanned
         .errors

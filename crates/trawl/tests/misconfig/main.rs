@@ -136,6 +136,45 @@ fn config_scan_with_policy_severity_and_ignore_file() {
     let got = ids(&report);
     assert!(!got.iter().any(|(_, id)| id == "TRAWL-KSV-005"), "{got:?}");
     assert!(got.iter().any(|(_, id)| id == "ACME-001"), "{got:?}");
+    // --show-suppressed keeps it, with the reason.
+    let out = run(trawl()
+        .current_dir(tmp.path())
+        .arg("config")
+        .arg(&dir)
+        .arg("--ignorefile")
+        .arg(tmp.path().join("ignore.yaml"))
+        .args([
+            "--severity",
+            "HIGH,CRITICAL",
+            "--format",
+            "json",
+            "--show-suppressed",
+        ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let sup: Vec<serde_json::Value> = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .flat_map(|r| {
+            r["suppressed_misconfigurations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(sup.len(), 1, "{report:#}");
+    assert_eq!(sup[0]["id"], "TRAWL-KSV-005");
+    assert!(
+        sup[0]["suppressed"]["statement"]
+            .as_str()
+            .is_some_and(|s| s.contains("node agent")),
+        "{sup:?}"
+    );
 }
 
 #[test]
