@@ -483,3 +483,45 @@ fn bad_db_files_fail_clearly() {
     let d: SourceSpec = "osv".parse().expect("the public bucket");
     assert_eq!(d.location, trawl_advisory::DEFAULT_OSV_URL);
 }
+
+#[test]
+fn readers_share_the_file_and_survive_a_swap() {
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let secdb = data.join("advisories/alpine/alpine-secdb");
+    let path = tmp.path().join("trawl.db");
+    build(&[spec("alpine-secdb", &secdb.join("v3.10"))], &path).expect("build");
+    // Many readers at once (threads here; processes behave the same: no lock is taken).
+    let readers: Vec<AdvisoryDb> = (0..8)
+        .map(|_| AdvisoryDb::open(&path).expect("opens"))
+        .collect();
+    std::thread::scope(|s| {
+        for db in &readers {
+            s.spawn(move || {
+                for _ in 0..50 {
+                    assert!(
+                        !db.lookup("Alpine:v3.10", "musl")
+                            .expect("lookup")
+                            .is_empty()
+                    );
+                }
+            });
+        }
+    });
+    // A new build renamed over the file: open readers keep their (old) file, new readers see the new one.
+    build(&[spec("alpine-secdb", &secdb.join("v3.3"))], &path).expect("rebuild");
+    assert!(
+        !readers[0]
+            .lookup("Alpine:v3.10", "musl")
+            .expect("old handle")
+            .is_empty()
+    );
+    let fresh = AdvisoryDb::open(&path).expect("opens");
+    assert!(
+        fresh
+            .lookup("Alpine:v3.10", "musl")
+            .expect("lookup")
+            .is_empty()
+    );
+    assert!(fresh.namespaces().contains(&"Alpine:v3.3".to_owned()));
+}
