@@ -199,3 +199,61 @@ fn assembled_formats_agree() {
         }
     }
 }
+
+#[test]
+fn oci_index_with_several_images_needs_a_choice() {
+    use trawl_test::image::{Blob, LayerTar, TestImage, TestLayer};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("layout");
+    let a = TestImage::new("repo:one").layer(TestLayer::new(
+        LayerTar::new().file("a", b"1").build(),
+        Blob::Gzip,
+        "a",
+    ));
+    let b = TestImage::new("repo:two").layer(TestLayer::new(
+        LayerTar::new().file("b", b"2").build(),
+        Blob::Zstd,
+        "b",
+    ));
+    a.write_oci_dir(&dir);
+    let first: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).expect("index"))
+            .expect("json");
+    b.write_oci_dir(&dir);
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).expect("index"))
+            .expect("json");
+    let second_digest = index["manifests"][0]["digest"]
+        .as_str()
+        .expect("digest")
+        .to_owned();
+    index["manifests"]
+        .as_array_mut()
+        .expect("array")
+        .insert(0, first["manifests"][0].clone());
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&index).expect("json"),
+    )
+    .expect("write");
+
+    let err = open(&SourceSpec::OciDir {
+        path: dir.clone(),
+        reference: None,
+    })
+    .expect_err("ambiguous");
+    assert!(
+        err.to_string().contains("repo:one") && err.to_string().contains("repo:two"),
+        "{err}"
+    );
+    let one = open(&SourceSpec::parse(&format!("oci:{}:one", dir.display())).expect("spec"))
+        .expect("by tag");
+    assert_eq!(one.layers[0].diff_id, a.layers[0].diff_id());
+    let two = open(&SourceSpec::OciDir {
+        path: dir.clone(),
+        reference: Some(second_digest),
+    })
+    .expect("by digest");
+    assert_eq!(two.layers[0].diff_id, b.layers[0].diff_id());
+    assert_eq!(two.repo_tags, vec!["repo:two".to_owned()]);
+}
