@@ -277,13 +277,37 @@ fn analyze_prefetched(
     let mut results: Vec<Option<LayerResult>> = (0..n).map(|_| None).collect();
     let mut cached = vec![false; n];
     if let Some(cache) = &opts.cache {
-        for (i, key) in keys.iter().enumerate() {
-            if let Some(k) = key
-                && let Some(r) = trawl_layers::get_json::<LayerResult>(cache.as_ref(), k)
-            {
-                results[i] = Some(r);
-                cached[i] = true;
+        // Decoding cached results is most of a warm scan: spread it over the CPUs.
+        let hits: Mutex<Vec<(usize, LayerResult)>> = Mutex::new(Vec::new());
+        let next = AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism()
+            .map_or(2, std::num::NonZero::get)
+            .min(n)
+            .max(1);
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(key) = keys.get(i) else { break };
+                        if let Some(k) = key
+                            && let Some(r) =
+                                trawl_layers::get_json::<LayerResult>(cache.as_ref(), k)
+                        {
+                            hits.lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .push((i, r));
+                        }
+                    }
+                });
             }
+        });
+        for (i, r) in hits
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
+            results[i] = Some(r);
+            cached[i] = true;
         }
     }
     // Layers analysed while the archive was indexed: matched by digest (then the diff ID must agree too) or diff ID.
