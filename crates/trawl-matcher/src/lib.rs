@@ -90,9 +90,15 @@ fn key_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Key> {
             Ecosystem::Deb => pkg.source_version_or_version().to_owned(),
             _ => pkg.version.clone(),
         };
+        // ALAS advisories name binary packages; every other vendor feed names source packages.
+        let name = if os.family == OsFamily::Amazon {
+            &pkg.name
+        } else {
+            pkg.source_or_name()
+        };
         Some(Key {
             namespace: os.advisory_namespace(),
-            name: pkg.source_or_name().to_owned(),
+            name: name.to_owned(),
             version,
             scheme,
         })

@@ -203,6 +203,8 @@ impl OsInfo {
             | OsFamily::Rocky
             | OsFamily::Alma
             | OsFamily::Oracle => self.name.split('.').next().unwrap_or(&self.name).to_owned(),
+            // Amazon Linux 1 numbers its releases by date (2018.03); its advisories are filed under `1`.
+            OsFamily::Amazon if self.name.starts_with("201") => "1".to_owned(),
             _ => self.name.clone(),
         }
     }
@@ -274,4 +276,41 @@ pub struct Inventory {
     /// Problems that did not stop the scan.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(family: OsFamily, name: &str) -> OsInfo {
+        OsInfo {
+            family,
+            name: name.into(),
+            codename: None,
+            pretty_name: None,
+            eosl: None,
+            eol: false,
+        }
+    }
+
+    #[test]
+    fn advisory_namespaces() {
+        assert_eq!(
+            os(OsFamily::Alpine, "3.10.4").advisory_namespace(),
+            "Alpine:v3.10"
+        );
+        assert_eq!(os(OsFamily::Debian, "12").advisory_namespace(), "Debian:12");
+        assert_eq!(
+            os(OsFamily::Amazon, "2018.03").advisory_namespace(),
+            "Amazon Linux:1"
+        );
+        assert_eq!(
+            os(OsFamily::Amazon, "2023").advisory_namespace(),
+            "Amazon Linux:2023"
+        );
+        assert_eq!(
+            os(OsFamily::Redhat, "9.3").advisory_namespace(),
+            "Red Hat:9"
+        );
+    }
 }

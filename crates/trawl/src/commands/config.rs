@@ -15,9 +15,6 @@ use trawl_types::Warning;
 pub(crate) struct ConfigArgs {
     /// A Dockerfile, a Kubernetes manifest, or a directory searched for them.
     pub(crate) path: PathBuf,
-    /// Custom Rego policies: a directory of `*.rego` files (or one file), evaluated beside the built-in checks.
-    #[arg(long, env = "TRAWL_CONFIG_POLICY")]
-    pub(crate) config_policy: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) scan: ScanArgs,
 }
@@ -28,7 +25,7 @@ pub(crate) fn run(mut args: ConfigArgs) -> anyhow::Result<ExitCode> {
     }
     args.scan.scanners = vec!["misconfig".to_owned()];
     let settings = Settings::resolve(args.scan, &["misconfig"])?;
-    let policies = match &args.config_policy {
+    let policies = match &settings.config_policy {
         Some(dir) => Some(
             trawl_misconfig::Policies::load(dir)
                 .with_context(|| format!("cannot load the policies in {}", dir.display()))?,

@@ -131,6 +131,12 @@ pub(crate) struct ScanArgs {
     /// Extra files for an analyzer, `ANALYZER:REGEX` (Trivy's type names work too: `pip:requirements-.*\.txt`).
     #[arg(long, value_delimiter = ',', env = "TRAWL_FILE_PATTERNS")]
     pub(crate) file_patterns: Vec<String>,
+    /// Custom Rego policies (`*.rego` in this directory) for the misconfiguration scanner.
+    #[arg(long, env = "TRAWL_CONFIG_POLICY")]
+    pub(crate) config_policy: Option<PathBuf>,
+    /// Secret rules file (YAML: add, disable and allow rules) [default: trawl-secret.yaml when present].
+    #[arg(long, env = "TRAWL_SECRET_CONFIG")]
+    pub(crate) secret_config: Option<PathBuf>,
     /// No progress output.
     #[arg(long, env = "TRAWL_NO_PROGRESS")]
     pub(crate) no_progress: bool,
@@ -173,6 +179,8 @@ struct FileConfig {
     skip_dirs: Option<Vec<String>>,
     skip_files: Option<Vec<String>>,
     file_patterns: Option<Vec<String>>,
+    config_policy: Option<PathBuf>,
+    secret_config: Option<PathBuf>,
     baseline: Option<PathBuf>,
     fail_on: Option<String>,
 }
@@ -233,6 +241,8 @@ impl ScanArgs {
         vec(&mut self.skip_dirs, c.skip_dirs);
         vec(&mut self.skip_files, c.skip_files);
         vec(&mut self.file_patterns, c.file_patterns);
+        opt(&mut self.config_policy, c.config_policy);
+        opt(&mut self.secret_config, c.secret_config);
         opt(&mut self.baseline, c.baseline);
         opt(&mut self.fail_on, c.fail_on);
         Ok(())
@@ -277,6 +287,10 @@ pub(crate) struct Settings {
     pub(crate) path_filter_key: String,
     pub(crate) baseline: Option<PathBuf>,
     pub(crate) fail_on_new: bool,
+    /// Custom Rego policies directory.
+    pub(crate) config_policy: Option<PathBuf>,
+    /// Secret rules file.
+    pub(crate) secret_config: Option<PathBuf>,
     /// Whether lockfile analyzers run (`trawl fs`); image and rootfs scans read installed metadata, binaries and
     /// jars only, as Trivy does.
     pub(crate) lockfiles: bool,
@@ -397,7 +411,7 @@ impl Settings {
         let parallel = a.parallel.filter(|n| *n > 0).unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
         });
-        Ok(Settings {
+        let settings = Settings {
             vuln: scanners.iter().any(|s| s == "vuln"),
             secret: scanners.iter().any(|s| s == "secret"),
             misconfig: scanners.iter().any(|s| s == "misconfig" || s == "config"),
@@ -423,8 +437,15 @@ impl Settings {
             path_filter_key,
             fail_on_new: a.fail_on.as_deref() == Some("new"),
             lockfiles: true,
+            config_policy: a.config_policy.clone(),
+            secret_config: a
+                .secret_config
+                .clone()
+                .or_else(|| Some(PathBuf::from("trawl-secret.yaml")).filter(|p| p.is_file())),
             baseline: a.baseline,
-        })
+        };
+        settings.configure_analyzers()?;
+        Ok(settings)
     }
 
     /// The scanners that run, in a stable order.
@@ -438,6 +459,27 @@ impl Settings {
         .filter(|(on, _)| *on)
         .map(|(_, n)| (*n).to_owned())
         .collect()
+    }
+
+    /// Loads `--config-policy` and `--secret-config` into their analyzers (their text is part of the analyzers'
+    /// cache key, so layers analysed under other rules are not reused).
+    pub(crate) fn configure_analyzers(&self) -> anyhow::Result<()> {
+        if self.misconfig
+            && let Some(dir) = &self.config_policy
+        {
+            let policies = trawl_misconfig::Policies::load(dir)
+                .with_context(|| format!("cannot load the policies in {}", dir.display()))?;
+            trawl_analyzers::misconfig::configure(policies, &fingerprint_dir(dir));
+        }
+        if self.secret
+            && let Some(file) = &self.secret_config
+        {
+            let scanner = trawl_secret::Scanner::from_rules_file(file)
+                .with_context(|| format!("cannot load the secret rules {}", file.display()))?;
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            trawl_analyzers::secret::configure(scanner, &text);
+        }
+        Ok(())
     }
 
     /// The analyzers this scan needs (wrapped in the path filter when one was given).
@@ -506,6 +548,20 @@ impl Settings {
             today: Policy::today_utc(),
         })
     }
+}
+
+/// The names and contents of the `*.rego` files of a directory, as one string (a cache-key fingerprint).
+fn fingerprint_dir(dir: &Path) -> String {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    let mut out = String::new();
+    for f in files {
+        out.push_str(&f.display().to_string());
+        out.push_str(&std::fs::read_to_string(&f).unwrap_or_default());
+    }
+    out
 }
 
 /// An analyzer seen through `--skip-dirs`/`--skip-files`/`--file-patterns`. Its name carries a digest of the
@@ -797,7 +853,21 @@ pub(crate) fn scan_source(
     let mut results: Vec<ScanResult> = results.into_values().collect();
 
     // Secrets and misconfigurations: one result per file (suppressed ones kept with --show-suppressed).
-    let (secrets, suppressed_secrets) = policy.apply_secrets(analyzed.secrets);
+    let mut all_secrets = analyzed.secrets;
+    let mut all_misconfigs = analyzed.misconfigurations;
+    let mut image_config = image.config.as_ref().map(|c| c.raw.clone());
+    if let Some(config) = image_config.as_mut() {
+        if settings.secret {
+            // The config's Env, labels and build steps are scanned like a file, then redacted before the report
+            // carries the config.
+            all_secrets.extend(trawl_secret::scan_image_config(config));
+            trawl_secret::redact_image_config(config);
+        }
+        if settings.misconfig {
+            all_misconfigs.extend(trawl_misconfig::check_image_config(config));
+        }
+    }
+    let (secrets, suppressed_secrets) = policy.apply_secrets(all_secrets);
     let mut by_file: BTreeMap<String, ScanResult> = BTreeMap::new();
     let secret_result = |p: &str| ScanResult::new(p.to_owned(), ResultClass::Secret, "secret");
     for s in secrets {
@@ -817,7 +887,7 @@ pub(crate) fn scan_source(
         }
     }
     results.extend(by_file.into_values());
-    let (misconfigs, suppressed_misconfigs) = policy.apply_misconfigs(analyzed.misconfigurations);
+    let (misconfigs, suppressed_misconfigs) = policy.apply_misconfigs(all_misconfigs);
     let mut by_file: BTreeMap<String, ScanResult> = BTreeMap::new();
     for m in misconfigs {
         let ty = m.file_type.clone();
@@ -847,6 +917,11 @@ pub(crate) fn scan_source(
     );
     let mut warnings = inventory.warnings;
     warnings.extend(policy.expiry_warnings());
+    for (reason, n) in &analyzed.skipped_files {
+        warnings.push(trawl_types::Warning::new(format!(
+            "{n} file(s) not scanned for secrets: {reason}"
+        )));
+    }
     for w in &warnings {
         tracing::warn!("{}", w.message);
     }
@@ -874,7 +949,7 @@ pub(crate) fn scan_source(
             repo_digests: image.repo_digests.clone(),
             os,
             layers,
-            image_config: image.config.as_ref().map(|c| c.raw.clone()),
+            image_config,
         },
         scanners: settings.scanner_names(),
         results,

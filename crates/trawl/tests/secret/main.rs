@@ -154,6 +154,13 @@ fn planted_keys_found_with_layer_and_redacted_everywhere() {
                 3,
                 diff_ids[1].clone()
             ),
+            // The password planted in the image config's Env (its second entry): no layer.
+            (
+                "generic-secret-env".to_owned(),
+                "image-config:Env".to_owned(),
+                2,
+                String::new()
+            ),
         ],
         "the deleted script's token is not reported; each key carries the layer that added it"
     );
@@ -163,9 +170,13 @@ fn planted_keys_found_with_layer_and_redacted_everywhere() {
         ("trivy-json", &trivy),
         ("table", &table),
     ] {
-        // (The image config's `Env` value, planted.env_pw, is in the report's `artifact.image_config` until the
-        // scan redacts the config with `trawl_secret::redact_image_config`.)
-        for secret in [&planted.key_id, &planted.secret, &planted.gh] {
+        // The image config (carried in json's artifact.image_config) is redacted too.
+        for secret in [
+            &planted.key_id,
+            &planted.secret,
+            &planted.gh,
+            &planted.env_pw,
+        ] {
             assert!(!text.contains(secret.as_str()), "{name} leaks a secret");
         }
         assert!(text.contains("aws-access-key-id"), "{name} names the rule");
