@@ -2,9 +2,11 @@
 
 use crate::DbError;
 use crate::feed::{FeedKind, Sink, SourceSpec, Stats};
-use crate::model::{Advisory, AdvisoryDoc, AffectedDoc, Metadata, SourceReport};
+use crate::codec::{StoredRecord, encode_records, put_str, put_varint};
+use crate::model::{Advisory, AdvisoryDoc, AffectedDoc, Metadata, PackageSpecific, SourceReport};
 use crate::schema::{
-    BLOB_PLAIN, BLOB_ZSTD_DICT, SCHEMA, SCHEMA_VERSION, severity_code, status_code,
+    BLOB_PLAIN, BLOB_ZSTD, BLOB_ZSTD_DICT, SCHEMA, SCHEMA_VERSION, STAGING, severity_code,
+    severity_from_code, status_code, status_from_code,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
@@ -170,6 +172,7 @@ impl Builder {
         )
         .map_err(|e| DbError::sqlite(path, e))?;
         conn.execute_batch(SCHEMA)
+            .and_then(|()| conn.execute_batch(STAGING))
             .map_err(|e| DbError::sqlite(path, e))?;
         Ok(Builder {
             conn,
@@ -215,15 +218,10 @@ impl Builder {
         Ok(id)
     }
 
-    /// Trains dictionaries, compresses every blob, stores the metadata, vacuums.
+    /// Writes the final tables from the staging ones (package rows, advisory blocks, both compressed with
+    /// trained dictionaries), stores the metadata, drops the staging tables and vacuums.
     fn finish(mut self, reports: Vec<SourceReport>) -> Result<Metadata, DbError> {
         self.begin()?;
-        // Only the build needs to find rows by advisory.
-        self.conn
-            .execute_batch("DROP INDEX affected_by_advisory")
-            .map_err(|e| self.sq(e))?;
-        self.compress_table("advisory")?;
-        self.compress_table("affected")?;
         let mut metadata = Metadata {
             schema_version: SCHEMA_VERSION,
             built_at: now_rfc3339(),
@@ -233,7 +231,7 @@ impl Builder {
         {
             let mut stmt = self
                 .conn
-                .prepare("SELECT s.key, COUNT(*) FROM advisory a JOIN data_source s ON s.id = a.source GROUP BY s.key")
+                .prepare("SELECT s.key, COUNT(*) FROM stage_advisory a JOIN data_source s ON s.id = a.source GROUP BY s.key")
                 .map_err(|e| self.sq(e))?;
             let rows = stmt
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
@@ -251,9 +249,11 @@ impl Builder {
                 .map(|n| u64::try_from(n).unwrap_or(0))
                 .map_err(|e| DbError::sqlite(&self.path, e))
         };
-        metadata.affected_rows = count("SELECT COUNT(*) FROM affected")?;
+        metadata.affected_rows = count("SELECT COUNT(*) FROM stage_affected")?;
         metadata.kev_entries = count("SELECT COUNT(*) FROM kev")?;
         metadata.epss_entries = count("SELECT COUNT(*) FROM epss")?;
+        let extras = self.write_packages()?;
+        self.write_advisory_blocks(extras)?;
         let meta_json = serde_json::to_string(&metadata).map_err(|e| DbError::Invalid {
             path: self.path.clone(),
             message: e.to_string(),
@@ -264,6 +264,9 @@ impl Builder {
                 params![SCHEMA_VERSION.to_string(), meta_json],
             )
             .map_err(|e| self.sq(e))?;
+        self.conn
+            .execute_batch("DROP TABLE stage_affected; DROP TABLE stage_advisory;")
+            .map_err(|e| self.sq(e))?;
         self.commit()?;
         self.conn
             .execute_batch("VACUUM; PRAGMA journal_mode=DELETE;")
@@ -273,107 +276,225 @@ impl Builder {
         Ok(metadata)
     }
 
-    /// Trains a zstd dictionary on a sample of a table's plain blobs and rewrites them compressed where that
-    /// is smaller. `table` is `advisory` or `affected`.
-    fn compress_table(&mut self, table: &str) -> Result<(), DbError> {
+    /// One `package` row per (namespace, package): every record of the key that is not withdrawn, ordered
+    /// by advisory ID, in one compact blob. Returns the per-package `ecosystem_specific` /
+    /// `database_specific` by staging advisory row, for the advisory documents.
+    fn write_packages(&mut self) -> Result<HashMap<i64, Vec<PackageSpecific>>, DbError> {
         let path = self.path.clone();
         let sq = |e| DbError::sqlite(&path, e);
-        let (rows, bytes): (i64, i64) = self
-            .conn
-            .query_row(
-                &format!("SELECT COUNT(*), COALESCE(SUM(LENGTH(data)), 0) FROM {table}"),
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(sq)?;
-        if rows < 64 {
-            return Ok(());
-        }
-        // Sample every n-th blob, about 8 MB in all.
-        let step = (bytes / (8 << 20)).max(1);
-        let mut samples: Vec<Vec<u8>> = Vec::new();
+        let namespaces: HashMap<i64, String> =
+            self.namespaces.iter().map(|(k, v)| (*v, k.clone())).collect();
+        let mut extras: HashMap<i64, Vec<PackageSpecific>> = HashMap::new();
+        let mut keys: Vec<(i64, String, Vec<u8>)> = Vec::new();
         {
             let mut stmt = self
                 .conn
-                .prepare(&format!("SELECT data FROM {table}"))
+                .prepare(
+                    "SELECT f.ns, f.name, f.advisory, a.vuln_id, a.aliases, a.source, a.withdrawn,
+                            f.status, f.fixed, f.urgency, f.severity, f.data
+                     FROM stage_affected f JOIN stage_advisory a ON a.id = f.advisory
+                     ORDER BY f.ns, f.name, a.vuln_id, f.advisory, f.seq",
+                )
                 .map_err(sq)?;
             let mut q = stmt.query([]).map_err(sq)?;
-            let mut i = 0i64;
+            let mut current: Option<(i64, String)> = None;
+            let mut records: Vec<StoredRecord> = Vec::new();
             while let Some(r) = q.next().map_err(sq)? {
-                if i % step == 0 {
-                    let data: Vec<u8> = r.get(0).map_err(sq)?;
-                    if data.first() == Some(&BLOB_PLAIN) {
-                        samples.push(data[1..].to_vec());
-                    }
+                let ns: i64 = r.get(0).map_err(sq)?;
+                let name: String = r.get(1).map_err(sq)?;
+                let advisory: i64 = r.get(2).map_err(sq)?;
+                let withdrawn: bool = r.get(6).map_err(sq)?;
+                let blob: Vec<u8> = r.get(11).map_err(sq)?;
+                let doc: AffectedDoc = if blob.is_empty() {
+                    AffectedDoc::default()
+                } else {
+                    blob.split_first()
+                        .and_then(|(_, json)| serde_json::from_slice(json).ok())
+                        .unwrap_or_default()
+                };
+                let implicit = blob.is_empty();
+                if doc.ecosystem_specific.is_some() || doc.database_specific.is_some() {
+                    extras.entry(advisory).or_default().push(PackageSpecific {
+                        source: String::new(),
+                        namespace: namespaces.get(&ns).cloned().unwrap_or_default(),
+                        package: name.clone(),
+                        ecosystem_specific: doc.ecosystem_specific,
+                        database_specific: doc.database_specific,
+                    });
                 }
-                i += 1;
+                if withdrawn {
+                    continue;
+                }
+                if current.as_ref().is_some_and(|(n, s)| *n != ns || *s != name)
+                    && let Some((n, s)) = current.take()
+                {
+                    keys.push((n, s, encode_records(&records)));
+                    records.clear();
+                }
+                if current.is_none() {
+                    current = Some((ns, name));
+                }
+                let aliases: String = r.get(4).map_err(sq)?;
+                let source: i64 = r.get(5).map_err(sq)?;
+                records.push(StoredRecord {
+                    advisory_id: r.get(3).map_err(sq)?,
+                    aliases: aliases.split_whitespace().map(str::to_owned).collect(),
+                    source: u32::try_from(source).unwrap_or(0),
+                    variant: doc.variant,
+                    purl: doc.purl,
+                    ranges: if implicit { None } else { Some(doc.ranges) },
+                    versions: doc.versions.iter().collect(),
+                    status: r
+                        .get::<_, Option<i64>>(7)
+                        .map_err(sq)?
+                        .and_then(status_from_code),
+                    fixed: r.get(8).map_err(sq)?,
+                    urgency: r.get(9).map_err(sq)?,
+                    severity: r
+                        .get::<_, Option<i64>>(10)
+                        .map_err(sq)?
+                        .and_then(severity_from_code),
+                });
+            }
+            if let Some((n, s)) = current.take() {
+                keys.push((n, s, encode_records(&records)));
             }
         }
-        let dict = match zstd::dict::from_samples(&samples, 112 * 1024) {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::warn!(
-                    "{table}: zstd dictionary training failed ({e}); storing blobs plain"
-                );
-                return Ok(());
-            }
-        };
-        drop(samples);
-        let mut compressor = zstd::bulk::Compressor::with_dictionary(19, &dict)
-            .map_err(|e| DbError::io(&path, e))?;
-        self.conn
-            .execute(
-                "INSERT INTO dict (name, data) VALUES (?1, ?2)",
-                params![table, dict],
-            )
-            .map_err(sq)?;
-        let key_cols = if table == "advisory" {
-            "id"
-        } else {
-            "ns, name, advisory, seq"
-        };
-        let mut select = self
+        let blobs: Vec<&[u8]> = keys.iter().map(|(_, _, b)| b.as_slice()).collect();
+        let compressed = self.compress_all("package", &blobs)?;
+        let mut insert = self
             .conn
-            .prepare(&format!("SELECT {key_cols}, data FROM {table}"))
+            .prepare("INSERT INTO package (ns, name, data) VALUES (?1, ?2, ?3)")
             .map_err(sq)?;
-        let mut updates: Vec<(Vec<rusqlite::types::Value>, Vec<u8>)> = Vec::new();
-        let n_keys = if table == "advisory" { 1 } else { 4 };
-        let mut q = select.query([]).map_err(sq)?;
-        while let Some(r) = q.next().map_err(sq)? {
-            let data: Vec<u8> = r.get(n_keys).map_err(sq)?;
-            if data.first() != Some(&BLOB_PLAIN) || data.len() < 16 {
-                continue;
-            }
-            let z = compressor
-                .compress(&data[1..])
-                .map_err(|e| DbError::io(&path, e))?;
-            if z.len() + 1 >= data.len() {
-                continue;
-            }
-            let mut blob = Vec::with_capacity(z.len() + 1);
-            blob.push(BLOB_ZSTD_DICT);
-            blob.extend_from_slice(&z);
-            let mut keys = Vec::with_capacity(n_keys);
-            for i in 0..n_keys {
-                keys.push(r.get::<_, rusqlite::types::Value>(i).map_err(sq)?);
-            }
-            updates.push((keys, blob));
+        for ((ns, name, _), blob) in keys.iter().zip(compressed) {
+            insert.execute(params![ns, name, blob]).map_err(sq)?;
         }
-        drop(q);
-        drop(select);
-        let sql = if table == "advisory" {
-            "UPDATE advisory SET data = ?2 WHERE id = ?1"
-        } else {
-            "UPDATE affected SET data = ?5 WHERE ns = ?1 AND name = ?2 AND advisory = ?3 AND seq = ?4"
-        };
-        let mut up = self.conn.prepare(sql).map_err(sq)?;
-        for (mut keys, blob) in updates {
-            keys.push(rusqlite::types::Value::Blob(blob));
-            up.execute(rusqlite::params_from_iter(keys)).map_err(sq)?;
+        Ok(extras)
+    }
+
+    /// Advisory documents in blocks of consecutive IDs (about [`BLOCK_BYTES`] of JSON each; all sources of
+    /// one ID in the same block), each entry `(vuln_id, source id, JSON)`.
+    fn write_advisory_blocks(
+        &mut self,
+        mut extras: HashMap<i64, Vec<PackageSpecific>>,
+    ) -> Result<(), DbError> {
+        let path = self.path.clone();
+        let sq = |e| DbError::sqlite(&path, e);
+        let mut blocks: Vec<(String, Vec<u8>)> = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, vuln_id, source, data FROM stage_advisory ORDER BY vuln_id, source")
+                .map_err(sq)?;
+            let mut q = stmt.query([]).map_err(sq)?;
+            let mut block: Vec<u8> = Vec::new();
+            let mut last: Option<String> = None;
+            while let Some(r) = q.next().map_err(sq)? {
+                let rowid: i64 = r.get(0).map_err(sq)?;
+                let vuln_id: String = r.get(1).map_err(sq)?;
+                let source: i64 = r.get(2).map_err(sq)?;
+                let blob: Vec<u8> = r.get(3).map_err(sq)?;
+                if block.len() >= BLOCK_BYTES
+                    && last.as_ref().is_some_and(|l| *l != vuln_id)
+                    && let Some(l) = last.take()
+                {
+                    blocks.push((l, std::mem::take(&mut block)));
+                }
+                let mut doc: AdvisoryDoc = blob
+                    .split_first()
+                    .and_then(|(_, json)| serde_json::from_slice(json).ok())
+                    .unwrap_or_default();
+                doc.package_specific = extras.remove(&rowid).unwrap_or_default();
+                let json = serde_json::to_vec(&doc).unwrap_or_else(|_| b"{}".to_vec());
+                put_str(&mut block, &vuln_id);
+                put_varint(&mut block, u64::try_from(source).unwrap_or(0));
+                put_varint(&mut block, json.len() as u64);
+                block.extend_from_slice(&json);
+                last = Some(vuln_id);
+            }
+            if let Some(l) = last {
+                blocks.push((l, block));
+            }
+        }
+        let raw: Vec<&[u8]> = blocks.iter().map(|(_, b)| b.as_slice()).collect();
+        let compressed = self.compress_all("advisory", &raw)?;
+        let mut insert = self
+            .conn
+            .prepare("INSERT INTO advisory_block (last_id, data) VALUES (?1, ?2)")
+            .map_err(sq)?;
+        for ((last_id, _), blob) in blocks.iter().zip(compressed) {
+            insert.execute(params![last_id, blob]).map_err(sq)?;
         }
         Ok(())
     }
+
+    /// Compresses `blobs` (zstd level 19) with a dictionary trained on them (stored in `dict` under `name`)
+    /// when there are enough to train on; each result starts with its format byte and is stored plain when
+    /// compression does not pay.
+    fn compress_all(&mut self, name: &str, blobs: &[&[u8]]) -> Result<Vec<Vec<u8>>, DbError> {
+        let path = self.path.clone();
+        let dict = if blobs.len() >= 64 {
+            // Samples: every n-th blob (cut to 4 KiB; the trainer wants many small samples), about 8 MB in all.
+            let total: usize = blobs.iter().map(|b| b.len().min(4096)).sum();
+            let step = (total / (8 << 20)).max(1);
+            let samples: Vec<&[u8]> = blobs
+                .iter()
+                .step_by(step)
+                .map(|b| &b[..b.len().min(4096)])
+                .collect();
+            match zstd::dict::from_samples(&samples, DICT_BYTES) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    tracing::warn!("{name}: zstd dictionary training failed ({e}); no dictionary");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let mut compressor = match &dict {
+            Some(d) => zstd::bulk::Compressor::with_dictionary(19, d),
+            None => zstd::bulk::Compressor::new(19),
+        }
+        .map_err(|e| DbError::io(&path, e))?;
+        compressor
+            .include_checksum(false)
+            .and_then(|()| compressor.include_dictid(false))
+            .map_err(|e| DbError::io(&path, e))?;
+        if let Some(d) = &dict {
+            self.conn
+                .execute(
+                    "INSERT INTO dict (name, data) VALUES (?1, ?2)",
+                    params![name, d],
+                )
+                .map_err(|e| DbError::sqlite(&path, e))?;
+        }
+        let format = if dict.is_some() {
+            BLOB_ZSTD_DICT
+        } else {
+            BLOB_ZSTD
+        };
+        let mut out = Vec::with_capacity(blobs.len());
+        for b in blobs {
+            let z = compressor.compress(b).map_err(|e| DbError::io(&path, e))?;
+            let mut blob = Vec::with_capacity(z.len().min(b.len()) + 1);
+            if z.len() < b.len() {
+                blob.push(format);
+                blob.extend_from_slice(&z);
+            } else {
+                blob.push(BLOB_PLAIN);
+                blob.extend_from_slice(b);
+            }
+            out.push(blob);
+        }
+        Ok(out)
+    }
 }
+
+/// Uncompressed size an advisory block grows to before the next one starts.
+const BLOCK_BYTES: usize = 32 * 1024;
+/// Size of the trained dictionaries.
+const DICT_BYTES: usize = 112 * 1024;
 
 impl Sink for Builder {
     fn advisory(&mut self, a: Advisory) -> Result<(), DbError> {
@@ -386,7 +507,7 @@ impl Sink for Builder {
         let source_id = self.source_id(&source)?;
         let existing: Option<(i64, Vec<u8>)> = self
             .conn
-            .prepare_cached("SELECT id, data FROM advisory WHERE vuln_id = ?1 AND source = ?2")
+            .prepare_cached("SELECT id, data FROM stage_advisory WHERE vuln_id = ?1 AND source = ?2")
             .and_then(|mut s| {
                 s.query_row(params![id, source_id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()
@@ -401,7 +522,7 @@ impl Sink for Builder {
                 let merged = merge_docs(old, doc);
                 self.conn
                     .prepare_cached(
-                        "UPDATE advisory SET aliases = ?2, withdrawn = ?3, data = ?4 WHERE id = ?1",
+                        "UPDATE stage_advisory SET aliases = ?2, withdrawn = ?3, data = ?4 WHERE id = ?1",
                     )
                     .and_then(|mut s| {
                         s.execute(params![
@@ -417,7 +538,7 @@ impl Sink for Builder {
             None => {
                 self.conn
                     .prepare_cached(
-                        "INSERT INTO advisory (vuln_id, source, aliases, withdrawn, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        "INSERT INTO stage_advisory (vuln_id, source, aliases, withdrawn, data) VALUES (?1, ?2, ?3, ?4, ?5)",
                     )
                     .and_then(|mut s| {
                         s.execute(params![id, source_id, alias_text(&doc), doc.withdrawn.is_some(), plain_blob(&doc)])
@@ -431,7 +552,7 @@ impl Sink for Builder {
         }
         let first_seq: i64 = self
             .conn
-            .prepare_cached("SELECT COALESCE(MAX(seq) + 1, 0) FROM affected WHERE advisory = ?1")
+            .prepare_cached("SELECT COALESCE(MAX(seq) + 1, 0) FROM stage_affected WHERE advisory = ?1")
             .and_then(|mut s| s.query_row([advisory_rowid], |r| r.get(0)))
             .map_err(|e| self.sq(e))?;
         // A later feed's rows for the same (namespace, package) replace the earlier ones.
@@ -441,7 +562,7 @@ impl Sink for Builder {
             if !replaced.contains(&(ns, af.name.clone())) {
                 self.conn
                     .prepare_cached(
-                        "DELETE FROM affected WHERE advisory = ?1 AND ns = ?2 AND name = ?3",
+                        "DELETE FROM stage_affected WHERE advisory = ?1 AND ns = ?2 AND name = ?3",
                     )
                     .and_then(|mut s| s.execute(params![advisory_rowid, ns, af.name]))
                     .map_err(|e| self.sq(e))?;
@@ -466,7 +587,7 @@ impl Sink for Builder {
             };
             self.conn
                 .prepare_cached(
-                    "INSERT INTO affected (ns, name, advisory, seq, status, fixed, urgency, severity, data)
+                    "INSERT INTO stage_affected (ns, name, advisory, seq, status, fixed, urgency, severity, data)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .and_then(|mut s| {

@@ -2,19 +2,18 @@
 //! dictionaries.
 
 use crate::DbError;
+use crate::codec::{Cursor, decode_records_with};
 use crate::model::{
-    AdvisoryDetails, AdvisoryDoc, AffectedDoc, AffectedRecord, Enrichment, Metadata, implied_ranges,
+    AdvisoryDetails, AdvisoryDoc, AffectedRecord, Enrichment, Metadata, implied_ranges,
 };
-use crate::names::{data_source, normalise_package, parse_namespace};
-use crate::schema::{
-    BLOB_PLAIN, BLOB_ZSTD_DICT, SCHEMA_VERSION, severity_from_code, status_from_code,
-};
+use crate::names::{data_source, parse_namespace};
+use crate::schema::{BLOB_PLAIN, BLOB_ZSTD, BLOB_ZSTD_DICT, SCHEMA_VERSION};
 use crate::score::add_to_cvss;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
-use trawl_types::{DataSource, Severity};
+use std::sync::{Arc, Mutex, MutexGuard};
+use trawl_types::{DataSource, Ecosystem, Severity};
 
 /// A built advisory DB, open read-only.
 ///
@@ -30,10 +29,48 @@ pub struct AdvisoryDb {
 struct Inner {
     conn: Connection,
     advisory_dict: Option<zstd::bulk::Decompressor<'static>>,
-    affected_dict: Option<zstd::bulk::Decompressor<'static>>,
+    package_dict: Option<zstd::bulk::Decompressor<'static>>,
+    plain: Option<zstd::bulk::Decompressor<'static>>,
     namespaces: HashMap<String, i64>,
-    sources: HashMap<i64, DataSource>,
+    sources: HashMap<i64, Arc<DataSource>>,
+    /// Reused decompression buffer of `lookup`.
+    buf: Vec<u8>,
+    /// Namespaces as callers spell them, resolved (`None`: not in this DB).
+    resolved: HashMap<String, Option<ResolvedNs>>,
+    /// Recently read advisory blocks (last ID, uncompressed), newest last: the details of one scan's
+    /// findings cluster in few blocks.
+    blocks: Vec<(String, std::sync::Arc<Vec<u8>>)>,
 }
+
+/// A namespace as a caller spelled it, resolved against the DB.
+#[derive(Clone)]
+struct ResolvedNs {
+    id: i64,
+    name: Arc<str>,
+    ecosystem: Option<Ecosystem>,
+    /// Parsed as a known ecosystem (names are trimmed and normalised); otherwise used as given.
+    known: bool,
+}
+
+/// Most namespace spellings remembered per handle.
+const RESOLVED_CACHE: usize = 1024;
+
+fn resolve_namespace(namespaces: &HashMap<String, i64>, namespace: &str) -> Option<ResolvedNs> {
+    let (name, ecosystem, known) = match parse_namespace(namespace) {
+        Some(ns) => (ns.name, ns.ecosystem, true),
+        None => (namespace.to_owned(), None, false),
+    };
+    let id = *namespaces.get(&name)?;
+    Some(ResolvedNs {
+        id,
+        name: Arc::from(name),
+        ecosystem,
+        known,
+    })
+}
+
+/// Advisory blocks kept decompressed.
+const BLOCK_CACHE: usize = 8;
 
 impl std::fmt::Debug for AdvisoryDb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -56,23 +93,51 @@ fn sqlite_uri(path: &Path) -> String {
     out
 }
 
+/// Uncompresses a blob (format byte first) with the table's dictionary or none.
 fn decompress(
     d: Option<&mut zstd::bulk::Decompressor<'static>>,
+    plain: Option<&mut zstd::bulk::Decompressor<'static>>,
     blob: &[u8],
 ) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    decompress_into(d, plain, blob, &mut out)?;
+    Ok(out)
+}
+
+/// [`decompress`] into a reused buffer (cleared first).
+fn decompress_into(
+    d: Option<&mut zstd::bulk::Decompressor<'static>>,
+    plain: Option<&mut zstd::bulk::Decompressor<'static>>,
+    blob: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    out.clear();
     match blob.split_first() {
-        Some((&BLOB_PLAIN, rest)) => Ok(rest.to_vec()),
-        Some((&BLOB_ZSTD_DICT, rest)) => {
-            let d = d.ok_or("compressed blob but no dictionary in the DB")?;
+        Some((&BLOB_PLAIN, rest)) => {
+            out.extend_from_slice(rest);
+            Ok(())
+        }
+        Some((&(f @ BLOB_ZSTD_DICT | f @ BLOB_ZSTD), rest)) => {
+            let d = if f == BLOB_ZSTD { plain } else { d }
+                .ok_or("compressed blob but no dictionary in the DB")?;
             let size = zstd::zstd_safe::get_frame_content_size(rest)
                 .map_err(|_| "bad zstd frame".to_owned())?
                 .ok_or("zstd frame without a content size")?;
             let cap = usize::try_from(size).map_err(|_| "zstd frame too large".to_owned())?;
-            d.decompress(rest, cap).map_err(|e| format!("zstd: {e}"))
+            if cap > MAX_BLOB {
+                return Err(format!("zstd frame claims {cap} bytes"));
+            }
+            out.reserve(cap);
+            d.decompress_to_buffer(rest, out)
+                .map_err(|e| format!("zstd: {e}"))?;
+            Ok(())
         }
         _ => Err("unknown blob format".to_owned()),
     }
 }
+
+/// The largest uncompressed blob a reader accepts (a corrupt frame header must not allocate gigabytes).
+const MAX_BLOB: usize = 256 << 20;
 
 impl AdvisoryDb {
     /// Opens a DB file read-only. Fails with a clear error if the file is missing, not a trawl DB, or of
@@ -148,7 +213,10 @@ impl AdvisoryDb {
             }
         };
         let advisory_dict = decomp("advisory")?;
-        let affected_dict = decomp("affected")?;
+        let package_dict = decomp("package")?;
+        let plain = zstd::bulk::Decompressor::new()
+            .map(Some)
+            .map_err(|e| invalid(format!("zstd: {e}")))?;
         let mut namespaces = HashMap::new();
         let mut sources = HashMap::new();
         {
@@ -170,7 +238,7 @@ impl AdvisoryDb {
                 .map_err(|e| DbError::sqlite(path, e))?;
             for row in rows {
                 let (id, key) = row.map_err(|e| DbError::sqlite(path, e))?;
-                sources.insert(id, data_source(&key));
+                sources.insert(id, Arc::new(data_source(&key)));
             }
         }
         Ok(AdvisoryDb {
@@ -179,9 +247,13 @@ impl AdvisoryDb {
             inner: Mutex::new(Inner {
                 conn,
                 advisory_dict,
-                affected_dict,
+                package_dict,
+                plain,
                 namespaces,
                 sources,
+                blocks: Vec::new(),
+                buf: Vec::new(),
+                resolved: HashMap::new(),
             }),
         })
     }
@@ -215,87 +287,92 @@ impl AdvisoryDb {
     /// installed may be passed; OS namespaces are keyed by SOURCE package). Withdrawn advisories are left out.
     /// Records come ordered by advisory ID.
     pub fn lookup(&self, namespace: &str, name: &str) -> Result<Vec<AffectedRecord>, DbError> {
-        let (ns_name, pkg) = match parse_namespace(namespace) {
-            Some(ns) => {
-                let pkg = normalise_package(&ns, name);
-                (ns.name, pkg)
-            }
-            None => (namespace.to_owned(), name.to_owned()),
-        };
         let mut guard = self.lock();
         let inner = &mut *guard;
-        let Some(&ns_id) = inner.namespaces.get(&ns_name) else {
+        let resolved = match inner.resolved.get(namespace) {
+            Some(r) => r.clone(),
+            None => {
+                let r = resolve_namespace(&inner.namespaces, namespace);
+                if inner.resolved.len() < RESOLVED_CACHE {
+                    inner.resolved.insert(namespace.to_owned(), r.clone());
+                }
+                r
+            }
+        };
+        let Some(ResolvedNs {
+            id: ns_id,
+            name: ns_name,
+            ecosystem,
+            known,
+        }) = resolved
+        else {
             return Ok(Vec::new());
         };
-        let mut stmt = inner
-            .conn
-            .prepare_cached(
-                "SELECT a.vuln_id, a.aliases, a.source, f.status, f.fixed, f.urgency, f.severity, f.data
-                 FROM affected f JOIN advisory a ON a.id = f.advisory
-                 WHERE f.ns = ?1 AND f.name = ?2 AND a.withdrawn = 0",
-            )
-            .map_err(|e| DbError::sqlite(&self.path, e))?;
-        type Row = (
-            String,
-            String,
-            i64,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            Vec<u8>,
-        );
-        let rows: Vec<Row> = stmt
-            .query_map(params![ns_id, pkg], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })
-            .and_then(|it| it.collect())
-            .map_err(|e| DbError::sqlite(&self.path, e))?;
-        drop(stmt);
-        let mut rows = rows;
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out = Vec::with_capacity(rows.len());
-        for (id, aliases, source, status, fixed, urgency, severity, blob) in rows {
-            let status = status.and_then(status_from_code);
-            let doc = if blob.is_empty() {
-                AffectedDoc {
-                    ranges: implied_ranges(status, fixed.as_deref()),
-                    ..AffectedDoc::default()
+        let pkg: std::borrow::Cow<'_, str> = match (known, ecosystem) {
+            (true, Some(eco)) => eco.normalize_name(name.trim()).into(),
+            (true, None) => name.trim().into(),
+            (false, _) => name.into(),
+        };
+        let corrupt = |e: String| self.corrupt(format!("package {ns_name} {pkg}: {e}"));
+        let mut raw = std::mem::take(&mut inner.buf);
+        let found = {
+            let Inner {
+                conn,
+                package_dict,
+                plain,
+                ..
+            } = &mut *inner;
+            let mut stmt = conn
+                .prepare_cached("SELECT data FROM package WHERE ns = ?1 AND name = ?2")
+                .map_err(|e| DbError::sqlite(&self.path, e))?;
+            let mut rows = stmt
+                .query(params![ns_id, &*pkg])
+                .map_err(|e| DbError::sqlite(&self.path, e))?;
+            match rows.next().map_err(|e| DbError::sqlite(&self.path, e))? {
+                None => false,
+                Some(row) => {
+                    // Decompressed straight from SQLite's copy of the blob.
+                    let blob = row
+                        .get_ref(0)
+                        .and_then(|v| v.as_blob().map_err(Into::into))
+                        .map_err(|e| DbError::sqlite(&self.path, e))?;
+                    decompress_into(package_dict.as_mut(), plain.as_mut(), blob, &mut raw)
+                        .map_err(corrupt)?;
+                    true
                 }
-            } else {
-                let json = decompress(inner.affected_dict.as_mut(), &blob)
-                    .map_err(|e| self.corrupt(format!("affected row of {id}: {e}")))?;
-                serde_json::from_slice(&json)
-                    .map_err(|e| self.corrupt(format!("affected row of {id}: {e}")))?
-            };
-            out.push(AffectedRecord {
-                advisory_id: id,
-                aliases: aliases.split_whitespace().map(str::to_owned).collect(),
-                source: inner.sources.get(&source).cloned().unwrap_or_default(),
-                namespace: ns_name.clone(),
-                namespace_variant: doc.variant,
-                package: pkg.clone(),
-                purl: doc.purl,
-                ranges: doc.ranges,
-                versions: doc.versions,
-                status,
-                fixed_version: fixed,
-                urgency,
-                severity: severity.and_then(severity_from_code),
-                ecosystem_specific: doc.ecosystem_specific,
-                database_specific: doc.database_specific,
-            });
+            }
+        };
+        if !found {
+            inner.buf = raw;
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let namespace: Arc<str> = ns_name.clone();
+        let package: Arc<str> = Arc::from(&*pkg);
+        let sources = &inner.sources;
+        let records = decode_records_with(&raw, |r| AffectedRecord {
+            ranges: match r.ranges {
+                Some(ranges) => ranges,
+                None => implied_ranges(r.status, r.fixed.as_deref()),
+            },
+            advisory_id: r.advisory_id,
+            aliases: r.aliases,
+            source: sources
+                .get(&i64::from(r.source))
+                .cloned()
+                .unwrap_or_default(),
+            namespace: namespace.clone(),
+            namespace_variant: r.variant,
+            package: package.clone(),
+            purl: r.purl,
+            versions: r.versions,
+            status: r.status,
+            fixed_version: r.fixed,
+            urgency: r.urgency,
+            severity: r.severity,
+        })
+        .map_err(corrupt);
+        inner.buf = raw;
+        records
     }
 
     /// Every namespace the DB holds (sorted).
@@ -408,6 +485,11 @@ impl AdvisoryDb {
             if doc.withdrawn.is_some() && is_primary {
                 details.withdrawn.clone_from(&doc.withdrawn);
             }
+            if is_primary {
+                details
+                    .package_specific
+                    .extend(doc.package_specific.iter().cloned());
+            }
             if !details.sources.contains(&source) {
                 details.sources.push(source);
             }
@@ -422,27 +504,70 @@ impl AdvisoryDb {
         Ok(Some(details))
     }
 
+    /// The uncompressed advisory block that holds `id`, if any (from the cache when recently read).
+    fn block_for(
+        &self,
+        inner: &mut Inner,
+        id: &str,
+    ) -> Result<Option<std::sync::Arc<Vec<u8>>>, DbError> {
+        let row: Option<(String, Vec<u8>)> = inner
+            .conn
+            .prepare_cached(
+                "SELECT last_id, data FROM advisory_block WHERE last_id >= ?1 ORDER BY last_id LIMIT 1",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(|e| DbError::sqlite(&self.path, e))?;
+        let Some((last_id, blob)) = row else {
+            return Ok(None);
+        };
+        if let Some(pos) = inner.blocks.iter().position(|(l, _)| *l == last_id) {
+            let hit = inner.blocks.remove(pos);
+            let block = hit.1.clone();
+            inner.blocks.push(hit);
+            return Ok(Some(block));
+        }
+        let raw = decompress(inner.advisory_dict.as_mut(), inner.plain.as_mut(), &blob)
+            .map_err(|e| self.corrupt(format!("advisory block ending at {last_id}: {e}")))?;
+        let block = std::sync::Arc::new(raw);
+        if inner.blocks.len() >= BLOCK_CACHE {
+            inner.blocks.remove(0);
+        }
+        inner.blocks.push((last_id, block.clone()));
+        Ok(Some(block))
+    }
+
     fn docs_of(
         &self,
         inner: &mut Inner,
         id: &str,
     ) -> Result<Vec<(DataSource, AdvisoryDoc)>, DbError> {
-        let mut stmt = inner
-            .conn
-            .prepare_cached("SELECT source, data FROM advisory WHERE vuln_id = ?1 ORDER BY id")
-            .map_err(|e| DbError::sqlite(&self.path, e))?;
-        let rows: Vec<(i64, Vec<u8>)> = stmt
-            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|it| it.collect())
-            .map_err(|e| DbError::sqlite(&self.path, e))?;
-        drop(stmt);
+        let Some(block) = self.block_for(inner, id)? else {
+            return Ok(Vec::new());
+        };
+        let corrupt = |e: String| self.corrupt(format!("advisory {id}: {e}"));
         let mut out = Vec::new();
-        for (source, blob) in rows {
-            let json = decompress(inner.advisory_dict.as_mut(), &blob)
-                .map_err(|e| self.corrupt(format!("advisory {id}: {e}")))?;
-            let doc: AdvisoryDoc = serde_json::from_slice(&json)
-                .map_err(|e| self.corrupt(format!("advisory {id}: {e}")))?;
-            out.push((inner.sources.get(&source).cloned().unwrap_or_default(), doc));
+        let mut c = Cursor::new(&block);
+        while !c.at_end() {
+            let vuln_id = c.str().map_err(corrupt)?;
+            let source = c.varint().map_err(corrupt)?;
+            let json = c.bytes().map_err(corrupt)?;
+            if vuln_id != id {
+                continue;
+            }
+            let mut doc: AdvisoryDoc =
+                serde_json::from_slice(json).map_err(|e| corrupt(e.to_string()))?;
+            let source: DataSource = i64::try_from(source)
+                .ok()
+                .and_then(|s| inner.sources.get(&s))
+                .map(|s| (**s).clone())
+                .unwrap_or_default();
+            for p in &mut doc.package_specific {
+                p.source.clone_from(&source.id);
+            }
+            out.push((source, doc));
         }
         Ok(out)
     }

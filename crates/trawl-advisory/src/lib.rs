@@ -14,6 +14,7 @@
 //! [`trawl_types::OsInfo::advisory_namespace`] and [`trawl_types::Ecosystem::osv_name`] produce.
 
 mod build;
+mod codec;
 mod db;
 mod feed;
 mod http;
@@ -30,8 +31,8 @@ pub use feed::osv::DEFAULT_OSV_URL;
 pub use feed::{FeedKind, SourceSpec};
 pub use http::HttpError;
 pub use model::{
-    AdvisoryDetails, AffectedRange, AffectedRecord, Enrichment, EventKind, Metadata, RangeEvent,
-    RangeKind, SourceReport,
+    AdvisoryDetails, AffectedRange, AffectedRecord, Enrichment, EventKind, Metadata, PackageSpecific,
+    RangeEvent, RangeKind, SourceReport, Versions,
 };
 pub use names::data_source;
 pub use schema::SCHEMA_VERSION;

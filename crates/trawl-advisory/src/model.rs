@@ -106,21 +106,22 @@ pub struct AffectedRecord {
     pub advisory_id: String,
     /// Other IDs of the same vulnerability (OSV `aliases` plus `upstream`).
     pub aliases: Vec<String>,
-    /// The feed the record came from.
-    pub source: DataSource,
-    /// The namespace it is filed under (`Debian:12`, `PyPI`).
-    pub namespace: String,
+    /// The feed the record came from (shared by every record of that feed).
+    pub source: std::sync::Arc<DataSource>,
+    /// The namespace it is filed under (`Debian:12`, `PyPI`); shared by the records of one lookup.
+    pub namespace: std::sync::Arc<str>,
     /// The suffix of the OSV ecosystem that was folded into the namespace (`LTS`, `Pro:LTS` for
     /// `Ubuntu:Pro:22.04:LTS`), when there was one.
     pub namespace_variant: Option<String>,
-    /// Package name as stored (normalised per ecosystem; the SOURCE package for OS feeds).
-    pub package: String,
+    /// Package name as stored (normalised per ecosystem; the SOURCE package for OS feeds); shared by the
+    /// records of one lookup.
+    pub package: std::sync::Arc<str>,
     /// The package's purl, when the feed gave one.
     pub purl: Option<String>,
     /// OSV ranges.
     pub ranges: Vec<AffectedRange>,
-    /// Explicitly listed affected versions.
-    pub versions: Vec<String>,
+    /// Explicitly listed affected versions (OSV `versions`).
+    pub versions: Versions,
     /// The vendor's status for this package in this release (vendor feeds; `None` for plain OSV ranges).
     pub status: Option<Status>,
     /// The vendor's fixed version (vendor feeds), also present as a `fixed` event in `ranges`.
@@ -129,9 +130,120 @@ pub struct AffectedRecord {
     pub urgency: Option<String>,
     /// The vendor's severity for this package, when it gives one (Debian urgency, Ubuntu priority mapped).
     pub severity: Option<Severity>,
-    /// OSV `ecosystem_specific` of this entry (Go `imports`, Ubuntu `binaries`...), when not empty.
+}
+
+/// A list of version strings held in one allocation (an OSV `versions` list can name hundreds; a lookup
+/// returns many). Iterate with [`Versions::iter`]. A version containing a line break is not a version in any
+/// scheme and is not kept.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Versions {
+    joined: String,
+    len: usize,
+}
+
+impl Versions {
+    /// Appends a version (ignored if it contains a line break).
+    pub fn push(&mut self, v: &str) {
+        if v.contains(['\n', '\r']) {
+            return;
+        }
+        if self.len > 0 {
+            self.joined.push('\n');
+        }
+        self.joined.push_str(v);
+        self.len += 1;
+    }
+
+    /// The versions, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + Clone {
+        let text = if self.len == 0 { None } else { Some(self.joined.as_str()) };
+        text.into_iter().flat_map(|t| t.split('\n'))
+    }
+
+    /// How many versions.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// No versions.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The versions as owned strings.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_owned).collect()
+    }
+
+    pub(crate) fn with_capacity(bytes: usize) -> Versions {
+        Versions {
+            joined: String::with_capacity(bytes),
+            len: 0,
+        }
+    }
+}
+
+impl std::fmt::Debug for Versions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Versions {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut v = Versions::default();
+        for s in iter {
+            v.push(s.as_ref());
+        }
+        v
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<[S]> for Versions {
+    fn eq(&self, other: &[S]) -> bool {
+        self.len == other.len() && self.iter().zip(other).all(|(a, b)| a == b.as_ref())
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> PartialEq<[S; N]> for Versions {
+    fn eq(&self, other: &[S; N]) -> bool {
+        *self == other[..]
+    }
+}
+
+impl Serialize for Versions {
+    fn serialize<Ser: serde::Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Versions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Vec::<String>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+/// The OSV `ecosystem_specific` / `database_specific` of one affected package of an advisory (Go `imports`,
+/// Ubuntu `binaries`...). Matching never needs them, so they are kept with the advisory's document
+/// ([`AdvisoryDetails::package_specific`]) rather than in the records [`AdvisoryDb::lookup`] returns.
+///
+/// [`AdvisoryDb::lookup`]: crate::AdvisoryDb::lookup
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PackageSpecific {
+    /// The feed.
+    #[serde(rename = "src", default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// The namespace the package is filed under.
+    #[serde(rename = "ns")]
+    pub namespace: String,
+    /// The package name as stored.
+    #[serde(rename = "n")]
+    pub package: String,
+    /// OSV `ecosystem_specific`, when not empty.
+    #[serde(rename = "es", default, skip_serializing_if = "Option::is_none")]
     pub ecosystem_specific: Option<serde_json::Value>,
-    /// OSV `database_specific` of this entry, when not empty.
+    /// OSV `database_specific`, when not empty.
+    #[serde(rename = "ds", default, skip_serializing_if = "Option::is_none")]
     pub database_specific: Option<serde_json::Value>,
 }
 
@@ -168,6 +280,9 @@ pub struct AdvisoryDetails {
     pub epss: Option<(f64, f64)>,
     /// The sources that hold it.
     pub sources: Vec<DataSource>,
+    /// Per-package `ecosystem_specific` / `database_specific` of the affected entries, over every source
+    /// (only entries that have one).
+    pub package_specific: Vec<PackageSpecific>,
 }
 
 /// KEV and EPSS for one CVE.
@@ -261,6 +376,9 @@ pub(crate) struct AdvisoryDoc {
     pub(crate) withdrawn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) database_specific: Option<serde_json::Value>,
+    /// Filled when the final file is written (from the affected rows), not by feeds.
+    #[serde(rename = "pkg", default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) package_specific: Vec<PackageSpecific>,
 }
 
 /// One affected entry as a feed produces it.

@@ -3,28 +3,50 @@
 use trawl_types::{Severity, Status};
 
 /// Schema version of the DB file. Bumped on any incompatible change; readers refuse other versions.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2: one `package` row per (namespace, package) with every record in one compact binary blob, and
+/// advisory documents in compressed blocks keyed by their last ID.
+pub const SCHEMA_VERSION: u32 = 2;
 
-/// Tables and indexes. Long texts live in zstd-compressed JSON blobs (`data` columns, first byte: 0 = plain
-/// JSON, 1 = zstd with the dictionary of the same table from `dict`).
+/// Tables of the finished file. Blobs start with a format byte: 0 = plain, 1 = zstd with the dictionary of
+/// the same table from `dict`, 2 = zstd without a dictionary.
+///
+/// - `package`: what matching reads, one row per key; `data` is [`crate::codec`]'s encoding of every
+///   affected record of that key (withdrawn advisories left out), ordered by advisory ID.
+/// - `advisory_block`: advisory documents (JSON, with the per-package `ecosystem_specific` /
+///   `database_specific`) for a run of consecutive IDs; `last_id` is the greatest ID in the block, so the
+///   block of an ID is the first whose `last_id >= ID`. All sources of one ID share a block.
 pub(crate) const SCHEMA: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE dict (name TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE data_source (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
 CREATE TABLE namespace (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE advisory (
+CREATE TABLE package (
+    ns INTEGER NOT NULL REFERENCES namespace(id),
+    name TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (ns, name)
+) WITHOUT ROWID;
+CREATE TABLE advisory_block (last_id TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE kev (cve TEXT PRIMARY KEY, date_added TEXT, ransomware TEXT) WITHOUT ROWID;
+CREATE TABLE epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL) WITHOUT ROWID;
+"#;
+
+/// Staging tables the build fills feed by feed (merging records of the same ID and source) and drops once
+/// the final tables are written. Their blobs are plain JSON.
+pub(crate) const STAGING: &str = r#"
+CREATE TABLE stage_advisory (
     id INTEGER PRIMARY KEY,
     vuln_id TEXT NOT NULL,
-    source INTEGER NOT NULL REFERENCES data_source(id),
+    source INTEGER NOT NULL,
     aliases TEXT NOT NULL DEFAULT '',
     withdrawn INTEGER NOT NULL DEFAULT 0,
     data BLOB NOT NULL,
     UNIQUE (vuln_id, source)
 );
-CREATE TABLE affected (
-    ns INTEGER NOT NULL REFERENCES namespace(id),
+CREATE TABLE stage_affected (
+    ns INTEGER NOT NULL,
     name TEXT NOT NULL,
-    advisory INTEGER NOT NULL REFERENCES advisory(id),
+    advisory INTEGER NOT NULL,
     seq INTEGER NOT NULL,
     status INTEGER,
     fixed TEXT,
@@ -33,15 +55,15 @@ CREATE TABLE affected (
     data BLOB NOT NULL,
     PRIMARY KEY (ns, name, advisory, seq)
 ) WITHOUT ROWID;
-CREATE INDEX affected_by_advisory ON affected (advisory);
-CREATE TABLE kev (cve TEXT PRIMARY KEY, date_added TEXT, ransomware TEXT) WITHOUT ROWID;
-CREATE TABLE epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL) WITHOUT ROWID;
+CREATE INDEX stage_affected_by_advisory ON stage_affected (advisory);
 "#;
 
 /// Blob format byte: plain JSON.
 pub(crate) const BLOB_PLAIN: u8 = 0;
 /// Blob format byte: zstd with the table's dictionary.
 pub(crate) const BLOB_ZSTD_DICT: u8 = 1;
+/// Blob format byte: zstd without a dictionary.
+pub(crate) const BLOB_ZSTD: u8 = 2;
 
 pub(crate) fn status_code(s: Status) -> i64 {
     match s {

@@ -310,10 +310,22 @@ fn osv_records_keep_what_matters() {
             .iter()
             .all(|x| x.kind == trawl_advisory::RangeKind::Semver)
     }));
-    assert!(std.iter().any(|r| {
-        r.ecosystem_specific
-            .as_ref()
-            .is_some_and(|e| e.get("imports").is_some())
+    // ecosystem_specific (imports) lives with the advisory's details, per package.
+    let go = std
+        .iter()
+        .find(|r| r.advisory_id.starts_with("GO-"))
+        .expect("a GO- advisory");
+    let d = db
+        .advisory(&go.advisory_id)
+        .expect("query")
+        .expect("present");
+    assert!(d.package_specific.iter().any(|p| {
+        p.namespace == "Go"
+            && p.package == "stdlib"
+            && p.source == go.source.id
+            && p.ecosystem_specific
+                .as_ref()
+                .is_some_and(|e| e.get("imports").is_some())
     }));
     // RustSec on crates.io.
     assert!(

@@ -188,7 +188,7 @@ fn check<'r>(
 }
 
 /// Whether the installed version is one of `versions` (only called once the installed version parsed).
-fn listed(key: &Key, versions: &[String], parsed: &mut ParsedVersions) -> bool {
+fn listed(key: &Key, versions: &trawl_advisory::Versions, parsed: &mut ParsedVersions) -> bool {
     if versions.is_empty() {
         return false;
     }
@@ -351,8 +351,8 @@ impl<'db> Matcher<'db> {
 
         let mut data_sources = Vec::new();
         for h in hits {
-            if !data_sources.contains(&h.record.source) {
-                data_sources.push(h.record.source.clone());
+            if !data_sources.contains(&*h.record.source) {
+                data_sources.push((*h.record.source).clone());
             }
         }
         let primary_url = details

@@ -39,7 +39,7 @@ fn reference_affected(version: &str, r: &AffectedRecord) -> bool {
     if ranges.is_empty() && r.versions.is_empty() {
         return r.status.is_some();
     }
-    trawl_version::affected(Scheme::Pep440, version, &ranges, &r.versions).is_ok_and(|a| a.affected)
+    trawl_version::affected(Scheme::Pep440, version, &ranges, &r.versions.to_vec()).is_ok_and(|a| a.affected)
 }
 
 fn build_db(dir: &Path, specs: &[SourceSpec]) -> AdvisoryDb {
@@ -82,7 +82,7 @@ fn check_against_reference(db: &AdvisoryDb, names: &[&str]) -> (usize, usize) {
         // beyond the listed ones, and texts that do not parse.
         let listed: BTreeSet<String> = records
             .iter()
-            .flat_map(|r| r.versions.iter().cloned())
+            .flat_map(|r| r.versions.to_vec())
             .collect();
         // Every 4th listed version keeps the test quick in debug builds (the reference parses whole lists).
         let mut versions: BTreeSet<String> = listed.iter().step_by(4).cloned().collect();

@@ -277,6 +277,7 @@ fn convert(r: OsvRecord, file: &str, stats: &mut Stats) -> Advisory {
             modified: r.modified.filter(|d| !d.starts_with("0001-")),
             withdrawn: r.withdrawn,
             database_specific: non_empty_json(r.database_specific),
+            package_specific: Vec::new(),
         },
         affected,
     }

@@ -119,7 +119,7 @@ fn build_over_all_shared_feeds_counts_match_an_independent_count() {
     );
 
     let info = info_json(&db);
-    assert_eq!(info["schema_version"], 1);
+    assert_eq!(info["schema_version"], trawl_advisory::SCHEMA_VERSION);
     assert!(info["built_at"].as_str().is_some_and(|s| s.ends_with('Z')));
     let reported = info["sources"].as_array().expect("sources");
     assert_eq!(reported.len(), ALL_SOURCES.len());
