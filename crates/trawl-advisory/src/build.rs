@@ -5,6 +5,7 @@ use crate::feed::{FeedKind, Sink, SourceSpec, Stats};
 use crate::codec::{StoredRecord, encode_records, put_str, put_varint};
 use crate::model::{Advisory, AdvisoryDoc, AffectedDoc, Metadata, PackageSpecific, SourceReport};
 use crate::schema::{
+    MAX_PROBES, package_key_hash,
     BLOB_PLAIN, BLOB_ZSTD, BLOB_ZSTD_DICT, SCHEMA, SCHEMA_VERSION, STAGING, severity_code,
     severity_from_code, status_code, status_from_code,
 };
@@ -269,7 +270,9 @@ impl Builder {
             .map_err(|e| self.sq(e))?;
         self.commit()?;
         self.conn
-            .execute_batch("VACUUM; PRAGMA journal_mode=DELETE;")
+            .execute_batch(&format!(
+                "PRAGMA page_size = {PAGE_SIZE}; VACUUM; PRAGMA journal_mode = DELETE;"
+            ))
             .map_err(|e| self.sq(e))?;
         let Builder { conn, path, .. } = self;
         conn.close().map_err(|(_, e)| DbError::sqlite(&path, e))?;
@@ -361,13 +364,33 @@ impl Builder {
             }
         }
         let blobs: Vec<&[u8]> = keys.iter().map(|(_, _, b)| b.as_slice()).collect();
-        let compressed = self.compress_all("package", &blobs)?;
+        let compressed = self.compress_all("package", &blobs, true)?;
+        // Row IDs: the key's hash, probing forward on a (rare) collision; inserted in row ID order so the
+        // table's pages come out full.
+        let mut used: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        let mut rows: Vec<(i64, i64, &str, Vec<u8>)> = Vec::with_capacity(keys.len());
+        for ((ns, name, _), blob) in keys.iter().zip(compressed) {
+            let ns_name = namespaces.get(ns).map_or("", String::as_str);
+            let base = package_key_hash(ns_name, name);
+            let Some(id) = (0..MAX_PROBES)
+                .map(|p| base.wrapping_add(p))
+                .find(|id| !used.contains(id))
+            else {
+                return Err(DbError::Invalid {
+                    path: path.clone(),
+                    message: format!("more than {MAX_PROBES} package keys share a hash"),
+                });
+            };
+            used.insert(id);
+            rows.push((id, *ns, name, blob));
+        }
+        rows.sort_by_key(|r| r.0);
         let mut insert = self
             .conn
-            .prepare("INSERT INTO package (ns, name, data) VALUES (?1, ?2, ?3)")
+            .prepare("INSERT INTO package (id, ns, name, data) VALUES (?1, ?2, ?3, ?4)")
             .map_err(sq)?;
-        for ((ns, name, _), blob) in keys.iter().zip(compressed) {
-            insert.execute(params![ns, name, blob]).map_err(sq)?;
+        for (id, ns, name, blob) in rows {
+            insert.execute(params![id, ns, name, blob]).map_err(sq)?;
         }
         Ok(extras)
     }
@@ -417,7 +440,7 @@ impl Builder {
             }
         }
         let raw: Vec<&[u8]> = blocks.iter().map(|(_, b)| b.as_slice()).collect();
-        let compressed = self.compress_all("advisory", &raw)?;
+        let compressed = self.compress_all("advisory", &raw, false)?;
         let mut insert = self
             .conn
             .prepare("INSERT INTO advisory_block (last_id, data) VALUES (?1, ?2)")
@@ -428,12 +451,17 @@ impl Builder {
         Ok(())
     }
 
-    /// Compresses `blobs` (zstd level 19) with a dictionary trained on them (stored in `dict` under `name`)
-    /// when there are enough to train on; each result starts with its format byte and is stored plain when
+    /// Compresses `blobs` (zstd level 19), with a dictionary trained on them (stored in `dict` under
+    /// `name`) when `with_dict` and there are enough to train on; each result starts with its format byte and is stored plain when
     /// compression does not pay.
-    fn compress_all(&mut self, name: &str, blobs: &[&[u8]]) -> Result<Vec<Vec<u8>>, DbError> {
+    fn compress_all(
+        &mut self,
+        name: &str,
+        blobs: &[&[u8]],
+        with_dict: bool,
+    ) -> Result<Vec<Vec<u8>>, DbError> {
         let path = self.path.clone();
-        let dict = if blobs.len() >= 64 {
+        let dict = if with_dict && blobs.len() >= 64 {
             // Samples: every n-th blob (cut to 4 KiB; the trainer wants many small samples), about 8 MB in all.
             let total: usize = blobs.iter().map(|b| b.len().min(4096)).sum();
             let step = (total / (8 << 20)).max(1);
@@ -491,10 +519,15 @@ impl Builder {
     }
 }
 
-/// Uncompressed size an advisory block grows to before the next one starts.
-const BLOCK_BYTES: usize = 32 * 1024;
-/// Size of the trained dictionaries.
-const DICT_BYTES: usize = 112 * 1024;
+/// Uncompressed size an advisory block grows to before the next one starts. Blocks this large compress
+/// well on their own (a dictionary no longer pays for itself) and decompress in well under a millisecond;
+/// only details (`AdvisoryDb::advisory`) read them, and readers keep the last few.
+const BLOCK_BYTES: usize = 256 * 1024;
+/// Size of the dictionary trained on package rows (most are under 100 bytes: without a dictionary they would
+/// hardly compress).
+const DICT_BYTES: usize = 64 * 1024;
+/// Page size of the file: small pages waste less at the end of each overflowing blob.
+const PAGE_SIZE: u32 = 2048;
 
 impl Sink for Builder {
     fn advisory(&mut self, a: Advisory) -> Result<(), DbError> {

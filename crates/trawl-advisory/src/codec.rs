@@ -46,10 +46,64 @@ fn put_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
-fn put_strs(out: &mut Vec<u8>, v: &[String]) {
+/// Tag of an ID stored as text.
+const ID_TEXT: u8 = 0;
+/// Tag of a `CVE-YYYY-NNNN` ID stored as numbers (year, number, digit count): 6-7 bytes instead of 14-15,
+/// and most IDs in an OS feed are CVEs.
+const ID_CVE: u8 = 1;
+
+/// `CVE-YYYY-N...` as (year, number, digits), when the ID is exactly that form.
+fn cve_parts(id: &str) -> Option<(u64, u64, u8)> {
+    let rest = id.strip_prefix("CVE-")?;
+    let (year, number) = rest.split_once('-')?;
+    let digits = |t: &str| !t.is_empty() && t.len() <= 18 && t.bytes().all(|b| b.is_ascii_digit());
+    if year.len() != 4 || !digits(year) || !digits(number) {
+        return None;
+    }
+    Some((year.parse().ok()?, number.parse().ok()?, number.len() as u8))
+}
+
+/// Appends an advisory ID.
+fn put_id(out: &mut Vec<u8>, id: &str) {
+    match cve_parts(id) {
+        Some((year, number, width)) => {
+            out.push(ID_CVE);
+            put_varint(out, year);
+            put_varint(out, number);
+            out.push(width);
+        }
+        None => {
+            out.push(ID_TEXT);
+            put_str(out, id);
+        }
+    }
+}
+
+fn put_ids(out: &mut Vec<u8>, v: &[String]) {
     put_varint(out, v.len() as u64);
     for s in v {
-        put_str(out, s);
+        put_id(out, s);
+    }
+}
+
+/// Appends `n` in decimal, zero-padded to `width` digits.
+fn push_padded(s: &mut String, n: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for _ in (digits.len() - i)..width {
+        s.push('0');
+    }
+    for &d in &digits[i..] {
+        s.push(char::from(d));
     }
 }
 
@@ -135,11 +189,32 @@ impl<'a> Cursor<'a> {
         Ok(n)
     }
 
-    fn strings(&mut self) -> R<Vec<String>> {
+    fn id(&mut self) -> R<String> {
+        match self.byte()? {
+            ID_TEXT => self.string(),
+            ID_CVE => {
+                let year = self.varint()?;
+                let number = self.varint()?;
+                let width = usize::from(self.byte()?);
+                if year > 9999 || width > 20 {
+                    return Err("bad CVE ID".to_owned());
+                }
+                let mut s = String::with_capacity(9 + width.max(4));
+                s.push_str("CVE-");
+                push_padded(&mut s, year, 4);
+                s.push('-');
+                push_padded(&mut s, number, width);
+                Ok(s)
+            }
+            t => Err(format!("unknown ID tag {t}")),
+        }
+    }
+
+    fn ids(&mut self) -> R<Vec<String>> {
         let n = self.count()?;
         let mut v = Vec::with_capacity(n);
         for _ in 0..n {
-            v.push(self.string()?);
+            v.push(self.id()?);
         }
         Ok(v)
     }
@@ -194,8 +269,8 @@ const FLAG_IMPLIED: u8 = 1;
 /// Appends one record.
 pub(crate) fn put_record(out: &mut Vec<u8>, r: &StoredRecord) {
     out.push(if r.ranges.is_none() { FLAG_IMPLIED } else { 0 });
-    put_str(out, &r.advisory_id);
-    put_strs(out, &r.aliases);
+    put_id(out, &r.advisory_id);
+    put_ids(out, &r.aliases);
     put_varint(out, u64::from(r.source));
     put_opt_str(out, r.variant.as_deref());
     put_opt_str(out, r.purl.as_deref());
@@ -224,8 +299,8 @@ pub(crate) fn put_record(out: &mut Vec<u8>, r: &StoredRecord) {
 /// Reads one record.
 pub(crate) fn get_record(c: &mut Cursor<'_>) -> R<StoredRecord> {
     let flags = c.byte()?;
-    let advisory_id = c.string()?;
-    let aliases = c.strings()?;
+    let advisory_id = c.id()?;
+    let aliases = c.ids()?;
     let source = u32::try_from(c.varint()?).map_err(|_| "bad source id")?;
     let variant = c.opt_string()?;
     let purl = c.opt_string()?;
@@ -336,8 +411,17 @@ mod tests {
     fn sample() -> Vec<StoredRecord> {
         vec![
             StoredRecord {
-                advisory_id: "CVE-2024-1".into(),
-                aliases: vec!["DSA-1-1".into()],
+                advisory_id: "CVE-2024-0001".into(),
+                aliases: vec![
+                    "DSA-1-1".into(),
+                    "CVE-2021-44228".into(),
+                    "CVE-2024-1".into(),
+                    "CVE-2024-01234".into(),
+                    "CVE-24-1".into(),
+                    "CVE-2024-1x".into(),
+                    "CVE-2024-".into(),
+                    "CVE-2024-99999999999999999999".into(),
+                ],
                 source: 3,
                 status: Some(Status::Fixed),
                 fixed: Some("1.2-3".into()),

@@ -7,9 +7,11 @@ use crate::model::{
     AdvisoryDetails, AdvisoryDoc, AffectedRecord, Enrichment, Metadata, implied_ranges,
 };
 use crate::names::{data_source, parse_namespace};
-use crate::schema::{BLOB_PLAIN, BLOB_ZSTD, BLOB_ZSTD_DICT, SCHEMA_VERSION};
+use crate::schema::{
+    BLOB_PLAIN, BLOB_ZSTD, BLOB_ZSTD_DICT, MAX_PROBES, SCHEMA_VERSION, package_key_hash,
+};
 use crate::score::add_to_cvss;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -323,24 +325,33 @@ impl AdvisoryDb {
                 ..
             } = &mut *inner;
             let mut stmt = conn
-                .prepare_cached("SELECT data FROM package WHERE ns = ?1 AND name = ?2")
+                .prepare_cached("SELECT ns, name, data FROM package WHERE id = ?1")
                 .map_err(|e| DbError::sqlite(&self.path, e))?;
-            let mut rows = stmt
-                .query(params![ns_id, &*pkg])
-                .map_err(|e| DbError::sqlite(&self.path, e))?;
-            match rows.next().map_err(|e| DbError::sqlite(&self.path, e))? {
-                None => false,
-                Some(row) => {
-                    // Decompressed straight from SQLite's copy of the blob.
-                    let blob = row
-                        .get_ref(0)
-                        .and_then(|v| v.as_blob().map_err(Into::into))
-                        .map_err(|e| DbError::sqlite(&self.path, e))?;
-                    decompress_into(package_dict.as_mut(), plain.as_mut(), blob, &mut raw)
-                        .map_err(corrupt)?;
-                    true
+            let base = package_key_hash(&ns_name, &pkg);
+            let mut found = false;
+            for probe in 0..MAX_PROBES {
+                let mut rows = stmt
+                    .query([base.wrapping_add(probe)])
+                    .map_err(|e| DbError::sqlite(&self.path, e))?;
+                let Some(row) = rows.next().map_err(|e| DbError::sqlite(&self.path, e))? else {
+                    break;
+                };
+                let same = row.get_ref(0).ok().and_then(|v| v.as_i64().ok()) == Some(ns_id)
+                    && row.get_ref(1).ok().and_then(|v| v.as_str().ok()) == Some(&*pkg);
+                if !same {
+                    continue;
                 }
+                // Decompressed straight from SQLite's copy of the blob.
+                let blob = row
+                    .get_ref(2)
+                    .and_then(|v| v.as_blob().map_err(Into::into))
+                    .map_err(|e| DbError::sqlite(&self.path, e))?;
+                decompress_into(package_dict.as_mut(), plain.as_mut(), blob, &mut raw)
+                    .map_err(corrupt)?;
+                found = true;
+                break;
             }
+            found
         };
         if !found {
             inner.buf = raw;

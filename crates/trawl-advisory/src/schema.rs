@@ -11,7 +11,9 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// the same table from `dict`, 2 = zstd without a dictionary.
 ///
 /// - `package`: what matching reads, one row per key; `data` is [`crate::codec`]'s encoding of every
-///   affected record of that key (withdrawn advisories left out), ordered by advisory ID.
+///   affected record of that key (withdrawn advisories left out), ordered by advisory ID. The row ID is
+///   [`package_key_hash`] of (namespace name, package), or the next free one within [`MAX_PROBES`] on a
+///   collision: a lookup is one integer seek (plus a check of `ns` and `name`), and the table needs no index.
 /// - `advisory_block`: advisory documents (JSON, with the per-package `ecosystem_specific` /
 ///   `database_specific`) for a run of consecutive IDs; `last_id` is the greatest ID in the block, so the
 ///   block of an ID is the first whose `last_id >= ID`. All sources of one ID share a block.
@@ -21,11 +23,11 @@ CREATE TABLE dict (name TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE data_source (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
 CREATE TABLE namespace (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE package (
+    id INTEGER PRIMARY KEY,
     ns INTEGER NOT NULL REFERENCES namespace(id),
     name TEXT NOT NULL,
-    data BLOB NOT NULL,
-    PRIMARY KEY (ns, name)
-) WITHOUT ROWID;
+    data BLOB NOT NULL
+);
 CREATE TABLE advisory_block (last_id TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE kev (cve TEXT PRIMARY KEY, date_added TEXT, ransomware TEXT) WITHOUT ROWID;
 CREATE TABLE epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL) WITHOUT ROWID;
@@ -57,6 +59,22 @@ CREATE TABLE stage_affected (
 ) WITHOUT ROWID;
 CREATE INDEX stage_affected_by_advisory ON stage_affected (advisory);
 "#;
+
+/// How far past its hash a package row may sit.
+pub(crate) const MAX_PROBES: i64 = 8;
+
+/// Row ID of a package key: 64-bit FNV-1a over the namespace name, a 0xff separator (never in UTF-8) and
+/// the package name. Stable across builds and platforms (part of the file format).
+pub(crate) fn package_key_hash(namespace: &str, name: &str) -> i64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    for b in namespace.bytes().chain([0xff]).chain(name.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(PRIME);
+    }
+    h as i64
+}
 
 /// Blob format byte: plain JSON.
 pub(crate) const BLOB_PLAIN: u8 = 0;
