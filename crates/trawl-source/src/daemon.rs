@@ -307,12 +307,10 @@ pub(crate) fn open(
                 let _alive = &keep;
                 layer.open()
             });
-            // The inner layer already decompresses and verifies; the outer one sees a plain tar, whose diff ID
-            // it checks again.
-            Layer::new(
+            // The inner layer already decompresses and verifies (blob digest and diff ID): hand its stream on.
+            Layer::verified(
                 l.index,
                 l.diff_id.clone(),
-                None,
                 l.size,
                 l.created_by.clone(),
                 opener,

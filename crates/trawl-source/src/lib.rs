@@ -3,7 +3,8 @@
 //! [`Layer`]s.
 //!
 //! Nothing is extracted: a layer is a stream that [`Layer::open`] decompresses (gzip, zstd or plain, chosen by
-//! magic bytes) and verifies (blob digest and diff ID, checked when the stream reaches its end). Plain archives
+//! magic bytes) and verifies (blob digest and diff ID, checked when the stream reaches its end); reading and
+//! inflating run on a thread of their own, a few chunks ahead of the caller. Plain archives
 //! and layout directories are random access, so layers can be read in parallel; a compressed outer archive is
 //! read sequentially ([`Image::sequential`]) with one pass per scan after a first indexing pass.
 //!
@@ -26,6 +27,7 @@ mod oci;
 mod registry;
 mod store;
 mod stream;
+mod threaded;
 
 pub use config::{HistoryEntry, ImageConfig};
 pub use error::SourceError;
@@ -259,7 +261,10 @@ pub struct Image {
 /// Where a layer's content comes from.
 #[derive(Clone)]
 enum Content {
+    /// The raw blob, decompressed and verified by [`Layer::open`].
     Blob(RawOpener),
+    /// A stream that is already decompressed and verified (another layer's [`Layer::open`]).
+    Verified(RawOpener),
     Dir(PathBuf),
 }
 
@@ -313,6 +318,25 @@ impl Layer {
         }
     }
 
+    /// A layer whose `opener` yields the decompressed, verified stream of another layer (a daemon's export read
+    /// through a docker-archive layer): [`Layer::open`] hands it over as is instead of verifying it twice.
+    pub(crate) fn verified(
+        index: usize,
+        diff_id: String,
+        size: Option<u64>,
+        created_by: Option<String>,
+        opener: RawOpener,
+    ) -> Layer {
+        Layer {
+            index,
+            diff_id,
+            digest: None,
+            size,
+            created_by,
+            content: Content::Verified(opener),
+        }
+    }
+
     /// A layer that is a directory on disk (a root filesystem): walked, not streamed.
     pub fn from_dir(index: usize, root: PathBuf) -> Layer {
         Layer {
@@ -329,7 +353,7 @@ impl Layer {
     pub fn root_dir(&self) -> Option<&Path> {
         match &self.content {
             Content::Dir(p) => Some(p),
-            Content::Blob(_) => None,
+            Content::Blob(_) | Content::Verified(_) => None,
         }
     }
 
@@ -363,6 +387,7 @@ impl Layer {
                     },
                 )
             }
+            Content::Verified(opener) => opener(),
             Content::Dir(p) => Err(SourceError::Layer {
                 index: self.index,
                 layer: p.display().to_string(),

@@ -158,8 +158,9 @@ fn platform_all_gives_one_image_per_platform() {
 }
 
 /// Serves `/images/{name}/json` and `/images/{name}/get` (chunked) for one image name on a unix socket.
-fn fake_daemon(socket: &Path, name: &'static str, archive: Vec<u8>) {
+fn fake_daemon(socket: &Path, name: &str, archive: Vec<u8>) {
     let listener = UnixListener::bind(socket).expect("bind socket");
+    let name = name.to_owned();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let mut reader = BufReader::new(stream.try_clone().expect("clone"));
@@ -267,4 +268,58 @@ fn docker_daemon_export_is_read_and_missing_images_fall_through() {
         msg.contains("docker:") && msg.contains("podman:") && msg.contains("remote:"),
         "{msg}"
     );
+}
+
+#[test]
+fn daemon_layers_are_still_verified() {
+    use trawl_test::image::{Blob, LayerTar, TestImage, TestLayer};
+    let tar = LayerTar::new().file("etc/os-release", b"ID=test\n").build();
+    let good = TestLayer::new(tar.clone(), Blob::Plain, "base");
+    // Same length, one byte changed inside a file: a valid tar whose diff ID no longer matches.
+    let mut tampered = TestLayer::new(tar.clone(), Blob::Plain, "base");
+    let mut bytes = tar.clone();
+    let at = bytes
+        .windows(7)
+        .position(|w| w == b"ID=test")
+        .expect("content in the tar");
+    bytes[at + 3] = b'X';
+    tampered.corrupt_blob = Some(bytes);
+    // A gzip layer cut short.
+    let mut cut = TestLayer::new(tar, Blob::Gzip, "base");
+    let gz = cut.blob_bytes();
+    cut.corrupt_blob = Some(gz[..gz.len() / 2].to_vec());
+    for (name, layer, expect) in [
+        ("good:1", good, None),
+        ("tampered:1", tampered, Some("diff ID mismatch")),
+        ("cut:1", cut, Some("corrupt or truncated blob")),
+    ] {
+        let dir = tempfile::tempdir().expect("tmp");
+        let archive = dir.path().join("image.tar");
+        TestImage::new(name)
+            .layer(layer)
+            .write_docker_archive(&archive, false);
+        let socket = dir.path().join("docker.sock");
+        fake_daemon(&socket, name, std::fs::read(&archive).expect("archive"));
+        let options = RemoteOptions {
+            image_src: vec![ImageSrc::Docker],
+            docker_host: Some(format!("unix://{}", socket.display())),
+            ..RemoteOptions::default()
+        };
+        let image = trawl_source::open(&by_name(name, options)).expect("daemon image");
+        let mut out = Vec::new();
+        let read = image.layers[0].open().expect("opens").read_to_end(&mut out);
+        match expect {
+            None => {
+                read.expect("verified");
+            }
+            Some(needle) => {
+                let e = read.expect_err(needle);
+                let inner = e
+                    .get_ref()
+                    .and_then(|i| i.downcast_ref::<SourceError>())
+                    .expect("a SourceError naming the layer");
+                assert!(inner.to_string().contains(needle), "{name}: {inner}");
+            }
+        }
+    }
 }
