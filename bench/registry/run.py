@@ -7,7 +7,10 @@
    5 separate `trawl image` runs (cold cache each, and one cache shared between the runs).
 
 Everything runs against Debian's docker-registry on 127.0.0.1 (started here, stopped at the end); images come
-from ../shared/data. Usage: bench/registry/run.py [--trawl target/release/trawl] [--runs 5]
+from ../shared/data. Usage: bench/registry/run.py [--trawl target/release/trawl] [--runs 5] [--baseline OTHER]
+
+--baseline OTHER also times the `vuln` scans with another trawl binary (e.g. a build of the previous commit),
+interleaved with the rest, for a before/after comparison under the same load.
 """
 
 import argparse
@@ -126,6 +129,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--trawl", default=os.path.join(ROOT, "target", "release", "trawl"))
     ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--baseline", help="another trawl binary to compare (vuln scans, interleaved)")
     args = ap.parse_args()
     trawl = args.trawl
     tmp = tempfile.mkdtemp(prefix="trawl-bench-registry-")
@@ -149,6 +153,7 @@ def main():
 
         rows = []
         mins = []
+        compared = []
         for repo in ["debian:bookworm-slim", "alpine:3.10"]:
             ref = f"{host}/{repo}"
 
@@ -158,8 +163,8 @@ def main():
                 shutil.rmtree(out)
                 return t
 
-            def scan(scanners):
-                return lambda i: timed([trawl, "image", ref, "--image-src", "remote", "--no-cache", "--db", db,
+            def scan(scanners, exe=trawl):
+                return lambda i: timed([exe, "image", ref, "--image-src", "remote", "--no-cache", "--db", db,
                                         "--scanners", scanners, "-f", "json", "-o", os.devnull], env)
 
             # The same image pulled first to a local OCI layout, then scanned (what trawl image REF replaces).
@@ -171,9 +176,11 @@ def main():
                               "-f", "json", "-o", os.devnull], env)
 
             # Interleaved, so that load from other processes hits every variant alike.
-            samples = {"pull": [], "vuln": [], "full": [], "local": []}
+            samples = {"pull": [], "vuln": [], "full": [], "local": [], "base": []}
             for i in range(args.runs):
                 samples["pull"].append(pull(i))
+                if args.baseline:
+                    samples["base"].append(scan("vuln", args.baseline)(i))
                 samples["vuln"].append(scan("vuln")(i))
                 samples["full"].append(scan("vuln,secret")(i))
                 samples["local"].append(local_scan(i))
@@ -181,6 +188,8 @@ def main():
             pm, vm, fm, lm = (min(samples[k]) for k in ("pull", "vuln", "full", "local"))
             mins.append((repo, pm, vm, fm, lm))
             rows.append((repo, p, v, f, lv))
+            if args.baseline:
+                compared.append((repo, p, statistics.median(samples["base"]), v, min(samples["base"]), vm))
 
         def separate_cold(i):
             t = 0.0
@@ -223,6 +232,14 @@ def main():
         for repo, p, v, f, lv in mins:
             print(f"| {repo} | {p:.3f} s | {v:.3f} s | {v / p:.2f}x | {f:.3f} s | {f / p:.2f}x | {lv:.3f} s |")
         print()
+        if compared:
+            print(f"Baseline `{args.baseline}` against `{trawl}` (vuln scans, interleaved; median, best):\n")
+            print("| image | skopeo pull | baseline | ratio | this build | ratio | baseline best | this build best |")
+            print("|---|---|---|---|---|---|---|---|")
+            for repo, p, b, v, bm, vm in compared:
+                print(f"| {repo} | {p:.3f} s | {b:.3f} s | {b / p:.2f}x | {v:.3f} s | {v / p:.2f}x | {bm:.3f} s"
+                      f" | {vm:.3f} s |")
+            print()
         print("| 5 images sharing alpine 3.20 base (vuln+secret) | wall time |")
         print("|---|---|")
         print(f"| 5 separate `trawl image` runs, cold cache each | {sc:.3f} s |")

@@ -263,6 +263,9 @@ pub struct Image {
 enum Content {
     /// The raw blob, decompressed and verified by [`Layer::open`].
     Blob(RawOpener),
+    /// A raw blob whose reader itself fails unless the bytes hash to the layer's digest (a registry download):
+    /// [`Layer::open`] decompresses it and verifies the diff ID only.
+    CheckedBlob(RawOpener),
     /// A stream that is already decompressed and verified (another layer's [`Layer::open`]).
     Verified(RawOpener),
     Dir(PathBuf),
@@ -318,6 +321,16 @@ impl Layer {
         }
     }
 
+    /// Marks the blob reader as verifying the blob digest itself (the registry client does, on its download
+    /// thread): [`Layer::open`] then skips hashing the same bytes a second time.
+    pub(crate) fn blob_checked_by_reader(self) -> Layer {
+        let content = match self.content {
+            Content::Blob(opener) => Content::CheckedBlob(opener),
+            other => other,
+        };
+        Layer { content, ..self }
+    }
+
     /// A layer whose `opener` yields the decompressed, verified stream of another layer (a daemon's export read
     /// through a docker-archive layer): [`Layer::open`] hands it over as is instead of verifying it twice.
     pub(crate) fn verified(
@@ -353,7 +366,7 @@ impl Layer {
     pub fn root_dir(&self) -> Option<&Path> {
         match &self.content {
             Content::Dir(p) => Some(p),
-            Content::Blob(_) | Content::Verified(_) => None,
+            Content::Blob(_) | Content::CheckedBlob(_) | Content::Verified(_) => None,
         }
     }
 
@@ -375,14 +388,15 @@ impl Layer {
     /// Errors for a directory layer (see [`Layer::root_dir`]).
     pub fn open(&self) -> Result<Box<dyn Read + Send>, SourceError> {
         match &self.content {
-            Content::Blob(opener) => {
+            Content::Blob(opener) | Content::CheckedBlob(opener) => {
                 let raw = opener()?;
+                let checked = matches!(self.content, Content::CheckedBlob(_));
                 stream::open_layer(
                     raw,
                     stream::LayerIdentity {
                         index: self.index,
                         label: self.label(),
-                        digest: self.digest.clone(),
+                        digest: if checked { None } else { self.digest.clone() },
                         diff_id: (!self.diff_id.is_empty()).then(|| self.diff_id.clone()),
                     },
                 )

@@ -4,7 +4,7 @@
 //! A registry image is never downloaded up front: the manifest and config are fetched (one platform, or every
 //! platform of an index), and each [`Layer`]'s opener streams its blob from the registry when the pipeline opens
 //! it, so layers download concurrently when they are analysed in parallel. The blob digest is verified while
-//! streaming (by the registry client, and again with the diff ID by [`Layer::open`]).
+//! streaming by the registry client (on its download thread), the diff ID by [`Layer::open`].
 
 use crate::config::ImageConfig;
 use crate::error::SourceError;
@@ -226,14 +226,19 @@ fn image_of(name: &str, client: &Client, r: ResolvedImage) -> Result<Image, Sour
             // Download and digest check run a few chunks ahead, beside decompression and analysis.
             Ok(Box::new(blob.prefetch(256 * 1024, 8)) as Box<dyn Read + Send>)
         });
-        layers.push(Layer::new(
-            i,
-            config.diff_ids.get(i).cloned().unwrap_or_default(),
-            Some(d.digest.to_string()),
-            Some(d.size),
-            created_by[i].clone(),
-            opener,
-        ));
+        // The blob reader checks size and digest as it downloads (and fails the stream on a mismatch): the
+        // layer stream then hashes only the decompressed bytes (diff ID).
+        layers.push(
+            Layer::new(
+                i,
+                config.diff_ids.get(i).cloned().unwrap_or_default(),
+                Some(d.digest.to_string()),
+                Some(d.size),
+                created_by[i].clone(),
+                opener,
+            )
+            .blob_checked_by_reader(),
+        );
     }
     let repo_tags = r
         .reference

@@ -323,3 +323,70 @@ fn daemon_layers_are_still_verified() {
         }
     }
 }
+
+/// Reads a layer to its end: the error, if any.
+fn read_layer(layer: &trawl_source::Layer) -> Option<std::io::Error> {
+    let mut r = layer.open().expect("layer opens");
+    std::io::copy(&mut r, &mut std::io::sink()).err()
+}
+
+#[test]
+fn registry_layers_are_verified_while_streaming() {
+    use trawl_test::registry::{LayoutImage, LayoutLayer, write_oci_layout};
+    trawl_test::require_registry_tools!();
+    let registry = TestRegistry::start();
+    let files: &[(&str, &[u8])] = &[
+        ("etc/os-release", b"ID=test\n"),
+        ("srv/data", &[7u8; 300_000]),
+    ];
+    let good = LayoutLayer::from_files(files, "ADD data");
+    // The config names a diff ID the layer does not have (skopeo copies it as is).
+    let mut wrong_diff = LayoutLayer::from_files(&files[..1], "ADD os-release");
+    wrong_diff.diff_id = format!("sha256:{}", "0".repeat(64));
+    for (tag, layer) in [("good", good), ("wrong-diff", wrong_diff)] {
+        let dir = tempfile::tempdir().expect("tmp");
+        write_oci_layout(
+            dir.path(),
+            tag,
+            &[LayoutImage {
+                architecture: "amd64".into(),
+                variant: None,
+                layers: vec![layer],
+            }],
+        );
+        registry.push_oci_layout(dir.path(), tag, &format!("t:{tag}"), false);
+    }
+    let open = |tag: &str| {
+        trawl_source::open(&by_name(
+            &registry.reference(&format!("t:{tag}")),
+            remote_only(),
+        ))
+        .expect("registry image opens")
+    };
+    let image = open("good");
+    assert!(read_layer(&image.layers[0]).is_none(), "intact layer reads");
+    let e = read_layer(&open("wrong-diff").layers[0]).expect("diff ID mismatch");
+    assert!(e.to_string().contains("diff ID mismatch"), "{e}");
+
+    // Change the stored blob behind the registry's back: one byte of the gzip header (the OS field, outside any
+    // checksum), so the blob still inflates to the same tar; only its digest tells.
+    let digest = image.layers[0]
+        .digest
+        .clone()
+        .expect("registry layers have digests");
+    let hex = &digest["sha256:".len()..];
+    let path = registry
+        .dir()
+        .join("data/docker/registry/v2/blobs/sha256")
+        .join(&hex[..2])
+        .join(hex)
+        .join("data");
+    let mut blob = std::fs::read(&path).expect("stored blob");
+    blob[9] ^= 0x01;
+    std::fs::write(&path, &blob).expect("tamper");
+    let e = read_layer(&open("good").layers[0]).expect("tampered blob is rejected");
+    assert!(
+        e.to_string().contains("does not match its digest"),
+        "the registry client's digest check: {e}"
+    );
+}
