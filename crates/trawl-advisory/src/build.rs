@@ -1,13 +1,12 @@
 //! `trawl db build`: feeds -> one SQLite file, written to a temporary file beside the output and renamed.
 
 use crate::DbError;
-use crate::feed::{FeedKind, Sink, SourceSpec, Stats};
 use crate::codec::{StoredRecord, encode_records, put_str, put_varint};
+use crate::feed::{FeedKind, Sink, SourceSpec, Stats};
 use crate::model::{Advisory, AdvisoryDoc, AffectedDoc, Metadata, PackageSpecific, SourceReport};
 use crate::schema::{
-    MAX_PROBES, package_key_hash,
-    BLOB_PLAIN, BLOB_ZSTD, BLOB_ZSTD_DICT, SCHEMA, SCHEMA_VERSION, STAGING, severity_code,
-    severity_from_code, status_code, status_from_code,
+    BLOB_PLAIN, BLOB_ZSTD, BLOB_ZSTD_DICT, MAX_PROBES, SCHEMA, SCHEMA_VERSION, STAGING,
+    package_key_hash, severity_code, severity_from_code, status_code, status_from_code,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
@@ -285,8 +284,11 @@ impl Builder {
     fn write_packages(&mut self) -> Result<HashMap<i64, Vec<PackageSpecific>>, DbError> {
         let path = self.path.clone();
         let sq = |e| DbError::sqlite(&path, e);
-        let namespaces: HashMap<i64, String> =
-            self.namespaces.iter().map(|(k, v)| (*v, k.clone())).collect();
+        let namespaces: HashMap<i64, String> = self
+            .namespaces
+            .iter()
+            .map(|(k, v)| (*v, k.clone()))
+            .collect();
         let mut extras: HashMap<i64, Vec<PackageSpecific>> = HashMap::new();
         let mut keys: Vec<(i64, String, Vec<u8>)> = Vec::new();
         {
@@ -316,10 +318,12 @@ impl Builder {
                         .unwrap_or_default()
                 };
                 let implicit = blob.is_empty();
+                let ns_name = namespaces.get(&ns).map_or("", String::as_str);
+                let matching_versions = uncovered_versions(ns_name, &doc.ranges, doc.versions);
                 if doc.ecosystem_specific.is_some() || doc.database_specific.is_some() {
                     extras.entry(advisory).or_default().push(PackageSpecific {
                         source: String::new(),
-                        namespace: namespaces.get(&ns).cloned().unwrap_or_default(),
+                        namespace: ns_name.to_owned(),
                         package: name.clone(),
                         ecosystem_specific: doc.ecosystem_specific,
                         database_specific: doc.database_specific,
@@ -328,7 +332,9 @@ impl Builder {
                 if withdrawn {
                     continue;
                 }
-                if current.as_ref().is_some_and(|(n, s)| *n != ns || *s != name)
+                if current
+                    .as_ref()
+                    .is_some_and(|(n, s)| *n != ns || *s != name)
                     && let Some((n, s)) = current.take()
                 {
                     keys.push((n, s, encode_records(&records)));
@@ -346,7 +352,7 @@ impl Builder {
                     variant: doc.variant,
                     purl: doc.purl,
                     ranges: if implicit { None } else { Some(doc.ranges) },
-                    versions: doc.versions.iter().collect(),
+                    versions: matching_versions.iter().collect(),
                     status: r
                         .get::<_, Option<i64>>(7)
                         .map_err(sq)?
@@ -407,7 +413,9 @@ impl Builder {
         {
             let mut stmt = self
                 .conn
-                .prepare("SELECT id, vuln_id, source, data FROM stage_advisory ORDER BY vuln_id, source")
+                .prepare(
+                    "SELECT id, vuln_id, source, data FROM stage_advisory ORDER BY vuln_id, source",
+                )
                 .map_err(sq)?;
             let mut q = stmt.query([]).map_err(sq)?;
             let mut block: Vec<u8> = Vec::new();
@@ -519,6 +527,27 @@ impl Builder {
     }
 }
 
+/// The versions of an OSV `versions` list that the ranges do not already cover in the namespace's version
+/// order. A listed version counts as covered only when `trawl_version::affected` — what the matcher runs —
+/// says the ranges affect it, so matching gives the same answer with the shorter list. (OSV tooling
+/// enumerates such lists from the ranges — PyPA lists every release in range —; like Trivy's and Grype's
+/// databases, the DB keeps the ranges and the versions they do not imply.)
+fn uncovered_versions(
+    namespace: &str,
+    ranges: &[crate::model::AffectedRange],
+    versions: Vec<String>,
+) -> Vec<String> {
+    let scheme = trawl_version::Scheme::for_ecosystem(namespace);
+    if versions.is_empty() || ranges.is_empty() || scheme == trawl_version::Scheme::Generic {
+        return versions;
+    }
+    let osv: Vec<trawl_version::OsvRange> = ranges.iter().map(|r| r.to_osv()).collect();
+    versions
+        .into_iter()
+        .filter(|v| !trawl_version::affected(scheme, v, &osv, &[]).is_ok_and(|a| a.affected))
+        .collect()
+}
+
 /// Uncompressed size an advisory block grows to before the next one starts. Blocks this large compress
 /// well on their own (a dictionary no longer pays for itself) and decompress in well under a millisecond;
 /// only details (`AdvisoryDb::advisory`) read them, and readers keep the last few.
@@ -540,7 +569,9 @@ impl Sink for Builder {
         let source_id = self.source_id(&source)?;
         let existing: Option<(i64, Vec<u8>)> = self
             .conn
-            .prepare_cached("SELECT id, data FROM stage_advisory WHERE vuln_id = ?1 AND source = ?2")
+            .prepare_cached(
+                "SELECT id, data FROM stage_advisory WHERE vuln_id = ?1 AND source = ?2",
+            )
             .and_then(|mut s| {
                 s.query_row(params![id, source_id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()
@@ -585,7 +616,9 @@ impl Sink for Builder {
         }
         let first_seq: i64 = self
             .conn
-            .prepare_cached("SELECT COALESCE(MAX(seq) + 1, 0) FROM stage_affected WHERE advisory = ?1")
+            .prepare_cached(
+                "SELECT COALESCE(MAX(seq) + 1, 0) FROM stage_affected WHERE advisory = ?1",
+            )
             .and_then(|mut s| s.query_row([advisory_rowid], |r| r.get(0)))
             .map_err(|e| self.sq(e))?;
         // A later feed's rows for the same (namespace, package) replace the earlier ones.

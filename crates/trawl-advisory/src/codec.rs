@@ -343,9 +343,7 @@ pub(crate) fn get_record(c: &mut Cursor<'_>) -> R<StoredRecord> {
     }
     let status = match c.byte()? {
         0 => None,
-        s => Some(
-            crate::schema::status_from_code(i64::from(s)).ok_or(format!("bad status {s}"))?,
-        ),
+        s => Some(crate::schema::status_from_code(i64::from(s)).ok_or(format!("bad status {s}"))?),
     };
     let fixed = c.opt_string()?;
     let urgency = c.opt_string()?;
@@ -458,8 +456,14 @@ mod tests {
     #[test]
     fn records_round_trip() {
         let recs = sample();
-        assert_eq!(decode_records(&encode_records(&recs)).unwrap(), recs);
-        assert_eq!(decode_records(&encode_records(&[])).unwrap(), vec![]);
+        assert_eq!(
+            decode_records(&encode_records(&recs)).expect("decodes"),
+            recs
+        );
+        assert_eq!(
+            decode_records(&encode_records(&[])).expect("decodes"),
+            vec![]
+        );
     }
 
     #[test]

@@ -596,3 +596,49 @@ fn enrichment_of(conn: &Connection, cve: &str) -> Result<Enrichment, rusqlite::E
         .optional()?;
     Ok(Enrichment { kev, epss })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::package_key_hash;
+
+    /// Two package names whose keys share a row ID: the second is stored one row further on, and each
+    /// lookup still gets its own records (and a name hashing onto the occupied row is a miss).
+    #[test]
+    fn package_keys_that_collide_are_probed() {
+        let mut seen: HashMap<i64, String> = HashMap::new();
+        let (a, b) = (0u32..)
+            .find_map(|i| {
+                let name = format!("pkg-{i}");
+                let h = package_key_hash("npm", &name);
+                seen.insert(h, name.clone()).map(|other| (other, name))
+            })
+            .expect("a 32-bit collision turns up within a few hundred thousand names");
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let feed = tmp.path().join("osv");
+        std::fs::create_dir(&feed).expect("mkdir");
+        for (id, name) in [("GHSA-aaaa-aaaa-aaaa", &a), ("GHSA-bbbb-bbbb-bbbb", &b)] {
+            let doc = serde_json::json!({
+                "id": id,
+                "modified": "2024-01-01T00:00:00Z",
+                "affected": [{"package": {"ecosystem": "npm", "name": name},
+                              "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.0.0"}]}]}],
+            });
+            std::fs::write(feed.join(format!("{id}.json")), doc.to_string()).expect("write");
+        }
+        let out = tmp.path().join("t.db");
+        let spec: crate::SourceSpec = format!("osv={}", feed.display()).parse().expect("spec");
+        crate::build(&[spec], &out).expect("builds");
+        let db = AdvisoryDb::open(&out).expect("opens");
+        let ids = |name: &str| -> Vec<String> {
+            db.lookup("npm", name)
+                .expect("lookup")
+                .into_iter()
+                .map(|r| r.advisory_id)
+                .collect()
+        };
+        assert_eq!(ids(&a), ["GHSA-aaaa-aaaa-aaaa"]);
+        assert_eq!(ids(&b), ["GHSA-bbbb-bbbb-bbbb"]);
+        assert!(ids("pkg-none").is_empty());
+    }
+}

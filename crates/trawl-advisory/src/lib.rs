@@ -31,8 +31,8 @@ pub use feed::osv::DEFAULT_OSV_URL;
 pub use feed::{FeedKind, SourceSpec};
 pub use http::HttpError;
 pub use model::{
-    AdvisoryDetails, AffectedRange, AffectedRecord, Enrichment, EventKind, Metadata, PackageSpecific,
-    RangeEvent, RangeKind, SourceReport, Versions,
+    AdvisoryDetails, AffectedRange, AffectedRecord, Enrichment, EventKind, Metadata,
+    PackageSpecific, RangeEvent, RangeKind, SourceReport, Versions,
 };
 pub use names::data_source;
 pub use schema::SCHEMA_VERSION;

@@ -79,6 +79,28 @@ pub struct AffectedRange {
 }
 
 impl AffectedRange {
+    /// The range in [`trawl_version`]'s terms, to evaluate it.
+    pub fn to_osv(&self) -> trawl_version::OsvRange {
+        use trawl_version::Event;
+        trawl_version::OsvRange {
+            kind: match self.kind {
+                RangeKind::Ecosystem => trawl_version::RangeKind::Ecosystem,
+                RangeKind::Semver => trawl_version::RangeKind::Semver,
+                RangeKind::Git => trawl_version::RangeKind::Git,
+            },
+            events: self
+                .events
+                .iter()
+                .map(|e| match e.kind {
+                    EventKind::Introduced => Event::Introduced(e.version.clone()),
+                    EventKind::Fixed => Event::Fixed(e.version.clone()),
+                    EventKind::LastAffected => Event::LastAffected(e.version.clone()),
+                    EventKind::Limit => Event::Limit(e.version.clone()),
+                })
+                .collect(),
+        }
+    }
+
     /// An ECOSYSTEM range `introduced: 0, fixed: <fixed>` (or open when `fixed` is `None`).
     pub fn ecosystem_fixed(fixed: Option<&str>) -> AffectedRange {
         let mut events = vec![RangeEvent {
@@ -120,7 +142,9 @@ pub struct AffectedRecord {
     pub purl: Option<String>,
     /// OSV ranges.
     pub ranges: Vec<AffectedRange>,
-    /// Explicitly listed affected versions (OSV `versions`).
+    /// Explicitly listed affected versions (OSV `versions`) that the ranges do not already cover in the
+    /// namespace's version order: a version is affected if it is in a range or in this list, so this gives
+    /// the same answers as the feed's full list (which OSV tooling enumerates from the ranges).
     pub versions: Versions,
     /// The vendor's status for this package in this release (vendor feeds; `None` for plain OSV ranges).
     pub status: Option<Status>,
@@ -156,7 +180,11 @@ impl Versions {
 
     /// The versions, in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> + Clone {
-        let text = if self.len == 0 { None } else { Some(self.joined.as_str()) };
+        let text = if self.len == 0 {
+            None
+        } else {
+            Some(self.joined.as_str())
+        };
         text.into_iter().flat_map(|t| t.split('\n'))
     }
 
@@ -224,7 +252,8 @@ impl<'de> Deserialize<'de> for Versions {
 }
 
 /// The OSV `ecosystem_specific` / `database_specific` of one affected package of an advisory (Go `imports`,
-/// Ubuntu `binaries`...). Matching never needs them, so they are kept with the advisory's document
+/// Ubuntu `binaries`...). Matching never needs them, so they are kept with the
+/// advisory's document
 /// ([`AdvisoryDetails::package_specific`]) rather than in the records [`AdvisoryDb::lookup`] returns.
 ///
 /// [`AdvisoryDb::lookup`]: crate::AdvisoryDb::lookup

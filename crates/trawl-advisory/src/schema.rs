@@ -64,7 +64,8 @@ CREATE INDEX stage_affected_by_advisory ON stage_affected (advisory);
 pub(crate) const MAX_PROBES: i64 = 8;
 
 /// Row ID of a package key: 64-bit FNV-1a over the namespace name, a 0xff separator (never in UTF-8) and
-/// the package name. Stable across builds and platforms (part of the file format).
+/// the package name, folded to 32 bits (a row ID under 2^32 takes 5 bytes in SQLite's records instead of 9;
+/// collisions are probed). Stable across builds and platforms (part of the file format).
 pub(crate) fn package_key_hash(namespace: &str, name: &str) -> i64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -73,7 +74,7 @@ pub(crate) fn package_key_hash(namespace: &str, name: &str) -> i64 {
         h ^= u64::from(b);
         h = h.wrapping_mul(PRIME);
     }
-    h as i64
+    i64::from((h ^ (h >> 32)) as u32)
 }
 
 /// Blob format byte: plain JSON.

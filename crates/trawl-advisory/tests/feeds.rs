@@ -301,7 +301,8 @@ fn osv_records_keep_what_matters() {
             .iter()
             .any(|x| x.kind == trawl_advisory::RangeKind::Git && x.repo.is_some())
     );
-    assert_eq!(r.versions, ["4.0", "4.1", "4.2", "5.0", "5.1"]);
+    // Every listed version (4.0-4.2, 5.0, 5.1) lies in the ECOSYSTEM range: none is needed for matching.
+    assert!(r.versions.is_empty(), "{:?}", r.versions);
     // Go: SEMVER ranges, ecosystem_specific (imports) kept; stdlib.
     let std = db.lookup("Go", "stdlib").expect("lookup");
     assert!(std.len() > 100);

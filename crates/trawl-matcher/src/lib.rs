@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use trawl_advisory::{AdvisoryDb, AdvisoryDetails, AffectedRecord, EventKind, RangeKind};
+use trawl_advisory::{AdvisoryDb, AdvisoryDetails, AffectedRecord};
 use trawl_types::{Ecosystem, Finding, OsFamily, OsInfo, Package, Severity, Status};
-use trawl_version::{Event, OsvRange, Scheme, Version};
+use trawl_version::{OsvRange, Scheme, Version};
 
 /// A matching error (the DB could not be read).
 #[derive(Debug, thiserror::Error)]
@@ -119,27 +119,7 @@ struct Hit<'r> {
 }
 
 fn to_osv(record: &AffectedRecord) -> Vec<OsvRange> {
-    record
-        .ranges
-        .iter()
-        .map(|r| OsvRange {
-            kind: match r.kind {
-                RangeKind::Ecosystem => trawl_version::RangeKind::Ecosystem,
-                RangeKind::Semver => trawl_version::RangeKind::Semver,
-                RangeKind::Git => trawl_version::RangeKind::Git,
-            },
-            events: r
-                .events
-                .iter()
-                .map(|e| match e.kind {
-                    EventKind::Introduced => Event::Introduced(e.version.clone()),
-                    EventKind::Fixed => Event::Fixed(e.version.clone()),
-                    EventKind::LastAffected => Event::LastAffected(e.version.clone()),
-                    EventKind::Limit => Event::Limit(e.version.clone()),
-                })
-                .collect(),
-        })
-        .collect()
+    record.ranges.iter().map(|r| r.to_osv()).collect()
 }
 
 /// Parsed versions, per scheme, by their text (`None`: the text does not parse). OSV feeds such as PyPA list
