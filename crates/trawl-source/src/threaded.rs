@@ -25,7 +25,7 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError, channel, sync_
 use std::thread::JoinHandle;
 
 /// Size of the chunks handed between the threads (raw and decompressed alike).
-pub(crate) const CHUNK: usize = 128 * 1024;
+pub(crate) const CHUNK: usize = 256 * 1024;
 /// Chunks queued between the producer and the reader.
 pub(crate) const DEPTH: usize = 8;
 
