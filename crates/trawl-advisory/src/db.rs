@@ -41,7 +41,7 @@ struct Inner {
     resolved: HashMap<String, Option<ResolvedNs>>,
     /// Recently read advisory blocks (last ID, uncompressed), newest last: the details of one scan's
     /// findings cluster in few blocks.
-    blocks: Vec<(String, std::sync::Arc<Vec<u8>>)>,
+    blocks: Vec<(String, Arc<Vec<u8>>)>,
 }
 
 /// A namespace as a caller spelled it, resolved against the DB.
@@ -95,18 +95,8 @@ fn sqlite_uri(path: &Path) -> String {
     out
 }
 
-/// Uncompresses a blob (format byte first) with the table's dictionary or none.
-fn decompress(
-    d: Option<&mut zstd::bulk::Decompressor<'static>>,
-    plain: Option<&mut zstd::bulk::Decompressor<'static>>,
-    blob: &[u8],
-) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    decompress_into(d, plain, blob, &mut out)?;
-    Ok(out)
-}
-
-/// [`decompress`] into a reused buffer (cleared first).
+/// Uncompresses a blob (format byte first; the table's dictionary or none) into a reused buffer (cleared
+/// first).
 fn decompress_into(
     d: Option<&mut zstd::bulk::Decompressor<'static>>,
     plain: Option<&mut zstd::bulk::Decompressor<'static>>,
@@ -516,22 +506,15 @@ impl AdvisoryDb {
     }
 
     /// The uncompressed advisory block that holds `id`, if any (from the cache when recently read).
-    fn block_for(
-        &self,
-        inner: &mut Inner,
-        id: &str,
-    ) -> Result<Option<std::sync::Arc<Vec<u8>>>, DbError> {
-        let row: Option<(String, Vec<u8>)> = inner
+    fn block_for(&self, inner: &mut Inner, id: &str) -> Result<Option<Arc<Vec<u8>>>, DbError> {
+        let last_id: Option<String> = inner
             .conn
             .prepare_cached(
-                "SELECT last_id, data FROM advisory_block WHERE last_id >= ?1 ORDER BY last_id LIMIT 1",
+                "SELECT last_id FROM advisory_block WHERE last_id >= ?1 ORDER BY last_id LIMIT 1",
             )
-            .and_then(|mut stmt| {
-                stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-            })
+            .and_then(|mut stmt| stmt.query_row([id], |r| r.get(0)).optional())
             .map_err(|e| DbError::sqlite(&self.path, e))?;
-        let Some((last_id, blob)) = row else {
+        let Some(last_id) = last_id else {
             return Ok(None);
         };
         if let Some(pos) = inner.blocks.iter().position(|(l, _)| *l == last_id) {
@@ -540,12 +523,29 @@ impl AdvisoryDb {
             inner.blocks.push(hit);
             return Ok(Some(block));
         }
-        let raw = decompress(inner.advisory_dict.as_mut(), inner.plain.as_mut(), &blob)
-            .map_err(|e| self.corrupt(format!("advisory block ending at {last_id}: {e}")))?;
-        let block = std::sync::Arc::new(raw);
+        // Only a block not in the cache is read (and copied) from the file.
+        let blob: Vec<u8> = inner
+            .conn
+            .prepare_cached("SELECT data FROM advisory_block WHERE last_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([&last_id], |r| r.get(0)))
+            .map_err(|e| DbError::sqlite(&self.path, e))?;
+        // The evicted block's buffer is reused when nobody holds it: a fresh quarter-megabyte buffer per
+        // block would be mapped and faulted in page by page every time.
+        let mut raw = Vec::new();
         if inner.blocks.len() >= BLOCK_CACHE {
-            inner.blocks.remove(0);
+            let (_, old) = inner.blocks.remove(0);
+            if let Ok(buf) = Arc::try_unwrap(old) {
+                raw = buf;
+            }
         }
+        decompress_into(
+            inner.advisory_dict.as_mut(),
+            inner.plain.as_mut(),
+            &blob,
+            &mut raw,
+        )
+        .map_err(|e| self.corrupt(format!("advisory block ending at {last_id}: {e}")))?;
+        let block = Arc::new(raw);
         inner.blocks.push((last_id, block.clone()));
         Ok(Some(block))
     }
@@ -561,12 +561,15 @@ impl AdvisoryDb {
         let corrupt = |e: String| self.corrupt(format!("advisory {id}: {e}"));
         let mut out = Vec::new();
         let mut c = Cursor::new(&block);
+        // Entries are sorted by ID: compare bytes, stop past the ID.
         while !c.at_end() {
-            let vuln_id = c.str().map_err(corrupt)?;
+            let vuln_id = c.bytes().map_err(corrupt)?;
             let source = c.varint().map_err(corrupt)?;
             let json = c.bytes().map_err(corrupt)?;
-            if vuln_id != id {
-                continue;
+            match vuln_id.cmp(id.as_bytes()) {
+                std::cmp::Ordering::Less => continue,
+                std::cmp::Ordering::Greater => break,
+                std::cmp::Ordering::Equal => {}
             }
             let mut doc: AdvisoryDoc =
                 serde_json::from_slice(json).map_err(|e| corrupt(e.to_string()))?;
