@@ -174,8 +174,10 @@ fn build_over_all_shared_feeds_counts_match_an_independent_count() {
         .expect("runs");
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
-        text.contains(&format!("Schema version: {}", trawl_advisory::SCHEMA_VERSION))
-            && text.contains("go-vulndb"),
+        text.contains(&format!(
+            "Schema version: {}",
+            trawl_advisory::SCHEMA_VERSION
+        )) && text.contains("go-vulndb"),
         "{text}"
     );
 }
