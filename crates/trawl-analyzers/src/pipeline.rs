@@ -263,9 +263,9 @@ fn analyze_prefetched(
         .layers
         .iter()
         .map(|l| {
-            (opts.cache.is_some() && l.diff_id.starts_with("sha256:")).then(|| {
+            (opts.cache.is_some() && l.content_key().starts_with("sha256:")).then(|| {
                 trawl_layers::cache_key(
-                    &l.diff_id,
+                    l.content_key(),
                     trawl_types::CACHE_FORMAT_VERSION,
                     &versions,
                     "",

@@ -322,7 +322,8 @@ impl Layer {
     }
 
     /// Marks the blob reader as verifying the blob digest itself (the registry client does, on its download
-    /// thread): [`Layer::open`] then skips hashing the same bytes a second time.
+    /// thread): [`Layer::open`] then skips hashing the same bytes a second time, and, the blob digest being
+    /// the layer's [`Layer::content_key`], does not hash the inflated stream either.
     pub(crate) fn blob_checked_by_reader(self) -> Layer {
         let content = match self.content {
             Content::Blob(opener) => Content::CheckedBlob(opener),
@@ -370,6 +371,17 @@ impl Layer {
         }
     }
 
+    /// What identifies this layer's content for caches, verified while the stream is read: the blob digest
+    /// for a layer whose blob reader checks it (registry layers; the diff ID is then not hashed: the blob
+    /// digest already binds the content, and a config's claimed diff ID must not key a shared cache), else
+    /// the diff ID. Empty when neither is known.
+    pub fn content_key(&self) -> &str {
+        match (&self.content, &self.digest) {
+            (Content::CheckedBlob(_), Some(d)) if d.starts_with("sha256:") => d,
+            _ => &self.diff_id,
+        }
+    }
+
     /// A short identity for messages: the diff ID, else the digest, else `#index`.
     pub fn label(&self) -> String {
         if !self.diff_id.is_empty() {
@@ -390,14 +402,27 @@ impl Layer {
         match &self.content {
             Content::Blob(opener) | Content::CheckedBlob(opener) => {
                 let raw = opener()?;
-                let checked = matches!(self.content, Content::CheckedBlob(_));
+                // A blob whose reader verifies its digest is bound to its content already: hashing the
+                // inflated stream as well (82 MB for a Debian base) would only re-prove the config's diff ID,
+                // which nothing trusts (see `content_key`).
+                let reader_checks_blob = matches!(self.content, Content::CheckedBlob(_));
+                let keyed_by_blob = reader_checks_blob
+                    && self
+                        .digest
+                        .as_deref()
+                        .is_some_and(|d| d.starts_with("sha256:"));
                 stream::open_layer(
                     raw,
                     stream::LayerIdentity {
                         index: self.index,
                         label: self.label(),
-                        digest: if checked { None } else { self.digest.clone() },
-                        diff_id: (!self.diff_id.is_empty()).then(|| self.diff_id.clone()),
+                        digest: if reader_checks_blob {
+                            None
+                        } else {
+                            self.digest.clone()
+                        },
+                        diff_id: (!keyed_by_blob && !self.diff_id.is_empty())
+                            .then(|| self.diff_id.clone()),
                     },
                 )
             }
