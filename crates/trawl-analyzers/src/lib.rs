@@ -59,6 +59,11 @@ pub struct AnalysisOutput {
     /// and the line or byte offset. The pipeline turns them into `Warning`s with the layer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Files an OS package manager says it installed, from a file that lists them on its own (dpkg's
+    /// `info/<pkg>.list`): language packages found in these files belong to the OS package, as with
+    /// [`Package::installed_files`](trawl_types::Package::installed_files). Paths without the leading `/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub system_files: Vec<String>,
     /// Set when the analyzer skipped this file on purpose without looking for findings, with the reason
     /// (`binary`, `too-large`): the secret analyzer reports skipped files this way so a scan can count them.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -747,6 +747,12 @@ fn merge(
         .iter()
         .filter(|p| p.ecosystem.is_some_and(trawl_types::Ecosystem::is_os))
         .flat_map(|p| p.installed_files.iter().map(|f| f.trim_start_matches('/')))
+        .chain(
+            views
+                .iter()
+                .flat_map(|v| v.versions[v.versions.len() - 1].1.system_files.iter())
+                .map(|f| f.trim_start_matches('/')),
+        )
         .collect();
     let mut packages: Vec<Package> = if owned.is_empty() {
         packages

@@ -6,11 +6,10 @@
 //!
 //! ## Files
 //! `var/lib/dpkg/status`, and every `var/lib/dpkg/status.d/<name>` (distroless: one file per package; the
-//! `<name>.md5sums` files beside them are not wanted).
-//!
-//! ## Limitations
-//! `installed_files` is not filled: the owned-file lists live in other files (`var/lib/dpkg/info/*.list`, see
-//! `trawl_pkgdb::dpkg::parse_list`) and an analyzer sees one file at a time.
+//! `<name>.md5sums` files beside them are not wanted). `var/lib/dpkg/info/<pkg>[:arch].list`: the files each
+//! package installed, reported as `system_files` (an analyzer sees one file at a time, so they are not attached
+//! to the package): the pipeline drops language packages found in them (a Python module or a jar installed by
+//! apt is Debian's business, matched through the Debian package).
 
 use super::warnings_for;
 use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, FileMeta};
@@ -23,6 +22,7 @@ pub struct DpkgAnalyzer;
 const NAME: &str = "os/dpkg";
 const STATUS: &str = "var/lib/dpkg/status";
 const STATUS_D: &str = "var/lib/dpkg/status.d/";
+const INFO: &str = "var/lib/dpkg/info/";
 
 impl Analyzer for DpkgAnalyzer {
     fn name(&self) -> &'static str {
@@ -30,7 +30,7 @@ impl Analyzer for DpkgAnalyzer {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn kind(&self) -> AnalyzerKind {
@@ -40,6 +40,11 @@ impl Analyzer for DpkgAnalyzer {
     fn required(&self, path: &str, _meta: &FileMeta) -> bool {
         if path == STATUS {
             return true;
+        }
+        if let Some(file) = path.strip_prefix(INFO) {
+            return file.len() > ".list".len()
+                && !file.contains('/')
+                && dpkg::list_file_package(file).is_some();
         }
         let Some(file) = path.strip_prefix(STATUS_D) else {
             return false;
@@ -53,6 +58,12 @@ impl Analyzer for DpkgAnalyzer {
     }
 
     fn analyze(&self, input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError> {
+        if input.path.starts_with(INFO) {
+            return Ok(AnalysisOutput {
+                system_files: dpkg::parse_list(input.content),
+                ..AnalysisOutput::default()
+            });
+        }
         let parsed = if input.path == STATUS {
             dpkg::parse_status(input.content)
         } else {
@@ -93,7 +104,11 @@ mod tests {
             ("var/lib/dpkg/status.d/sub/x", false),
             ("var/lib/dpkg/status-old", false),
             ("var/lib/dpkg/available", false),
-            ("var/lib/dpkg/info/libc6.list", false),
+            ("var/lib/dpkg/info/libc6.list", true),
+            ("var/lib/dpkg/info/libc6:amd64.list", true),
+            ("var/lib/dpkg/info/.list", false),
+            ("var/lib/dpkg/info/libc6.md5sums", false),
+            ("var/lib/dpkg/info/sub/libc6.list", false),
             ("usr/var/lib/dpkg/status", false),
             ("/var/lib/dpkg/status", false),
         ] {

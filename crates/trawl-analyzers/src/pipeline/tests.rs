@@ -925,3 +925,62 @@ fn secret_scanning_keeps_results_small_and_counts_skips() {
     );
     assert_eq!(names(&r.inventory), vec![("a".into(), "1".into())]);
 }
+
+/// A Python module installed by apt belongs to its Debian package (dpkg's `info/<pkg>.list` names its files):
+/// it is not reported as a PyPI package too; one installed by pip next to it is. Once a later layer removes the
+/// list (the package's record gone), the module counts again.
+#[test]
+fn language_packages_in_dpkg_listed_files_are_dropped() {
+    // Stanza, list and METADATA as Debian's python3-six 1.16.0-4 (bookworm) installs them.
+    let status = b"Package: python3-six\nStatus: install ok installed\nPriority: optional\n\
+Section: python\nInstalled-Size: 56\nMaintainer: Debian Python Team <team+python@tracker.debian.org>\n\
+Architecture: all\nSource: six\nVersion: 1.16.0-4\nDepends: python3:any\n\
+Description: Python 2 and 3 compatibility library\n";
+    let list = b"/.\n/usr\n/usr/lib\n/usr/lib/python3\n/usr/lib/python3/dist-packages\n\
+/usr/lib/python3/dist-packages/six-1.16.0.dist-info\n\
+/usr/lib/python3/dist-packages/six-1.16.0.dist-info/INSTALLER\n\
+/usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA\n\
+/usr/lib/python3/dist-packages/six-1.16.0.dist-info/top_level.txt\n\
+/usr/lib/python3/dist-packages/six.py\n";
+    let six = b"Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\nSummary: Python 2 and 3 compatibility utilities\n";
+    let requests = b"Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n";
+    let base = LayerTar::new()
+        .file("var/lib/dpkg/status", status)
+        .file("var/lib/dpkg/info/python3-six.list", list)
+        .file(
+            "usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA",
+            six,
+        )
+        .file(
+            "usr/local/lib/python3.11/dist-packages/requests-2.31.0.dist-info/METADATA",
+            requests,
+        )
+        .build();
+    let img = TestImage::new("t:1").layer(TestLayer::new(base.clone(), Blob::Gzip, "apt, pip"));
+    let (_d, spec) = oci(&img);
+    let r = scan(&spec, &opts());
+    assert_eq!(
+        names(&r.inventory),
+        vec![
+            ("python3-six".into(), "1.16.0-4".into()),
+            ("requests".into(), "2.31.0".into()),
+        ]
+    );
+    // The list gone (a later layer deletes it): nothing claims the module any more.
+    let img = TestImage::new("t:2")
+        .layer(TestLayer::new(base, Blob::Gzip, "apt, pip"))
+        .layer(TestLayer::new(
+            LayerTar::new()
+                .whiteout("var/lib/dpkg/info/python3-six.list")
+                .build(),
+            Blob::Gzip,
+            "rm list",
+        ));
+    let (_d2, spec) = oci(&img);
+    let r = scan(&spec, &opts());
+    assert!(
+        names(&r.inventory).contains(&("six".into(), "1.16.0".into())),
+        "{:?}",
+        names(&r.inventory)
+    );
+}
