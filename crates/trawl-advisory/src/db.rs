@@ -6,7 +6,7 @@ use crate::codec::{Cursor, decode_records_with};
 use crate::model::{
     AdvisoryDetails, AdvisoryDoc, AffectedRecord, Enrichment, Metadata, implied_ranges,
 };
-use crate::names::{data_source, parse_namespace};
+use crate::names::{data_source, normalise_name, parse_namespace};
 use crate::schema::{
     BLOB_PLAIN, BLOB_ZSTD, BLOB_ZSTD_DICT, MAX_PROBES, SCHEMA_VERSION, package_key_hash,
 };
@@ -300,10 +300,10 @@ impl AdvisoryDb {
         else {
             return Ok(Vec::new());
         };
-        let pkg: std::borrow::Cow<'_, str> = match (known, ecosystem) {
-            (true, Some(eco)) => eco.normalize_name(name.trim()).into(),
-            (true, None) => name.trim().into(),
-            (false, _) => name.into(),
+        let pkg = if known {
+            normalise_name(ecosystem, name)
+        } else {
+            std::borrow::Cow::Borrowed(name)
         };
         let corrupt = |e: String| self.corrupt(format!("package {ns_name} {pkg}: {e}"));
         let mut raw = std::mem::take(&mut inner.buf);
@@ -347,7 +347,6 @@ impl AdvisoryDb {
             inner.buf = raw;
             return Ok(Vec::new());
         }
-        let namespace: Arc<str> = ns_name.clone();
         let package: Arc<str> = Arc::from(&*pkg);
         let sources = &inner.sources;
         let records = decode_records_with(&raw, |r| AffectedRecord {
@@ -361,7 +360,7 @@ impl AdvisoryDb {
                 .get(&i64::from(r.source))
                 .cloned()
                 .unwrap_or_default(),
-            namespace: namespace.clone(),
+            namespace: ns_name.clone(),
             namespace_variant: r.variant,
             package: package.clone(),
             purl: r.purl,

@@ -1,6 +1,7 @@
 //! Namespaces (OSV ecosystem spelling with release), package-name normalisation, data-source names, vendor
 //! severity words.
 
+use std::borrow::Cow;
 use trawl_types::{DataSource, Ecosystem, Severity};
 
 /// OSV ecosystems of operating systems and other non-language ecosystems the DB accepts, in OSV spelling.
@@ -153,9 +154,15 @@ pub(crate) fn debian_release(codename: &str) -> Option<&'static str> {
 
 /// The name as stored for a namespace: the language ecosystem's normalisation, else as written.
 pub(crate) fn normalise_package(ns: &Namespace, name: &str) -> String {
-    match ns.ecosystem {
-        Some(eco) => eco.normalize_name(name.trim()),
-        None => name.trim().to_owned(),
+    normalise_name(ns.ecosystem, name).into_owned()
+}
+
+/// The one rule for package names, at build and at lookup: trimmed, then the language ecosystem's
+/// normalisation (`None`: an OS namespace, names as written).
+pub(crate) fn normalise_name(ecosystem: Option<Ecosystem>, name: &str) -> Cow<'_, str> {
+    match ecosystem {
+        Some(eco) => Cow::Owned(eco.normalize_name(name.trim())),
+        None => Cow::Borrowed(name.trim()),
     }
 }
 
