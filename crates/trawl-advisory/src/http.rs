@@ -54,7 +54,7 @@ pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
 /// Default overall timeout for feed and DB downloads.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
-fn transport(url: &str, e: &ureq::Error) -> HttpError {
+pub(crate) fn transport(url: &str, e: &ureq::Error) -> HttpError {
     let timeout = matches!(e, ureq::Error::Timeout(_));
     HttpError::Transport {
         url: url.to_owned(),

@@ -17,13 +17,16 @@ mod build;
 mod codec;
 mod db;
 mod feed;
+pub mod fetch;
 mod http;
 mod model;
 mod names;
 pub mod oci;
 mod schema;
 mod score;
+pub mod supply;
 pub mod update;
+pub mod upstream;
 
 pub use build::{BuildOutcome, build};
 pub use db::AdvisoryDb;

@@ -1,0 +1,600 @@
+//! A DB built straight from the publishers, for what a scan needs: the vendor feed of each OS release in the
+//! inventory, the OSV records that name its language packages, CVE records (titles, severities) for what
+//! matched, KEV and EPSS. Raw downloads live in a [`FeedCache`] (conditional GETs: a second run with nothing
+//! changed upstream transfers no payload); the DB is rebuilt from everything cached only when something changed,
+//! written atomically, so a failed refresh leaves the previous DB in use.
+
+use crate::fetch::{FeedCache, FetchPolicy, FetchStatus, Fetched, validate};
+use crate::upstream::{Locations, UpstreamKind, cve5_path};
+use crate::{AdvisoryDb, DbError, FeedKind, SourceSpec};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What a scan's inventory needs from upstream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// OS advisory namespaces (`Alpine:v3.20`, `Debian:12`, `Ubuntu:22.04`...).
+    pub os_namespaces: BTreeSet<String>,
+    /// Language packages as (OSV ecosystem, name).
+    pub packages: BTreeSet<(String, String)>,
+}
+
+/// How to supply.
+#[derive(Debug, Clone)]
+pub struct SupplyOptions {
+    /// The raw download cache (`CACHE_DIR/feeds`).
+    pub cache_dir: PathBuf,
+    /// The DB to (re)build.
+    pub db_path: PathBuf,
+    /// Where each feed lives.
+    pub locations: Locations,
+    /// A cached resource younger than this is used without asking.
+    pub max_age: Duration,
+    /// Cached data only.
+    pub offline: bool,
+    /// Overall timeout of one download.
+    pub timeout: Duration,
+}
+
+/// One line of the supply log: one resource of one feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedLine {
+    /// The feed kind (`alpine-secdb`, `osv`...).
+    pub feed: String,
+    /// The resource's URL or path.
+    pub url: String,
+    /// `fresh`, `not-modified`, `downloaded`, `absent`, `offline`, `failed`.
+    pub status: String,
+    /// Payload bytes transferred.
+    pub bytes: u64,
+    /// Why it failed or was skipped (one line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// What a supply did.
+#[derive(Debug, Clone, Default)]
+pub struct SupplyOutcome {
+    /// Every resource asked for.
+    pub lines: Vec<FeedLine>,
+    /// Whether the DB was rebuilt.
+    pub rebuilt: bool,
+    /// Payload bytes transferred in all.
+    pub bytes: u64,
+}
+
+impl SupplyOutcome {
+    /// Lines of resources that could not be had (no usable copy at all, or a refresh failed).
+    pub fn problems(&self) -> impl Iterator<Item = &FeedLine> {
+        self.lines.iter().filter(|l| l.reason.is_some())
+    }
+}
+
+/// The state kept beside the cache: what the last build covered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct State {
+    /// Resources (cache-relative paths) the DB at `db` was built from.
+    #[serde(default)]
+    built_from: BTreeSet<String>,
+    /// OSV record IDs each queried package had, by `ECOSYSTEM/name`, with when it was asked.
+    #[serde(default)]
+    packages: BTreeMap<String, PackageQuery>,
+    /// CVE IDs whose records are cached or known absent.
+    #[serde(default)]
+    cves: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct PackageQuery {
+    checked_at: u64,
+    ids: Vec<(String, String)>,
+}
+
+/// Per package of a query batch, the (ID, modified) of the records that name it.
+type BatchAnswers = Vec<Vec<(String, String)>>;
+
+const STATE: &str = "state.json";
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Builds (or keeps) the DB at `opts.db_path` for `needs`. `matched_cves` is called with the DB once it holds
+/// the needed feeds and returns the CVE IDs the scan matched, whose CVE records (titles, severities) are then
+/// fetched too.
+///
+/// A feed that cannot be had is a line with a reason (the previous copy stays in use); only a failure to write
+/// the DB is an error.
+pub fn supply(
+    opts: &SupplyOptions,
+    needs: &Needs,
+    matched_cves: &mut dyn FnMut(&AdvisoryDb) -> Vec<String>,
+) -> Result<SupplyOutcome, DbError> {
+    std::fs::create_dir_all(&opts.cache_dir).map_err(|e| DbError::io(&opts.cache_dir, e))?;
+    let cache = FeedCache::new(&opts.cache_dir, opts.timeout);
+    let policy = FetchPolicy {
+        max_age: opts.max_age,
+        offline: opts.offline,
+    };
+    let mut state = load_state(&opts.cache_dir);
+    let mut out = SupplyOutcome::default();
+    let mut changed = false;
+    let mut needed: BTreeSet<String> = BTreeSet::new();
+    let mut s = Supplier {
+        cache: &cache,
+        locations: &opts.locations,
+        policy,
+        out: &mut out,
+        changed: &mut changed,
+        needed: &mut needed,
+    };
+
+    // Global enrichment: small documents every scan benefits from.
+    s.get(
+        UpstreamKind::Kev,
+        "",
+        "kev/known_exploited_vulnerabilities.json",
+        &validate::json,
+    );
+    s.get(
+        UpstreamKind::Epss,
+        "",
+        "epss/epss_scores-current.csv.gz",
+        &validate::gzip,
+    );
+
+    let mut osv_ecosystems: Option<Vec<String>> = None;
+    for ns in &needs.os_namespaces {
+        let (family, release) = ns.split_once(':').unwrap_or((ns.as_str(), ""));
+        match family {
+            "Alpine" if !release.is_empty() => {
+                for repo in ["main", "community"] {
+                    let path = format!("{release}/{repo}.json");
+                    s.get(
+                        UpstreamKind::AlpineSecdb,
+                        &path,
+                        &format!("alpine-secdb/{path}"),
+                        &validate::json,
+                    );
+                }
+            }
+            "Debian" => {
+                s.get(
+                    UpstreamKind::DebianTracker,
+                    "",
+                    "debian-tracker/tracker.json",
+                    &validate::json,
+                );
+            }
+            "Wolfi" => {
+                s.get(
+                    UpstreamKind::Wolfi,
+                    "",
+                    "wolfi/security.json",
+                    &validate::json,
+                );
+            }
+            _ => {
+                // Everything else the OSV bucket carries, per release where it has one.
+                let ecos = osv_ecosystems.get_or_insert_with(|| s.osv_ecosystems());
+                let mut wanted: Vec<&String> = ecos
+                    .iter()
+                    .filter(|e| *e == ns || e.starts_with(&format!("{ns}:")))
+                    .collect();
+                if wanted.is_empty() {
+                    wanted = ecos.iter().filter(|e| e.as_str() == family).collect();
+                }
+                if wanted.is_empty() {
+                    s.out.lines.push(FeedLine {
+                        feed: "osv".to_owned(),
+                        url: opts.locations.url(UpstreamKind::Osv, "ecosystems.txt"),
+                        status: "absent".to_owned(),
+                        bytes: 0,
+                        reason: Some(format!(
+                            "no OSV ecosystem for {ns}: its packages are not matched"
+                        )),
+                    });
+                }
+                let wanted: Vec<String> = wanted.into_iter().cloned().collect();
+                for eco in wanted {
+                    let path = format!("{}/all.zip", crate::http::encode_segment(&eco));
+                    s.get(
+                        UpstreamKind::Osv,
+                        &path,
+                        &format!("osv/{eco}/all.zip"),
+                        &validate::zip,
+                    );
+                }
+            }
+        }
+    }
+
+    s.osv_packages(&needs.packages, &mut state);
+    let have_all = needed.iter().all(|r| state.built_from.contains(r));
+    if changed || !have_all || !opts.db_path.is_file() {
+        build_from_cache(opts, &cache, &mut state)?;
+        out.rebuilt = true;
+    }
+
+    // CVE records for what matched (titles and severities), then a rebuild if any arrived.
+    let cves = match AdvisoryDb::open(&opts.db_path) {
+        Ok(db) => matched_cves(&db),
+        Err(e) => return Err(e),
+    };
+    let mut more = false;
+    let mut s = Supplier {
+        cache: &cache,
+        locations: &opts.locations,
+        policy,
+        out: &mut out,
+        changed: &mut more,
+        needed: &mut BTreeSet::new(),
+    };
+    for cve in cves.iter().collect::<BTreeSet<_>>() {
+        let Some(path) = cve5_path(cve) else { continue };
+        let known = state.cves.contains(cve.as_str());
+        if known && cache.cached(&format!("cve5/{path}")).is_none() && policy.offline {
+            continue;
+        }
+        s.get(
+            UpstreamKind::Cve5,
+            &path,
+            &format!("cve5/{path}"),
+            &validate::json,
+        );
+        state.cves.insert(cve.clone());
+    }
+    if more {
+        build_from_cache(opts, &cache, &mut state)?;
+        out.rebuilt = true;
+    }
+    save_state(&opts.cache_dir, &state);
+    out.bytes = out.lines.iter().map(|l| l.bytes).sum();
+    Ok(out)
+}
+
+struct Supplier<'a> {
+    cache: &'a FeedCache,
+    locations: &'a Locations,
+    policy: FetchPolicy,
+    out: &'a mut SupplyOutcome,
+    changed: &'a mut bool,
+    needed: &'a mut BTreeSet<String>,
+}
+
+impl Supplier<'_> {
+    /// Fetches one resource, logs one line, notes whether it changed.
+    fn get(
+        &mut self,
+        kind: UpstreamKind,
+        path: &str,
+        rel: &str,
+        check: &crate::fetch::Validator,
+    ) -> Fetched {
+        let url = self.locations.url(kind, path);
+        let f = self.cache.fetch(&url, rel, self.policy, check);
+        self.needed.insert(rel.to_owned());
+        let (status, bytes, reason) = match &f.status {
+            FetchStatus::Fresh => ("fresh", 0, None),
+            FetchStatus::NotModified => ("not-modified", 0, None),
+            FetchStatus::Downloaded(n) => ("downloaded", *n, None),
+            FetchStatus::Absent => ("absent", 0, None),
+            FetchStatus::Offline if f.path.is_some() => ("offline", 0, None),
+            FetchStatus::Offline => ("offline", 0, Some("offline and not cached".to_owned())),
+            FetchStatus::Failed(e) => (
+                "failed",
+                0,
+                Some(if f.path.is_some() {
+                    format!("{e} (the copy fetched before stays in use)")
+                } else {
+                    format!("{e} (no copy: this feed's data is missing)")
+                }),
+            ),
+        };
+        if f.status.changed() {
+            *self.changed = true;
+        }
+        let line = FeedLine {
+            feed: kind.as_str().to_owned(),
+            url,
+            status: status.to_owned(),
+            bytes,
+            reason,
+        };
+        match &line.reason {
+            Some(r) => tracing::warn!("feed {} {}: {status}: {r}", line.feed, line.url),
+            None => tracing::info!(
+                "feed {} {}: {status}{}",
+                line.feed,
+                line.url,
+                if bytes > 0 {
+                    format!(", {bytes} bytes")
+                } else {
+                    String::new()
+                }
+            ),
+        }
+        self.out.lines.push(line);
+        f
+    }
+
+    /// The OSV bucket's ecosystem list (cached like any resource).
+    fn osv_ecosystems(&mut self) -> Vec<String> {
+        let f = self.get(
+            UpstreamKind::Osv,
+            "ecosystems.txt",
+            "osv/ecosystems.txt",
+            &validate::text,
+        );
+        f.path
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .map(|t| {
+                t.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Asks the OSV API which records name each package (those not asked within the maximum age), then fetches
+    /// each record from the bucket.
+    fn osv_packages(&mut self, packages: &BTreeSet<(String, String)>, state: &mut State) {
+        let now = now_secs();
+        let stale: Vec<&(String, String)> = packages
+            .iter()
+            .filter(|(eco, name)| {
+                state
+                    .packages
+                    .get(&format!("{eco}/{name}"))
+                    .is_none_or(|q| {
+                        now.saturating_sub(q.checked_at) >= self.policy.max_age.as_secs()
+                    })
+            })
+            .collect();
+        if !stale.is_empty() && !self.policy.offline {
+            let url = self.locations.url(UpstreamKind::OsvApi, "v1/querybatch");
+            for chunk in stale.chunks(1000) {
+                match query_batch(self.cache, &url, chunk) {
+                    Ok((answers, bytes)) => {
+                        tracing::info!(
+                            "feed osv-api {url}: {} package(s) asked, {bytes} bytes",
+                            chunk.len()
+                        );
+                        self.out.lines.push(FeedLine {
+                            feed: "osv-api".to_owned(),
+                            url: url.clone(),
+                            status: "downloaded".to_owned(),
+                            bytes,
+                            reason: None,
+                        });
+                        for ((eco, name), ids) in chunk.iter().zip(answers) {
+                            state.packages.insert(
+                                format!("{eco}/{name}"),
+                                PackageQuery {
+                                    checked_at: now,
+                                    ids,
+                                },
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        let reason = format!("{e} (records fetched before stay in use)");
+                        tracing::warn!("feed osv-api {url}: failed: {reason}");
+                        self.out.lines.push(FeedLine {
+                            feed: "osv-api".to_owned(),
+                            url: url.clone(),
+                            status: "failed".to_owned(),
+                            bytes: 0,
+                            reason: Some(reason),
+                        });
+                        break;
+                    }
+                }
+            }
+        }
+        let mut records: BTreeMap<(String, String), String> = BTreeMap::new();
+        for (eco, name) in packages {
+            if let Some(q) = state.packages.get(&format!("{eco}/{name}")) {
+                for (id, modified) in &q.ids {
+                    records.insert((eco.clone(), id.clone()), modified.clone());
+                }
+            }
+        }
+        for ((eco, id), modified) in records {
+            if id.contains('/') || id.contains("..") {
+                continue;
+            }
+            let rel = format!("osv/records/{eco}/{id}.json");
+            // The API said when the record last changed: a cached copy at least that new needs no request.
+            if !modified.is_empty()
+                && let Some(p) = self.cache.cached(&rel)
+                && record_modified(&p).is_some_and(|m| m >= modified)
+            {
+                self.needed.insert(rel);
+                continue;
+            }
+            let path = format!("{}/{id}.json", crate::http::encode_segment(&eco));
+            let policy = self.policy;
+            // The answer is newer than the copy: ask again whatever the maximum age.
+            self.policy.max_age = Duration::ZERO;
+            self.get(UpstreamKind::Osv, &path, &rel, &validate::json);
+            self.policy = policy;
+        }
+    }
+}
+
+fn record_modified(p: &Path) -> Option<String> {
+    #[derive(Deserialize)]
+    struct M {
+        modified: Option<String>,
+    }
+    let bytes = std::fs::read(p).ok()?;
+    serde_json::from_slice::<M>(&bytes).ok()?.modified
+}
+
+/// `POST /v1/querybatch`: for each package, the (ID, modified) of the records that name it, following
+/// `next_page_token`s.
+fn query_batch(
+    cache: &FeedCache,
+    url: &str,
+    packages: &[&(String, String)],
+) -> Result<(BatchAnswers, u64), String> {
+    #[derive(Deserialize)]
+    struct Answer {
+        #[serde(default)]
+        results: Vec<One>,
+    }
+    #[derive(Deserialize, Default)]
+    struct One {
+        #[serde(default)]
+        vulns: Vec<Vuln>,
+        #[serde(default)]
+        next_page_token: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Vuln {
+        id: String,
+        #[serde(default)]
+        modified: Option<String>,
+    }
+    let mut out: BatchAnswers = vec![Vec::new(); packages.len()];
+    let mut pending: Vec<(usize, Option<String>)> =
+        (0..packages.len()).map(|i| (i, None)).collect();
+    let mut bytes = 0u64;
+    let mut rounds = 0;
+    while !pending.is_empty() {
+        rounds += 1;
+        if rounds > 100 {
+            return Err(format!("{url}: more than 100 pages of answers"));
+        }
+        let queries: Vec<serde_json::Value> = pending
+            .iter()
+            .map(|(i, token)| {
+                let (eco, name) = packages[*i];
+                let mut q = serde_json::json!({"package": {"ecosystem": eco, "name": name}});
+                if let Some(t) = token {
+                    q["page_token"] = serde_json::Value::String(t.clone());
+                }
+                q
+            })
+            .collect();
+        let body = cache
+            .post_json(url, &serde_json::json!({ "queries": queries }))
+            .map_err(|e| e.to_string())?;
+        bytes += body.len() as u64;
+        let answer: Answer =
+            serde_json::from_slice(&body).map_err(|e| format!("{url}: bad answer: {e}"))?;
+        if answer.results.len() != pending.len() {
+            return Err(format!(
+                "{url}: {} answers to {} queries",
+                answer.results.len(),
+                pending.len()
+            ));
+        }
+        let mut next = Vec::new();
+        for ((i, _), one) in pending.iter().zip(answer.results) {
+            out[*i].extend(
+                one.vulns
+                    .into_iter()
+                    .map(|v| (v.id, v.modified.unwrap_or_default())),
+            );
+            if let Some(t) = one.next_page_token.filter(|t| !t.is_empty()) {
+                next.push((*i, Some(t)));
+            }
+        }
+        pending = next;
+    }
+    Ok((out, bytes))
+}
+
+/// Rebuilds the DB from every cached resource, atomically.
+fn build_from_cache(
+    opts: &SupplyOptions,
+    cache: &FeedCache,
+    state: &mut State,
+) -> Result<(), DbError> {
+    let dir = cache.dir();
+    let mut specs = Vec::new();
+    let mut add = |kind: FeedKind, rel: &str| {
+        let p = dir.join(rel);
+        if p.exists() {
+            specs.push(SourceSpec {
+                kind,
+                location: p.display().to_string(),
+            });
+        }
+    };
+    add(FeedKind::AlpineSecdb, "alpine-secdb");
+    add(FeedKind::DebianTracker, "debian-tracker/tracker.json");
+    add(FeedKind::Wolfi, "wolfi/security.json");
+    add(FeedKind::Osv, "osv");
+    add(FeedKind::Cve5, "cve5");
+    add(FeedKind::Kev, "kev/known_exploited_vulnerabilities.json");
+    add(FeedKind::Epss, "epss/epss_scores-current.csv.gz");
+    if specs.is_empty() {
+        return Err(DbError::Usage(format!(
+            "no feed could be fetched into {}: nothing to build a DB from (see the feed lines above)",
+            dir.display()
+        )));
+    }
+    crate::build(&specs, &opts.db_path)?;
+    state.built_from = cached_resources(dir);
+    Ok(())
+}
+
+/// Every cached resource (cache-relative paths of files with a sidecar).
+fn cached_resources(dir: &Path) -> BTreeSet<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<String>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if let Some(name) = p.to_str()
+                && let Some(base) = name.strip_suffix(".trawlmeta")
+                && let Ok(rel) = Path::new(base).strip_prefix(root)
+            {
+                out.insert(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn load_state(dir: &Path) -> State {
+    std::fs::read(dir.join(STATE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn save_state(dir: &Path, state: &State) {
+    let Ok(bytes) = serde_json::to_vec(state) else {
+        return;
+    };
+    let write = || -> std::io::Result<()> {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".trawl-state-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        std::io::Write::write_all(&mut tmp, &bytes)?;
+        tmp.persist(dir.join(STATE)).map_err(|e| e.error)?;
+        Ok(())
+    };
+    if let Err(e) = write() {
+        tracing::warn!(
+            "{}: cannot save the feed state: {e}",
+            dir.join(STATE).display()
+        );
+    }
+}
