@@ -14,6 +14,7 @@
 //! [`trawl_types::OsInfo::advisory_namespace`] and [`trawl_types::Ecosystem::osv_name`] produce.
 
 mod build;
+mod check;
 mod codec;
 mod db;
 mod feed;
@@ -26,6 +27,7 @@ mod score;
 pub mod update;
 
 pub use build::{BuildOutcome, build};
+pub use check::verify;
 pub use db::AdvisoryDb;
 pub use feed::osv::DEFAULT_OSV_URL;
 pub use feed::{FeedKind, SourceSpec};
@@ -93,6 +95,29 @@ pub enum DbError {
     /// Bad input given by the caller (a location, an option).
     #[error("{0}")]
     Usage(String),
+    /// The DB file is damaged (SQLite's checks or the file's header disagree with its content).
+    #[error(
+        "{path}: the advisory DB is damaged ({detail}); replace it with `trawl db update` or rebuild it with \
+         `trawl db build`"
+    )]
+    Damaged {
+        /// The DB file.
+        path: PathBuf,
+        /// What the check found.
+        detail: String,
+    },
+    /// A DB destination that is not a regular file (a device, FIFO or socket): writing the DB beside it and
+    /// renaming it over would replace it.
+    #[error(
+        "{path} is {kind}, not a regular file: the DB is written to a temporary file and renamed over its \
+         destination, which would replace it; give the path of a regular file"
+    )]
+    NotAFile {
+        /// The destination (symlinks followed).
+        path: PathBuf,
+        /// What it is (`a character device`, `a FIFO`...).
+        kind: String,
+    },
 }
 
 impl DbError {
@@ -109,4 +134,24 @@ impl DbError {
             source,
         }
     }
+}
+
+/// Where a DB written to `path` goes: the regular file (or nothing yet) at `path` with symlinks followed, so the
+/// rename keeps the link. A device, FIFO or socket is refused ([`DbError::NotAFile`]): the DB is written to a
+/// temporary file and renamed over its destination, which would replace it. Also removes the temporary files
+/// that killed DB writers left in that directory.
+pub(crate) fn db_destination(path: &Path) -> Result<PathBuf, DbError> {
+    let target = match trawl_fs::destination(path).map_err(|e| DbError::io(path, e))? {
+        trawl_fs::Destination::File(p) => p,
+        trawl_fs::Destination::Special { path: p, kind } => {
+            return Err(DbError::NotAFile {
+                path: p,
+                kind: kind.to_string(),
+            });
+        }
+    };
+    let dir = trawl_fs::parent_dir(&target);
+    std::fs::create_dir_all(&dir).map_err(|e| DbError::io(&dir, e))?;
+    trawl_fs::remove_stale_temps(&dir, "db-");
+    Ok(target)
 }
