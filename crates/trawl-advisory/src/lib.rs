@@ -45,20 +45,20 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (its text is part of this error's message, so it is not exposed as `source()`: a chain would print it twice).
+        cause: std::io::Error,
     },
     /// SQLite failed (corrupt file, full disk...).
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Sqlite {
         /// The DB file.
         path: PathBuf,
-        /// The cause.
-        source: rusqlite::Error,
+        /// The cause (its text is part of this error's message, so it is not exposed as `source()`: a chain would print it twice).
+        cause: rusqlite::Error,
     },
     /// The file is not a trawl advisory DB, or one of another schema.
     #[error("{path}: {message}")]
@@ -121,17 +121,17 @@ pub enum DbError {
 }
 
 impl DbError {
-    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: &Path, cause: std::io::Error) -> Self {
         DbError::Io {
             path: path.to_owned(),
-            source,
+            cause,
         }
     }
 
-    pub(crate) fn sqlite(path: &Path, source: rusqlite::Error) -> Self {
+    pub(crate) fn sqlite(path: &Path, cause: rusqlite::Error) -> Self {
         DbError::Sqlite {
             path: path.to_owned(),
-            source,
+            cause,
         }
     }
 }

@@ -14,13 +14,12 @@ use std::time::SystemTime;
 #[non_exhaustive]
 pub enum CacheError {
     /// File system error.
-    #[error("cache {path}: {source}")]
+    #[error("cache {path}: {cause}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The error.
-        #[source]
-        source: std::io::Error,
+        /// The error (its text is part of this error's message, so it is not exposed as `source()`: a chain would print it twice).
+        cause: std::io::Error,
     },
     /// Encoding the value failed.
     #[error("cache: encoding {key}: {message}")]
@@ -122,11 +121,11 @@ impl FsCache {
         let layers = dir.join("layers");
         fs::create_dir_all(&layers).map_err(|e| CacheError::Io {
             path: layers.clone(),
-            source: e,
+            cause: e,
         })?;
         fs::create_dir_all(dir.join("tmp")).map_err(|e| CacheError::Io {
             path: dir.join("tmp"),
-            source: e,
+            cause: e,
         })?;
         Ok(FsCache {
             dir,
@@ -254,24 +253,24 @@ impl LayerCache for FsCache {
         let parent = path.parent().expect("entry paths have a parent");
         fs::create_dir_all(parent).map_err(|e| CacheError::Io {
             path: parent.to_owned(),
-            source: e,
+            cause: e,
         })?;
         let tmp_dir = self.dir.join("tmp");
         fs::create_dir_all(&tmp_dir).map_err(|e| CacheError::Io {
             path: tmp_dir.clone(),
-            source: e,
+            cause: e,
         })?;
         let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(|e| CacheError::Io {
             path: tmp_dir.clone(),
-            source: e,
+            cause: e,
         })?;
         tmp.write_all(value).map_err(|e| CacheError::Io {
             path: tmp.path().to_owned(),
-            source: e,
+            cause: e,
         })?;
         tmp.persist(&path).map_err(|e| CacheError::Io {
             path: path.clone(),
-            source: e.error,
+            cause: e.error,
         })?;
         // Check the bound on the first write of this process and then every 10% of the bound written.
         let check = {
