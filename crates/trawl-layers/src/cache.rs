@@ -127,6 +127,8 @@ impl FsCache {
             path: dir.join("tmp"),
             cause: e,
         })?;
+        // Entries half-written by killed runs (their process gone, or idle for an hour; see trawl-fs).
+        trawl_fs::remove_stale_temps(&dir.join("tmp"), "layer");
         Ok(FsCache {
             dir,
             max_bytes: DEFAULT_MAX_BYTES,
@@ -260,7 +262,7 @@ impl LayerCache for FsCache {
             path: tmp_dir.clone(),
             cause: e,
         })?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(|e| CacheError::Io {
+        let mut tmp = trawl_fs::temp_file(&tmp_dir, "layer").map_err(|e| CacheError::Io {
             path: tmp_dir.clone(),
             cause: e,
         })?;
