@@ -6,7 +6,7 @@
 //!   [`crate::schema::SCHEMA`] present, and the file's identity (length, device, inode, modification and change
 //!   times) against the *verification stamp* `DB.verified` written beside it by the last full check. A DB whose
 //!   stamp does not match (changed in place, copied in by hand, or never verified) gets `PRAGMA quick_check`
-//!   (about 1.5 ms per MB) and, when that passes, a fresh stamp; so a scan pays for a check once per new file.
+//!   (a few ms per MB) and, when that passes, a fresh stamp; so a scan pays for a check once per new file.
 //!   The change time cannot be set by a user: editing the file in place and restoring its mtime still fails.
 //! - **After build, update and pull** ([`verify`]): `PRAGMA integrity_check` on the finished file before it is
 //!   renamed into place, and the stamp once it is there.
