@@ -34,16 +34,9 @@ pub fn build(sources: &[SourceSpec], output: &Path) -> Result<BuildOutcome, DbEr
             "no --source given: nothing to build".to_owned(),
         ));
     }
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| DbError::io(&dir, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".trawl-db-build-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| DbError::io(&dir, e))?;
+    let target = crate::db_destination(output)?;
+    let dir = trawl_fs::parent_dir(&target);
+    let tmp = trawl_fs::temp_file(&dir, "db-build").map_err(|e| DbError::io(&dir, e))?;
     let tmp_path = tmp.path().to_owned();
     let mut builder = Builder::create(&tmp_path)?;
     let mut reports = Vec::new();
@@ -66,8 +59,10 @@ pub fn build(sources: &[SourceSpec], output: &Path) -> Result<BuildOutcome, DbEr
         });
     }
     let metadata = builder.finish(reports)?;
-    tmp.persist(output)
-        .map_err(|e| DbError::io(output, e.error))?;
+    crate::check::full(&tmp_path)?;
+    tmp.persist(&target)
+        .map_err(|e| DbError::io(&target, e.error))?;
+    crate::check::stamp(&target);
     let size = std::fs::metadata(output)
         .map_err(|e| DbError::io(output, e))?
         .len();

@@ -134,7 +134,20 @@ const MAX_BLOB: usize = 256 << 20;
 impl AdvisoryDb {
     /// Opens a DB file read-only. Fails with a clear error if the file is missing, not a trawl DB, or of
     /// another schema version.
+    ///
+    /// Damage is checked cheaply on every open (see `check.rs`: header, tables, and SQLite's quick check only
+    /// when the file changed since it was last verified); a damaged file is [`DbError::Damaged`].
     pub fn open(path: &Path) -> Result<AdvisoryDb, DbError> {
+        Self::open_inner(path, true)
+    }
+
+    /// Opens a file [`crate::check::full`] has just checked (a download or build not yet in place): no second
+    /// check, no stamp beside a temporary file.
+    pub(crate) fn open_checked(path: &Path) -> Result<AdvisoryDb, DbError> {
+        Self::open_inner(path, false)
+    }
+
+    fn open_inner(path: &Path, check: bool) -> Result<AdvisoryDb, DbError> {
         if !path.is_file() {
             return Err(DbError::Invalid {
                 path: path.to_owned(),
@@ -147,6 +160,9 @@ impl AdvisoryDb {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(sqlite_uri(path), flags)
             .map_err(|e| DbError::sqlite(path, e))?;
+        if check {
+            crate::check::on_open(path, &conn)?;
+        }
         // mmap: pages are read from the page cache of the kernel without a read() each; one read transaction
         // for the connection's life keeps SQLite's own cache warm between queries (the file is immutable: no
         // lock is taken, nobody waits).

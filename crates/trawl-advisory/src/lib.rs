@@ -14,6 +14,7 @@
 //! [`trawl_types::OsInfo::advisory_namespace`] and [`trawl_types::Ecosystem::osv_name`] produce.
 
 mod build;
+mod check;
 mod codec;
 mod db;
 mod feed;
@@ -29,6 +30,7 @@ pub mod update;
 pub mod upstream;
 
 pub use build::{BuildOutcome, build};
+pub use check::verify;
 pub use db::AdvisoryDb;
 pub use feed::osv::DEFAULT_OSV_URL;
 pub use feed::{FeedKind, SourceSpec};
@@ -46,20 +48,20 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (its text is part of this error's message, so it is not exposed as `source()`: a chain would print it twice).
+        cause: std::io::Error,
     },
     /// SQLite failed (corrupt file, full disk...).
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Sqlite {
         /// The DB file.
         path: PathBuf,
-        /// The cause.
-        source: rusqlite::Error,
+        /// The cause (its text is part of this error's message, so it is not exposed as `source()`: a chain would print it twice).
+        cause: rusqlite::Error,
     },
     /// The file is not a trawl advisory DB, or one of another schema.
     #[error("{path}: {message}")]
@@ -96,20 +98,63 @@ pub enum DbError {
     /// Bad input given by the caller (a location, an option).
     #[error("{0}")]
     Usage(String),
+    /// The DB file is damaged (SQLite's checks or the file's header disagree with its content).
+    #[error(
+        "{path}: the advisory DB is damaged ({detail}); replace it with `trawl db update` or rebuild it with \
+         `trawl db build`"
+    )]
+    Damaged {
+        /// The DB file.
+        path: PathBuf,
+        /// What the check found.
+        detail: String,
+    },
+    /// A DB destination that is not a regular file (a device, FIFO or socket): writing the DB beside it and
+    /// renaming it over would replace it.
+    #[error(
+        "{path} is {kind}, not a regular file: the DB is written to a temporary file and renamed over its \
+         destination, which would replace it; give the path of a regular file"
+    )]
+    NotAFile {
+        /// The destination (symlinks followed).
+        path: PathBuf,
+        /// What it is (`a character device`, `a FIFO`...).
+        kind: String,
+    },
 }
 
 impl DbError {
-    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: &Path, cause: std::io::Error) -> Self {
         DbError::Io {
             path: path.to_owned(),
-            source,
+            cause,
         }
     }
 
-    pub(crate) fn sqlite(path: &Path, source: rusqlite::Error) -> Self {
+    pub(crate) fn sqlite(path: &Path, cause: rusqlite::Error) -> Self {
         DbError::Sqlite {
             path: path.to_owned(),
-            source,
+            cause,
         }
     }
+}
+
+/// Where a DB written to `path` goes: the regular file (or nothing yet) at `path` with symlinks followed, so the
+/// rename keeps the link. A device, FIFO or socket is refused ([`DbError::NotAFile`]): the DB is written to a
+/// temporary file and renamed over its destination, which would replace it. Also removes the temporary files
+/// that killed DB writers left in that directory.
+pub(crate) fn db_destination(path: &Path) -> Result<PathBuf, DbError> {
+    let target = match trawl_fs::destination(path).map_err(|e| DbError::io(path, e))? {
+        trawl_fs::Destination::File(p) => p,
+        trawl_fs::Destination::Special { path: p, kind } => {
+            return Err(DbError::NotAFile {
+                path: p,
+                kind: kind.to_string(),
+            });
+        }
+    };
+    let dir = trawl_fs::parent_dir(&target);
+    std::fs::create_dir_all(&dir).map_err(|e| DbError::io(&dir, e))?;
+    trawl_fs::remove_stale_temps(&dir, "db-");
+    Ok(target)
 }

@@ -150,27 +150,23 @@ pub fn pull_to(
 /// Pulls `reference` into `db_path` atomically (temporary file beside it, checked as a DB, then renamed).
 /// Returns the layer digest.
 pub fn pull(reference: &str, db_path: &Path, insecure: bool) -> Result<String, DbError> {
-    let dir = match db_path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| DbError::io(&dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".trawl-db-pull-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| DbError::io(&dir, e))?;
+    let target = crate::db_destination(db_path)?;
+    let dir = trawl_fs::parent_dir(&target);
+    let mut tmp = trawl_fs::temp_file(&dir, "db-pull").map_err(|e| DbError::io(&dir, e))?;
     let digest = pull_to(
         reference,
         tmp.as_file_mut(),
         insecure,
         Duration::from_secs(600),
     )?;
-    AdvisoryDb::open(tmp.path()).map_err(|e| DbError::Oci {
-        reference: reference.to_owned(),
-        message: format!("pulled file is not a usable DB: {e}"),
-    })?;
-    tmp.persist(db_path)
-        .map_err(|e| DbError::io(db_path, e.error))?;
+    crate::check::full(tmp.path())
+        .and_then(|()| AdvisoryDb::open_checked(tmp.path()))
+        .map_err(|e| DbError::Oci {
+            reference: reference.to_owned(),
+            message: format!("pulled file is not a usable DB: {e}"),
+        })?;
+    tmp.persist(&target)
+        .map_err(|e| DbError::io(&target, e.error))?;
+    crate::check::stamp(&target);
     Ok(digest)
 }

@@ -115,17 +115,15 @@ pub fn update(opts: &UpdateOptions) -> Result<UpdateOutcome, DbError> {
             built_at: db.metadata().built_at.clone(),
         });
     }
-    let dir = match opts.db_path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| DbError::io(&dir, e))?;
+    let target = crate::db_destination(&opts.db_path)?;
+    let dir = trawl_fs::parent_dir(&target);
     let mut failures = Vec::new();
     for location in &opts.locations {
         match try_location(location, &dir, opts) {
             Ok((tmp, digest, built_at)) => {
-                tmp.persist(&opts.db_path)
-                    .map_err(|e| DbError::io(&opts.db_path, e.error))?;
+                tmp.persist(&target)
+                    .map_err(|e| DbError::io(&target, e.error))?;
+                crate::check::stamp(&target);
                 tracing::info!("advisory DB updated from {location} ({digest})");
                 return Ok(UpdateOutcome::Updated {
                     location: location.clone(),
@@ -148,11 +146,7 @@ fn try_location(
     dir: &Path,
     opts: &UpdateOptions,
 ) -> Result<(tempfile::NamedTempFile, String, String), DbError> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".trawl-db-update-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| DbError::io(dir, e))?;
+    let mut tmp = trawl_fs::temp_file(dir, "db-update").map_err(|e| DbError::io(dir, e))?;
     let digest = if http::is_url(location) {
         fetch_http(location, &mut tmp, opts)?
     } else {
@@ -162,10 +156,12 @@ fn try_location(
     tmp.as_file_mut()
         .sync_all()
         .map_err(|e| DbError::io(tmp.path(), e))?;
-    let db = AdvisoryDb::open(tmp.path()).map_err(|e| DbError::Invalid {
-        path: PathBuf::from(location),
-        message: format!("downloaded file is not a usable DB: {e}"),
-    })?;
+    let db = crate::check::full(tmp.path())
+        .and_then(|()| AdvisoryDb::open_checked(tmp.path()))
+        .map_err(|e| DbError::Invalid {
+            path: PathBuf::from(location),
+            message: format!("downloaded file is not a usable DB: {e}"),
+        })?;
     let built_at = db.metadata().built_at.clone();
     drop(db);
     if let Some(max_age) = opts.max_age

@@ -14,13 +14,12 @@ use std::time::SystemTime;
 #[non_exhaustive]
 pub enum CacheError {
     /// File system error.
-    #[error("cache {path}: {source}")]
+    #[error("cache {path}: {cause}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The error.
-        #[source]
-        source: std::io::Error,
+        /// The error (its text is part of this error's message, so it is not exposed as `source()`: a chain would print it twice).
+        cause: std::io::Error,
     },
     /// Encoding the value failed.
     #[error("cache: encoding {key}: {message}")]
@@ -122,12 +121,14 @@ impl FsCache {
         let layers = dir.join("layers");
         fs::create_dir_all(&layers).map_err(|e| CacheError::Io {
             path: layers.clone(),
-            source: e,
+            cause: e,
         })?;
         fs::create_dir_all(dir.join("tmp")).map_err(|e| CacheError::Io {
             path: dir.join("tmp"),
-            source: e,
+            cause: e,
         })?;
+        // Entries half-written by killed runs (their process gone, or idle for an hour; see trawl-fs).
+        trawl_fs::remove_stale_temps(&dir.join("tmp"), "layer");
         Ok(FsCache {
             dir,
             max_bytes: DEFAULT_MAX_BYTES,
@@ -254,24 +255,24 @@ impl LayerCache for FsCache {
         let parent = path.parent().expect("entry paths have a parent");
         fs::create_dir_all(parent).map_err(|e| CacheError::Io {
             path: parent.to_owned(),
-            source: e,
+            cause: e,
         })?;
         let tmp_dir = self.dir.join("tmp");
         fs::create_dir_all(&tmp_dir).map_err(|e| CacheError::Io {
             path: tmp_dir.clone(),
-            source: e,
+            cause: e,
         })?;
-        let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(|e| CacheError::Io {
+        let mut tmp = trawl_fs::temp_file(&tmp_dir, "layer").map_err(|e| CacheError::Io {
             path: tmp_dir.clone(),
-            source: e,
+            cause: e,
         })?;
         tmp.write_all(value).map_err(|e| CacheError::Io {
             path: tmp.path().to_owned(),
-            source: e,
+            cause: e,
         })?;
         tmp.persist(&path).map_err(|e| CacheError::Io {
             path: path.clone(),
-            source: e.error,
+            cause: e.error,
         })?;
         // Check the bound on the first write of this process and then every 10% of the bound written.
         let check = {

@@ -12,15 +12,14 @@ use trawl_version::{OsvRange, Scheme, Version};
 #[non_exhaustive]
 pub enum MatchError {
     /// The DB failed.
-    #[error("advisory DB lookup failed for {namespace}/{name}: {source}")]
+    #[error("advisory DB lookup failed for {namespace}/{name}: {cause}")]
     Db {
         /// Namespace looked up.
         namespace: String,
         /// Package name looked up.
         name: String,
-        /// The DB error.
-        #[source]
-        source: Box<trawl_advisory::DbError>,
+        /// The DB error (its text is part of this error's message, so it is not exposed as `source()`: a chain would print it twice).
+        cause: Box<trawl_advisory::DbError>,
     },
 }
 
@@ -214,10 +213,10 @@ impl<'db> Matcher<'db> {
         let recs: Arc<[AffectedRecord]> = self
             .db
             .lookup(&key.namespace, &key.name)
-            .map_err(|source| MatchError::Db {
+            .map_err(|cause| MatchError::Db {
                 namespace: key.namespace.clone(),
                 name: key.name.clone(),
-                source: Box::new(source),
+                cause: Box::new(cause),
             })?
             .into();
         self.lookups.insert(k, Arc::clone(&recs));

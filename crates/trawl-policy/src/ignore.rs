@@ -123,9 +123,9 @@ fn valid_date(s: &str) -> bool {
 impl IgnoreFile {
     /// Loads a text or YAML ignore file (YAML when the name ends in `.yaml` or `.yml`).
     pub fn load(path: &Path) -> Result<IgnoreFile, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| PolicyError::Read {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         let yaml = path
             .extension()

@@ -20,13 +20,12 @@ use trawl_types::{Finding, Misconfiguration, SecretFinding, Severity, Status, Wa
 #[non_exhaustive]
 pub enum PolicyError {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
     Read {
         /// The file.
         path: PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
+        /// The I/O error (its text is part of this error's message, so it is not exposed as `source()`: a chain would print it twice).
+        cause: std::io::Error,
     },
     /// A line or entry is malformed.
     #[error("{path}:{line}: {message}")]

@@ -48,9 +48,9 @@ fn purl_in(reference: &str) -> Option<&str> {
 impl VexDocument {
     /// Loads an OpenVEX or CycloneDX VEX JSON document (detected from its content).
     pub fn load(path: &Path) -> Result<VexDocument, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| PolicyError::Read {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         Self::parse(path, &text)
     }

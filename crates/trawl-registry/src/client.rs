@@ -219,6 +219,9 @@ fn build_agent(
         .timeout_per_read(t)
         .timeout_per_write(t)
         .max_redirects(10)
+        // Never carry `Authorization` across a redirect (the default, stated: a redirect must not move
+        // credentials to another host or to plain HTTP).
+        .redirect_auth_headers(ureq::config::RedirectAuthHeaders::Never)
         .tls_config(tls.build())
         .build()
         .new_agent()
@@ -569,6 +572,20 @@ impl Client {
         scope: &str,
         cred: Option<&Credential>,
     ) -> Result<(Secret, Duration)> {
+        if let Some(c) = cred
+            && !credentials_allowed(realm, &st.base, self.inner.options.insecure)
+        {
+            return Err(Error::Protocol {
+                registry: st.registry.to_string(),
+                detail: format!(
+                    "the token service {realm} is plain HTTP while the registry is reached at {}: refusing to send \
+                     {} in clear (credentials go only over TLS, or in clear to a loopback token service of a \
+                     plain-HTTP registry); pass --insecure to allow it",
+                    st.base,
+                    c.describe()
+                ),
+            });
+        }
         let agent = if st.unverified_tls {
             &self.inner.unverified
         } else {
@@ -723,6 +740,30 @@ fn scope_target(scope: &str) -> String {
         (Some(kind), Some(name)) => format!("{kind} {name}"),
         _ => "the registry API".into(),
     }
+}
+
+/// Whether credentials may be sent to `url` for a registry reached at `base` (`https://host` or `http://host`):
+/// over TLS always; in clear only with `--insecure`, or to a loopback host when the registry itself is plain
+/// HTTP. A token realm or redirect never downgrades an HTTPS registry's credentials to plain HTTP, loopback or
+/// not.
+pub(crate) fn credentials_allowed(url: &str, base: &str, insecure: bool) -> bool {
+    let scheme_is = |u: &str, s: &str| u.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s));
+    if scheme_is(url, "https://") || insecure {
+        return true;
+    }
+    if !scheme_is(url, "http://") || !scheme_is(base, "http://") {
+        return false;
+    }
+    let authority = url["http://".len()..]
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None => host_port.rsplit_once(':').map_or(host_port, |(h, _)| h),
+    };
+    crate::reference::is_loopback_host(host)
 }
 
 fn same_origin(url: &str, base: &str) -> bool {
@@ -968,6 +1009,62 @@ mod tests {
         assert!(same_origin("http://h:1/v2/", "http://h:1"));
         assert!(!same_origin("http://h:10/v2/", "http://h:1"));
         assert_eq!(scope_target("repository:a/b:pull"), "repository a/b");
+    }
+
+    #[test]
+    fn credentials_never_go_in_clear_to_a_weaker_scheme() {
+        let tls = "https://registry.example:5000";
+        let plain_loop = "http://127.0.0.1:5000";
+        // TLS realms always; plain realms of a TLS registry never (even on loopback), unless --insecure.
+        assert!(credentials_allowed(
+            "https://auth.example/token",
+            tls,
+            false
+        ));
+        assert!(credentials_allowed(
+            "HTTPS://auth.example/token",
+            tls,
+            false
+        ));
+        assert!(!credentials_allowed(
+            "http://auth.example/token",
+            tls,
+            false
+        ));
+        assert!(!credentials_allowed("http://127.0.0.2:9/token", tls, false));
+        assert!(credentials_allowed("http://auth.example/token", tls, true));
+        // A plain loopback registry may use a plain loopback realm, not a remote one.
+        assert!(credentials_allowed(
+            "http://127.0.0.2:9/token",
+            plain_loop,
+            false
+        ));
+        assert!(credentials_allowed(
+            "http://localhost/token",
+            plain_loop,
+            false
+        ));
+        assert!(credentials_allowed(
+            "http://[::1]:9/token",
+            plain_loop,
+            false
+        ));
+        assert!(!credentials_allowed(
+            "http://auth.example/token",
+            plain_loop,
+            false
+        ));
+        assert!(!credentials_allowed(
+            "http://127.0.0.1.evil.example/t",
+            plain_loop,
+            false
+        ));
+        assert!(!credentials_allowed(
+            "http://user@auth.example:80/t",
+            plain_loop,
+            false
+        ));
+        assert!(!credentials_allowed("ftp://127.0.0.1/t", plain_loop, false));
     }
 
     #[test]

@@ -76,12 +76,7 @@ impl Registry {
     /// True for `localhost`, `127.0.0.0/8` and `::1`, which (like docker) default to plain HTTP and skip
     /// certificate checks.
     pub fn is_loopback(&self) -> bool {
-        let h = self.hostname();
-        h == "localhost"
-            || h.ends_with(".localhost")
-            || h == "::1"
-            || h.parse::<std::net::Ipv4Addr>()
-                .is_ok_and(|ip| ip.is_loopback())
+        is_loopback_host(self.hostname())
     }
 }
 
@@ -95,6 +90,15 @@ impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Registry({})", self.0)
     }
+}
+
+/// True for `localhost`, `*.localhost`, `127.0.0.0/8` and `::1` (a host name without port or brackets).
+pub(crate) fn is_loopback_host(h: &str) -> bool {
+    h.eq_ignore_ascii_case("localhost")
+        || h.to_ascii_lowercase().ends_with(".localhost")
+        || h == "::1"
+        || h.parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Reduces `https://host:port/v1/` or `host/path` to `host:port`.

@@ -403,3 +403,104 @@ fn tls_registry_loopback_default_and_cacert_verification() {
         "{err}"
     );
 }
+
+/// A plain-TCP stand-in for a token service on another loopback address (127.0.0.2): it records every request's
+/// head and answers 401. A real server would be no more real here: what matters is what reaches it.
+fn recording_token_service() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    std::thread::JoinHandle<()>,
+) {
+    use std::io::{BufRead as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let addr = listener.local_addr().expect("addr");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = std::sync::Arc::clone(&seen);
+    let handle = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            let Ok((stream, _)) = listener.accept() else {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                if std::sync::Arc::strong_count(&record) == 1 {
+                    return;
+                }
+                continue;
+            };
+            stream.set_nonblocking(false).expect("blocking");
+            let mut reader = std::io::BufReader::new(stream.try_clone().expect("clone"));
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            record.lock().expect("lock").push(head);
+            let mut stream = stream;
+            let _ = stream.write_all(
+                b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+        }
+    });
+    (format!("http://{addr}/token"), seen, handle)
+}
+
+/// Issue 14: an HTTPS registry whose token realm is plain HTTP (on another host) must not get the user's password
+/// in clear: refused with a message naming the realm, unless --insecure. The realm is on loopback (127.0.0.2),
+/// so the refusal is the "no weaker scheme than the registry's" rule, not the loopback exception.
+#[test]
+fn password_never_goes_in_clear_to_a_plain_http_realm_of_a_tls_registry() {
+    trawl_test::require_registry_tools!();
+    let (realm, seen, handle) = recording_token_service();
+    let registry = TestRegistry::start_tls_with_token_realm(&realm);
+    let creds = CredentialOptions {
+        username: Some("alice".into()),
+        password: Some(Secret::new("s3cret-pass")),
+        docker_config: DockerConfigSource::Disabled,
+        ..CredentialOptions::default()
+    };
+    let reg = Registry::new(&registry.host()).expect("registry");
+    let err = client(creds.clone())
+        .ping(&reg)
+        .expect_err("a plain-HTTP realm of a TLS registry is refused");
+    let msg = err.to_string();
+    assert!(msg.contains(&realm), "{msg}");
+    assert!(
+        msg.contains("plain HTTP") && msg.contains("--insecure"),
+        "{msg}"
+    );
+    assert!(!msg.contains("s3cret-pass"), "{msg}");
+    assert!(
+        seen.lock().expect("lock").is_empty(),
+        "the realm was contacted: {:?}",
+        seen.lock().expect("lock")
+    );
+    // The control: with --insecure the same client does send Basic credentials there (so the check above
+    // could have failed).
+    let insecure = Client::new(ClientOptions {
+        credentials: creds,
+        insecure: true,
+        ..ClientOptions::default()
+    })
+    .expect("client");
+    let err = insecure
+        .ping(&reg)
+        .expect_err("the stand-in token service answers 401");
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err}");
+    let expected = format!(
+        "authorization: basic {}",
+        base64::engine::general_purpose::STANDARD.encode("alice:s3cret-pass")
+    )
+    .to_ascii_lowercase();
+    let heads = seen.lock().expect("lock").clone();
+    assert!(
+        heads
+            .iter()
+            .any(|h| h.to_ascii_lowercase().contains(&expected)),
+        "{heads:?}"
+    );
+    drop(seen);
+    handle.join().expect("token service thread");
+}

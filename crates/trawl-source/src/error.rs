@@ -7,13 +7,12 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum SourceError {
     /// Reading a file or directory failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
+        /// The I/O error (its text is part of this error's message, so it is not exposed as `source()`: a chain would print it twice).
+        cause: std::io::Error,
     },
     /// The source string could not be parsed.
     #[error(
@@ -110,10 +109,10 @@ pub enum SourceError {
 }
 
 impl SourceError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         SourceError::Io {
             path: path.into(),
-            source,
+            cause,
         }
     }
 

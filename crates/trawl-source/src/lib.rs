@@ -447,6 +447,41 @@ pub struct OpenOptions {
     pub index_dir: Option<PathBuf>,
 }
 
+/// The image in an indexed archive: a docker-archive (`manifest.json`) or OCI layout (`index.json`); `oci_first`
+/// says which the caller named (the other is accepted too).
+fn open_tar(
+    store: Arc<TarStore>,
+    p: &Path,
+    oci_first: bool,
+    reference: Option<&str>,
+) -> Result<Image, SourceError> {
+    let store: Arc<dyn Store> = store;
+    let (first, second) = if oci_first {
+        ("index.json", "manifest.json")
+    } else {
+        ("manifest.json", "index.json")
+    };
+    let name = if store.exists(first) {
+        first
+    } else if store.exists(second) {
+        second
+    } else {
+        return Err(SourceError::UnknownFormat {
+            path: p.to_owned(),
+            reason: if oci_first {
+                "not an OCI archive: no index.json".into()
+            } else {
+                "not a docker-archive: no manifest.json".into()
+            },
+        });
+    };
+    if name == "index.json" {
+        oci::open(store, reference)
+    } else {
+        docker::open(store, reference)
+    }
+}
+
 /// Opens an image or root filesystem.
 pub fn open(spec: &SourceSpec) -> Result<Image, SourceError> {
     open_with(spec, &OpenOptions::default())
@@ -488,39 +523,25 @@ pub fn open_prefetch(
                 .pop()
                 .ok_or_else(|| SourceError::BadSpec(format!("{reference}: no image")))
         }
-        SourceSpec::DockerArchive(p) => {
-            let store: Arc<dyn Store> = Arc::new(TarStore::open(
-                p,
-                opts.index_dir.as_deref(),
-                prefetch.take(),
-            )?);
-            if !store.exists("manifest.json") {
-                if store.exists("index.json") {
-                    return oci::open(store, reference);
-                }
-                return Err(SourceError::UnknownFormat {
-                    path: p.clone(),
-                    reason: "not a docker-archive: no manifest.json".into(),
-                });
+        SourceSpec::DockerArchive(p) | SourceSpec::OciArchive(p) => {
+            let oci_first = matches!(spec, SourceSpec::OciArchive(_));
+            let tar = TarStore::open(p, opts.index_dir.as_deref(), prefetch.as_deref_mut())?;
+            if !tar.loaded_from_saved_index() {
+                return open_tar(Arc::new(tar), p, oci_first, reference);
             }
-            docker::open(store, reference)
-        }
-        SourceSpec::OciArchive(p) => {
-            let store: Arc<dyn Store> = Arc::new(TarStore::open(
-                p,
-                opts.index_dir.as_deref(),
-                prefetch.take(),
-            )?);
-            if !store.exists("index.json") {
-                if store.exists("manifest.json") {
-                    return docker::open(store, reference);
+            match open_tar(Arc::new(tar), p, oci_first, reference) {
+                Ok(image) => Ok(image),
+                Err(e) => {
+                    // A saved index that parses but leads nowhere: forget it and read the archive itself.
+                    tracing::warn!(
+                        "{}: opening through the saved index failed ({e}); indexing the archive again",
+                        p.display()
+                    );
+                    store::forget_saved_index(p, opts.index_dir.as_deref());
+                    let tar = TarStore::open(p, opts.index_dir.as_deref(), prefetch)?;
+                    open_tar(Arc::new(tar), p, oci_first, reference)
                 }
-                return Err(SourceError::UnknownFormat {
-                    path: p.clone(),
-                    reason: "not an OCI archive: no index.json".into(),
-                });
             }
-            oci::open(store, reference)
         }
         SourceSpec::OciDir {
             path,

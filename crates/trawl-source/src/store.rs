@@ -164,6 +164,8 @@ pub(crate) struct TarStore {
     /// Small entries kept from the indexing pass (compressed archives only).
     small: HashMap<String, Vec<u8>>,
     parked: Mutex<Vec<Parked>>,
+    /// Loaded from a saved index (see [`TarStore::open`]).
+    from_saved_index: bool,
 }
 
 /// Small entries kept in memory while indexing a compressed archive: at most this much per entry...
@@ -180,21 +182,30 @@ impl TarStore {
         index_dir: Option<&Path>,
         prefetch: Option<&mut Prefetch<'_>>,
     ) -> Result<TarStore, SourceError> {
-        let key = index_dir.and_then(|d| index_key(path).map(|k| d.join(format!("{k}.json"))));
+        let key = saved_index_file(path, index_dir);
         if let Some(k) = &key
             && let Some(saved) = load_index(k)
         {
-            return Ok(TarStore {
-                path: path.to_owned(),
-                items: saved.items,
-                compressed: true,
-                small: saved
-                    .small
-                    .into_iter()
-                    .filter_map(|(n, h)| Some((n, hex::decode(h).ok()?)))
-                    .collect(),
-                parked: Mutex::new(Vec::new()),
-            });
+            match saved.check() {
+                Ok(small) => {
+                    return Ok(TarStore {
+                        path: path.to_owned(),
+                        items: saved.items,
+                        compressed: true,
+                        small,
+                        parked: Mutex::new(Vec::new()),
+                        from_saved_index: true,
+                    });
+                }
+                Err(why) => {
+                    tracing::warn!(
+                        "{}: the saved index of {} is wrong ({why}); indexing the archive again",
+                        k.display(),
+                        path.display()
+                    );
+                    let _ = std::fs::remove_file(k);
+                }
+            }
         }
         let store = Self::index(path, prefetch)?;
         if store.compressed
@@ -273,7 +284,13 @@ impl TarStore {
             compressed,
             small,
             parked: Mutex::new(Vec::new()),
+            from_saved_index: false,
         })
+    }
+
+    /// Whether this index was loaded from the saved copy (not read from the archive in this run).
+    pub(crate) fn loaded_from_saved_index(&self) -> bool {
+        self.from_saved_index
     }
 
     /// Follows the archive's own links (docker 25+ saves `ID/layer.tar` as a symlink to `blobs/sha256/...`).
@@ -351,9 +368,61 @@ impl TarStore {
 /// What is kept of a compressed archive's index between runs.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct SavedIndex {
+    /// [`SAVED_INDEX_VERSION`]; an index without it (or of another version) is rebuilt.
+    #[serde(default)]
+    version: u32,
     items: HashMap<String, TarItem>,
     /// Small entries (manifests, configs), hex-encoded.
     small: HashMap<String, String>,
+}
+
+/// Version of the saved index's shape.
+const SAVED_INDEX_VERSION: u32 = 2;
+
+impl SavedIndex {
+    /// A saved index can parse and still be wrong (edited, written by another version, damaged in a way JSON
+    /// survives): check what can be checked without the archive, and decode the small entries.
+    fn check(&self) -> Result<HashMap<String, Vec<u8>>, String> {
+        if self.version != SAVED_INDEX_VERSION {
+            return Err(format!(
+                "version {}, expected {SAVED_INDEX_VERSION}",
+                self.version
+            ));
+        }
+        if !self.items.contains_key("manifest.json") && !self.items.contains_key("index.json") {
+            return Err("neither manifest.json nor index.json listed".into());
+        }
+        for (name, item) in &self.items {
+            match item {
+                TarItem::File { offset, .. } if offset % 512 != 0 => {
+                    return Err(format!("{name}: offset {offset} is not on a tar block"));
+                }
+                _ => {}
+            }
+        }
+        let mut small = HashMap::with_capacity(self.small.len());
+        for (name, h) in &self.small {
+            let bytes = hex::decode(h).map_err(|e| format!("{name}: {e}"))?;
+            match self.items.get(name) {
+                Some(TarItem::File { size, .. }) if *size == bytes.len() as u64 => {}
+                _ => return Err(format!("{name}: kept bytes do not match the listed entry")),
+            }
+            small.insert(name.clone(), bytes);
+        }
+        Ok(small)
+    }
+}
+
+/// Where the saved index of the archive at `path` lives, if it can have one.
+fn saved_index_file(path: &Path, index_dir: Option<&Path>) -> Option<PathBuf> {
+    index_dir.and_then(|d| index_key(path).map(|k| d.join(format!("{k}.json"))))
+}
+
+/// Removes the saved index of `path` (it led to an image that does not open: it is rebuilt next time).
+pub(crate) fn forget_saved_index(path: &Path, index_dir: Option<&Path>) {
+    if let Some(k) = saved_index_file(path, index_dir) {
+        let _ = std::fs::remove_file(k);
+    }
 }
 
 /// Largest entry kept in a saved index.
@@ -384,6 +453,7 @@ fn load_index(file: &Path) -> Option<SavedIndex> {
 /// Best effort: a failure to save only costs the next run an indexing pass.
 fn save_index(file: &Path, store: &TarStore) {
     let saved = SavedIndex {
+        version: SAVED_INDEX_VERSION,
         items: store.items.clone(),
         small: store
             .small
@@ -399,13 +469,12 @@ fn save_index(file: &Path, store: &TarStore) {
     let Ok(json) = serde_json::to_vec(&saved) else {
         return;
     };
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        std::process::id(),
-        file.file_name().and_then(|n| n.to_str()).unwrap_or("x")
-    ));
-    if std::fs::write(&tmp, &json).is_ok() && std::fs::rename(&tmp, file).is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    trawl_fs::remove_stale_temps(dir, "index");
+    let Ok(mut tmp) = trawl_fs::temp_file(dir, "index") else {
+        return;
+    };
+    if std::io::Write::write_all(&mut tmp, &json).is_ok() {
+        let _ = tmp.persist(file);
     }
 }
 
@@ -519,6 +588,7 @@ impl Store for TarStore {
             compressed: self.compressed,
             small: HashMap::new(),
             parked: Mutex::new(Vec::new()),
+            from_saved_index: false,
         });
         let mut r = me.open_at(offset, size)?;
         let mut out = Vec::with_capacity(size as usize);

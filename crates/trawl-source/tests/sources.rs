@@ -257,3 +257,64 @@ fn oci_index_with_several_images_needs_a_choice() {
     assert_eq!(two.layers[0].diff_id, b.layers[0].diff_id());
     assert_eq!(two.repo_tags, vec!["repo:two".to_owned()]);
 }
+
+/// Issue 14: a saved index that parses but is wrong (emptied, an old shape, a manifest that does not match) is
+/// detected and rebuilt from the archive, not a hard failure.
+#[test]
+fn wrong_saved_index_is_rebuilt() {
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let archive = tmp.path().join("alpine.tar.gz");
+    std::fs::copy(data.join("images/alpine-311.tar.gz"), &archive).expect("copy");
+    let index_dir = tmp.path().join("index");
+    let opts = trawl_source::OpenOptions {
+        reference: None,
+        index_dir: Some(index_dir.clone()),
+    };
+    let spec = SourceSpec::DockerArchive(archive.clone());
+    let first = trawl_source::open_with(&spec, &opts).expect("open");
+    let saved = std::fs::read_dir(&index_dir)
+        .expect("index dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("a saved index");
+    let good: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&saved).expect("read")).expect("json");
+    let mut wrong_manifest = good.clone();
+    let small = wrong_manifest["small"]
+        .as_object_mut()
+        .expect("small entries");
+    let manifest_hex = hex_of(b"[{\"Config\":\"nope.json\",\"Layers\":[\"nope.tar\"]}]");
+    let len = manifest_hex.len() / 2;
+    small.insert("manifest.json".into(), manifest_hex.into());
+    wrong_manifest["items"]["manifest.json"]["File"]["size"] = len.into();
+    let cases = [
+        (
+            "emptied",
+            serde_json::json!({"version": 2, "items": {}, "small": {}}),
+        ),
+        (
+            "an older shape",
+            serde_json::json!({"items": good["items"], "small": good["small"]}),
+        ),
+        ("a manifest naming other files", wrong_manifest),
+    ];
+    for (what, bad) in cases {
+        std::fs::write(&saved, serde_json::to_vec(&bad).expect("json")).expect("write");
+        let image = trawl_source::open_with(&spec, &opts)
+            .unwrap_or_else(|e| panic!("{what}: not rebuilt: {e}"));
+        assert_eq!(image.image_id, first.image_id, "{what}");
+        assert_eq!(drain(&image), drain(&first), "{what}");
+        let now: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&saved).expect("rebuilt index")).expect("json");
+        assert_eq!(
+            now["items"], good["items"],
+            "{what}: the index is saved again"
+        );
+    }
+}
+
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

@@ -67,18 +67,25 @@ impl std::fmt::Debug for TestRegistry {
 impl TestRegistry {
     /// A registry without authentication.
     pub fn start() -> Self {
-        Self::launch(None, false)
+        Self::launch(None, false, None)
     }
 
     /// A registry that requires HTTP basic auth for `user`/`password` (htpasswd, bcrypt).
     pub fn start_with_auth(user: &str, password: &str) -> Self {
-        Self::launch(Some((user.to_owned(), password.to_owned())), false)
+        Self::launch(Some((user.to_owned(), password.to_owned())), false, None)
     }
 
     /// A registry serving HTTPS only, with a certificate for `127.0.0.1` issued by a throw-away CA (see
     /// [`TestRegistry::ca_cert`]); generated with `openssl`.
     pub fn start_tls() -> Self {
-        Self::launch(None, true)
+        Self::launch(None, true, None)
+    }
+
+    /// A TLS registry (as [`TestRegistry::start_tls`]) with token authentication whose challenge names `realm`
+    /// as the token service (`WWW-Authenticate: Bearer realm="REALM",service="trawl-test"`). Nothing checks
+    /// tokens here beyond the registry itself: for tests of what a client sends to the realm.
+    pub fn start_tls_with_token_realm(realm: &str) -> Self {
+        Self::launch(None, true, Some(realm))
     }
 
     /// The PEM file of the CA that issued a TLS registry's certificate.
@@ -86,7 +93,7 @@ impl TestRegistry {
         self.dir.path().join("ca.pem")
     }
 
-    fn launch(credentials: Option<(String, String)>, tls: bool) -> Self {
+    fn launch(credentials: Option<(String, String)>, tls: bool, token_realm: Option<&str>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the registry");
         let tls_config = if tls {
             make_certificates(dir.path());
@@ -107,7 +114,14 @@ impl TestRegistry {
                     path.display()
                 )
             }
-            None => String::new(),
+            None => match token_realm {
+                Some(realm) => format!(
+                    "auth:\n  token:\n    realm: \"{realm}\"\n    service: trawl-test\n    issuer: trawl-test\n    \
+                     rootcertbundle: {}\n",
+                    dir.path().join("ca.pem").display()
+                ),
+                None => String::new(),
+            },
         };
         let mut last_log = String::new();
         for _ in 0..5 {

@@ -16,10 +16,10 @@ pub(crate) const EXIT_ERROR: u8 = 2;
 #[command(name = "trawl", version, about, propagate_version = true)]
 pub(crate) struct Cli {
     /// Only errors on stderr.
-    #[arg(short, long, global = true, env = "TRAWL_QUIET")]
+    #[arg(short, long, global = true, value_parser = crate::commands::env_bool(), env = "TRAWL_QUIET")]
     pub(crate) quiet: bool,
     /// Debug logging on stderr.
-    #[arg(short, long, global = true, env = "TRAWL_DEBUG")]
+    #[arg(short, long, global = true, value_parser = crate::commands::env_bool(), env = "TRAWL_DEBUG")]
     pub(crate) debug: bool,
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -97,4 +97,40 @@ fn init_logging(quiet: bool, debug: bool) {
         )
         .without_time()
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every boolean flag settable from a `TRAWL_*` variable accepts `1/0/yes/no` (issue 14): it uses
+    /// [`crate::commands::env_bool`], not clap's strict `true`/`false` parser.
+    #[test]
+    fn boolean_env_flags_use_the_boolish_parser() {
+        fn walk(cmd: &clap::Command, seen: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let Some(env) = arg.get_env().and_then(|e| e.to_str()) else {
+                    continue;
+                };
+                if !matches!(arg.get_action(), clap::ArgAction::SetTrue) {
+                    continue;
+                }
+                let parser = format!("{:?}", arg.get_value_parser());
+                let boolish = format!(
+                    "{:?}",
+                    clap::builder::ValueParser::from(crate::commands::env_bool())
+                );
+                assert_eq!(parser, boolish, "{env} of `{}`", cmd.get_name());
+                seen.push(env.to_owned());
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, seen);
+            }
+        }
+        let mut seen = Vec::new();
+        walk(&Cli::command(), &mut seen);
+        assert!(seen.iter().any(|e| e == "TRAWL_QUIET"), "{seen:?}");
+        assert!(seen.iter().any(|e| e == "TRAWL_INSECURE"), "{seen:?}");
+    }
 }

@@ -9,13 +9,12 @@ use regex::Regex;
 #[non_exhaustive]
 pub enum PathFilterError {
     /// A glob does not compile.
-    #[error("invalid glob `{glob}`: {source}")]
+    #[error("invalid glob `{glob}`: {cause}")]
     Glob {
         /// The glob as given.
         glob: String,
-        /// Why.
-        #[source]
-        source: globset::Error,
+        /// Why (its text is part of this error's message, so it is not exposed as `source()`: a chain would print it twice).
+        cause: globset::Error,
     },
     /// A `--file-patterns` entry is not `analyzer:regex`, names no analyzer, or its regex does not compile.
     #[error("invalid file pattern `{pattern}`: {reason}")]
@@ -101,15 +100,15 @@ fn globset(globs: &[String]) -> Result<Option<GlobSet>, PathFilterError> {
         let glob: Glob = GlobBuilder::new(normalise(g))
             .literal_separator(true)
             .build()
-            .map_err(|source| PathFilterError::Glob {
+            .map_err(|cause| PathFilterError::Glob {
                 glob: g.clone(),
-                source,
+                cause,
             })?;
         b.add(glob);
     }
-    b.build().map(Some).map_err(|source| PathFilterError::Glob {
+    b.build().map(Some).map_err(|cause| PathFilterError::Glob {
         glob: globs.join(","),
-        source,
+        cause,
     })
 }
 

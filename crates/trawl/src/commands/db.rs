@@ -73,10 +73,10 @@ pub(crate) struct UpdateArgs {
     #[arg(long, env = "TRAWL_DB_MAX_AGE")]
     pub(crate) db_max_age: Option<String>,
     /// Do nothing (the DB is used as it is).
-    #[arg(long, env = "TRAWL_SKIP_DB_UPDATE")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_SKIP_DB_UPDATE")]
     pub(crate) skip_db_update: bool,
     /// No network: do nothing (implies --skip-db-update).
-    #[arg(long, env = "TRAWL_OFFLINE")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_OFFLINE")]
     pub(crate) offline: bool,
     /// Download even when the DB is young enough.
     #[arg(long)]

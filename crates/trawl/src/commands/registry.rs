@@ -50,7 +50,7 @@ pub(crate) struct RemoteArgs {
     #[arg(long, env = "TRAWL_REGISTRY_TOKEN", hide_env_values = true, value_parser = secret)]
     pub(crate) registry_token: Option<Secret>,
     /// Plain HTTP, or HTTPS without certificate verification (loopback registries get this automatically).
-    #[arg(long, env = "TRAWL_INSECURE")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_INSECURE")]
     pub(crate) insecure: bool,
     /// PEM file(s) of CA certificates to trust instead of the built-in roots.
     #[arg(long, env = "TRAWL_CACERT", value_delimiter = ',')]

@@ -63,7 +63,7 @@ pub(crate) struct ScanArgs {
     #[arg(short = 's', long, value_delimiter = ',', env = "TRAWL_SEVERITY")]
     pub(crate) severity: Vec<String>,
     /// Drop findings that have no fix (statuses affected, will_not_fix, fix_deferred, end_of_life).
-    #[arg(long, env = "TRAWL_IGNORE_UNFIXED")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_IGNORE_UNFIXED")]
     pub(crate) ignore_unfixed: bool,
     /// Drop findings with these statuses.
     #[arg(long, value_delimiter = ',', env = "TRAWL_IGNORE_STATUS")]
@@ -78,22 +78,22 @@ pub(crate) struct ScanArgs {
     #[arg(long, env = "TRAWL_VEX", value_delimiter = ',')]
     pub(crate) vex: Vec<PathBuf>,
     /// Keep suppressed findings in the report (with the reason).
-    #[arg(long, env = "TRAWL_SHOW_SUPPRESSED")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_SHOW_SUPPRESSED")]
     pub(crate) show_suppressed: bool,
     /// The advisory DB file [default: CACHE_DIR/db/trawl.db].
     #[arg(long, env = "TRAWL_DB")]
     pub(crate) db: Option<PathBuf>,
     /// Use the DB as it is: no update.
-    #[arg(long, env = "TRAWL_SKIP_DB_UPDATE")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_SKIP_DB_UPDATE")]
     pub(crate) skip_db_update: bool,
     /// No network at all (implies --skip-db-update).
-    #[arg(long, env = "TRAWL_OFFLINE")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_OFFLINE")]
     pub(crate) offline: bool,
     /// Where `db update` fetches a built DB from (HTTPS URL or OCI reference); repeatable, tried in order.
     #[arg(long, value_delimiter = ',', env = "TRAWL_DB_REPOSITORY")]
     pub(crate) db_repository: Vec<String>,
     /// List every package in table output (JSON formats always carry packages).
-    #[arg(long, env = "TRAWL_LIST_ALL_PKGS")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_LIST_ALL_PKGS")]
     pub(crate) list_all_pkgs: bool,
     /// Output format, `FORMAT[=PATH]`; repeatable: table, json, trivy-json, sarif, cyclonedx, spdx-json,
     /// markdown, junit, gitlab. The one without a path goes to --output or stdout.
@@ -108,19 +108,19 @@ pub(crate) struct ScanArgs {
     #[arg(short = 'o', long, env = "TRAWL_OUTPUT")]
     pub(crate) output: Option<PathBuf>,
     /// Do not append the markdown summary to $GITHUB_STEP_SUMMARY.
-    #[arg(long, env = "TRAWL_NO_SUMMARY")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_NO_SUMMARY")]
     pub(crate) no_summary: bool,
     /// Layer cache directory [default: $XDG_CACHE_HOME/trawl or ~/.cache/trawl].
     #[arg(long, env = "TRAWL_CACHE_DIR")]
     pub(crate) cache_dir: Option<PathBuf>,
     /// Do not read or write the layer cache.
-    #[arg(long, env = "TRAWL_NO_CACHE")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_NO_CACHE")]
     pub(crate) no_cache: bool,
     /// Layers analysed at once [default: number of CPUs].
     #[arg(long, env = "TRAWL_PARALLEL")]
     pub(crate) parallel: Option<usize>,
     /// Report development dependencies of lockfiles too.
-    #[arg(long, env = "TRAWL_INCLUDE_DEV_DEPS")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_INCLUDE_DEV_DEPS")]
     pub(crate) include_dev_deps: bool,
     /// Directories to skip (globs).
     #[arg(long, value_delimiter = ',', env = "TRAWL_SKIP_DIRS")]
@@ -138,7 +138,7 @@ pub(crate) struct ScanArgs {
     #[arg(long, env = "TRAWL_SECRET_CONFIG")]
     pub(crate) secret_config: Option<PathBuf>,
     /// No progress output.
-    #[arg(long, env = "TRAWL_NO_PROGRESS")]
+    #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_NO_PROGRESS")]
     pub(crate) no_progress: bool,
     /// A native JSON report to compare with: findings are marked new, unchanged or fixed.
     #[arg(long, env = "TRAWL_BASELINE")]
@@ -1137,29 +1137,31 @@ pub(crate) fn write_outputs(report: &Report, settings: &Settings) -> anyhow::Res
 }
 
 /// Writes a report file: through a temp file renamed into place, so a reader never sees half a report. A path
-/// that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renaming over
-/// it would replace the device with a file.
+/// that is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renaming over it would
+/// replace the device with a file (`trawl_fs::destination`, shared with the DB writers). Symlinks are followed:
+/// the rename updates their target and keeps the link.
 fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if let Ok(meta) = std::fs::metadata(path)
-        && !meta.is_file()
+    let target = match trawl_fs::destination(path)
+        .with_context(|| format!("cannot write {}", path.display()))?
     {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        f.write_all(bytes)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        return Ok(());
-    }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        trawl_fs::Destination::File(p) => p,
+        trawl_fs::Destination::Special { path: dev, .. } => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&dev)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            f.write_all(bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            return Ok(());
+        }
+    };
+    let dir = trawl_fs::parent_dir(&target);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    trawl_fs::remove_stale_temps(&dir, "report");
+    let mut tmp = trawl_fs::temp_file(&dir, "report")
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(bytes)?;
-    tmp.persist(path)
+    tmp.persist(&target)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
