@@ -618,7 +618,10 @@ fn merge(
         }
         let Some(target) = tree.resolve(path) else {
             warnings.push(Warning {
-                message: format!("{path}: symlink loop (layer {link_layer})"),
+                message: format!(
+                    "{path}: symlink loop, or more links than {} to follow (layer {link_layer})",
+                    trawl_layers::MAX_LINK_HOPS
+                ),
                 path: Some(path.clone()),
                 layer: layer_label(link_layer),
             });

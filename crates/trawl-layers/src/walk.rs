@@ -122,7 +122,11 @@ pub fn walk_layer(layer: &Layer, visitor: &mut dyn Visitor) -> Result<LayerEntri
 /// Walks a (decompressed) layer tar stream, reading it to its very end (so that digest verification runs).
 pub fn walk_tar(stream: impl Read, visitor: &mut dyn Visitor) -> io::Result<LayerEntries> {
     let mut out = LayerEntries::default();
-    let mut ar = tar::Archive::new(stream);
+    // Long names and PAX headers are capped before the tar crate reads them whole.
+    let mut ar = tar::Archive::new(trawl_source::TarGuard::new(
+        stream,
+        trawl_source::MAX_TAR_EXTENSION,
+    ));
     let mut buf = Vec::new();
     {
         let entries = ar.entries()?;
@@ -214,7 +218,7 @@ pub fn walk_tar(stream: impl Read, visitor: &mut dyn Visitor) -> io::Result<Laye
         }
     }
     // Read past the end-of-archive blocks so the verifying stream sees EOF and checks the digests.
-    io::copy(&mut ar.into_inner(), &mut io::sink())?;
+    io::copy(&mut ar.into_inner().into_inner(), &mut io::sink())?;
     buf.clear();
     Ok(out)
 }
