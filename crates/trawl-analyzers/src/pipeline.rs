@@ -334,8 +334,25 @@ fn analyze_prefetched(
             fresh.push((i, r));
         }
     }
+    // A layer listed several times (same verified content key) is read once; its copies share the result.
+    let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut dup_of: Vec<Option<usize>> = vec![None; n];
+    let fresh_set: HashSet<usize> = fresh.iter().map(|(i, _)| *i).collect();
+    for (i, l) in image.layers.iter().enumerate() {
+        let key = l.content_key();
+        if !key.starts_with("sha256:") {
+            continue;
+        }
+        match first_of.get(key) {
+            Some(&j) if results[i].is_none() && !fresh_set.contains(&i) => dup_of[i] = Some(j),
+            Some(_) => {}
+            None => {
+                first_of.insert(key, i);
+            }
+        }
+    }
     let todo: Vec<usize> = (0..n)
-        .filter(|i| results[*i].is_none() && !fresh.iter().any(|(f, _)| f == i))
+        .filter(|i| results[*i].is_none() && !fresh_set.contains(i) && dup_of[*i].is_none())
         .collect();
     let workers = if image.sequential {
         1
@@ -389,6 +406,13 @@ fn analyze_prefetched(
         }
         results[i] = Some(r);
     }
+    for i in 0..n {
+        if let Some(j) = dup_of[i]
+            && results[i].is_none()
+        {
+            results[i] = results[j].clone();
+        }
+    }
     let results: Vec<LayerResult> = results
         .into_iter()
         .enumerate()
@@ -434,7 +458,8 @@ fn deleted_by(path: &str, (whiteouts, opaques): &(Vec<String>, Vec<String>)) -> 
 
 /// Reads the targets of wanted links and runs the wanting analyzers on them under the link's path. The target
 /// is looked for in the layer that last wrote it when known, else from the top layer down (stopping where a
-/// layer deletes it).
+/// layer deletes it). Each layer is read at most once, whatever the number of links: every target a layer may
+/// hold is collected in that one pass.
 fn read_link_targets(
     image: &Image,
     deletions: &[(Vec<String>, Vec<String>)],
@@ -442,8 +467,9 @@ fn read_link_targets(
     warnings: &mut Vec<Warning>,
 ) -> Vec<(String, &'static str, usize, AnalysisOutput)> {
     let mut out = Vec::new();
-    for need in needs {
-        let candidates: Vec<usize> = match need.known {
+    let candidates: Vec<Vec<usize>> = needs
+        .iter()
+        .map(|need| match need.known {
             Some(l) => vec![l],
             None => {
                 let mut c = Vec::new();
@@ -455,24 +481,41 @@ fn read_link_targets(
                 }
                 c
             }
-        };
+        })
+        .collect();
+    // Layer -> the targets looked for in it.
+    let mut per_layer: BTreeMap<usize, HashSet<&str>> = BTreeMap::new();
+    for (need, cands) in needs.iter().zip(&candidates) {
+        for k in cands {
+            per_layer
+                .entry(*k)
+                .or_default()
+                .insert(need.target.as_str());
+        }
+    }
+    let mut read: BTreeMap<usize, Result<ReadFiles, String>> = BTreeMap::new();
+    for (k, targets) in per_layer {
+        read.insert(k, read_many(&image.layers[k], &targets));
+    }
+    for (need, cands) in needs.iter().zip(&candidates) {
         let mut found = None;
-        for k in candidates {
-            let layer = &image.layers[k];
-            match read_one(layer, &need.target) {
-                Ok(Some(content)) => {
-                    found = Some((k, content));
-                    break;
+        for &k in cands {
+            match read.get(&k) {
+                Some(Ok(files)) => {
+                    if let Some(f) = files.get(&need.target) {
+                        found = Some((k, f));
+                        break;
+                    }
                 }
-                Ok(None) => {}
-                Err(e) => {
+                Some(Err(e)) => {
                     warnings.push(Warning {
                         message: format!("{} -> {}: {e}", need.path, need.target),
                         path: Some(need.path.clone()),
-                        layer: Some(layer.label()),
+                        layer: Some(image.layers[k].label()),
                     });
                     break;
                 }
+                None => {}
             }
         }
         let Some((k, (meta, content))) = found else {
@@ -480,8 +523,8 @@ fn read_link_targets(
         };
         let input = AnalysisInput {
             path: &need.path,
-            content: &content,
-            meta,
+            content,
+            meta: *meta,
         };
         for a in &need.analyzers {
             match a.analyze(&input) {
@@ -501,6 +544,41 @@ fn read_link_targets(
         }
     }
     out
+}
+
+/// Files read from a layer: path -> metadata and content.
+type ReadFiles = BTreeMap<String, (FileMeta, Vec<u8>)>;
+
+/// Reads the regular files `paths` of a layer in one pass (the ones it holds).
+fn read_many(layer: &Layer, paths: &HashSet<&str>) -> Result<ReadFiles, String> {
+    if layer.root_dir().is_some() {
+        let mut got = BTreeMap::new();
+        for p in paths {
+            if let Some(f) = read_one(layer, p)? {
+                got.insert((*p).to_owned(), f);
+            }
+        }
+        return Ok(got);
+    }
+    struct Many<'p> {
+        paths: &'p HashSet<&'p str>,
+        got: BTreeMap<String, (FileMeta, Vec<u8>)>,
+    }
+    impl Visitor for Many<'_> {
+        fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
+            self.paths.contains(path)
+        }
+        fn visit(&mut self, path: &str, mode: u32, size: u64, content: &[u8]) {
+            self.got
+                .insert(path.to_owned(), (FileMeta { mode, size }, content.to_vec()));
+        }
+    }
+    let mut v = Many {
+        paths,
+        got: BTreeMap::new(),
+    };
+    trawl_layers::walk_layer(layer, &mut v).map_err(|e| e.to_string())?;
+    Ok(v.got)
 }
 
 /// Reads one regular file of a layer (a tar walk, or a direct read inside a directory layer).
