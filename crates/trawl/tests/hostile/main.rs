@@ -136,6 +136,13 @@ struct Run {
     report: Option<serde_json::Value>,
 }
 
+/// The largest peak RSS of this process's waited-for children, in KiB (`getrusage(RUSAGE_CHILDREN)`; nextest
+/// runs each test in its own process, so these are this test's children only).
+fn children_max_rss_kib() -> u64 {
+    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+        .map_or(0, |u| u64::try_from(u.max_rss()).unwrap_or(0))
+}
+
 /// Peak resident set size of a live process, in KiB (`VmHWM`).
 fn vm_hwm_kib(pid: u32) -> Option<u64> {
     let s = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -163,6 +170,8 @@ fn measure(mut cmd: Command) -> Run {
         }
         std::thread::sleep(Duration::from_millis(2));
     };
+    // The kernel's own figure, once the child is reaped (polling alone can miss a child that exits at once).
+    let peak_kib = peak_kib.max(children_max_rss_kib());
     Run {
         code: status.code(),
         peak_mib: peak_kib / 1024,
@@ -174,6 +183,16 @@ fn measure(mut cmd: Command) -> Run {
 
 impl Run {
     fn within(&self, rss_mib: u64) -> &Self {
+        #[expect(
+            clippy::print_stderr,
+            reason = "the measured figures, shown with --no-capture"
+        )]
+        {
+            eprintln!(
+                "measured: peak RSS {} MiB, {:?}, exit {:?}",
+                self.peak_mib, self.elapsed, self.code
+            );
+        }
         assert!(
             self.peak_mib > 0,
             "the child's peak RSS was never read (exit {:?})",
