@@ -21,6 +21,6 @@ pub use cache::{
 };
 pub use merge::{MAX_LINK_HOPS, MAX_RESOLVE_STEPS, MAX_RESOLVED_PATH, MergedTree, Node};
 pub use walk::{
-    BlobWalk, LayerEntries, MAX_FILE, Visitor, WalkError, normalize_entry, walk_blob, walk_dir,
-    walk_layer, walk_tar,
+    BlobWalk, LayerEntries, MAX_FILE, MAX_READ_TOTAL, ReadBudget, ReadGrant, Visitor, WalkError,
+    normalize_entry, walk_blob, walk_dir, walk_layer, walk_tar,
 };

@@ -103,6 +103,43 @@ pub fn long_name_in_layer(dir: &Path, size: u64, pax: bool) -> PathBuf {
         tar::EntryType::GNULongName
     };
     tar_with_extension(&mut hw, kind, size);
+    let out = dir.join(if pax {
+        "pax-path-layer.tar"
+    } else {
+        "long-name-layer.tar"
+    });
+    finish_one_layer_archive(hw, &blob_path, &out);
+    out
+}
+
+/// A docker-archive with one gzip'd layer holding `path`: a JSON file of `size` bytes (item 7: files read whole).
+pub fn big_file_in_layer(dir: &Path, path: &str, size: u64) -> PathBuf {
+    let blob_path = dir.join("layer.tar.gz");
+    let f = fs::File::create(&blob_path).expect("create blob");
+    let mut hw = HashingWriter {
+        inner: GzEncoder::new(io::BufWriter::new(f), GzLevel::fast()),
+        h: Sha256::new(),
+    };
+    let h = raw_header(tar::EntryType::Regular, path, size);
+    hw.write_all(h.as_bytes()).expect("write");
+    let head = br#"{"name": "big", "version": "1.0.0", "description": ""#;
+    hw.write_all(head).expect("write");
+    write_repeated(&mut hw, b'a', size - head.len() as u64 - 2);
+    hw.write_all(b"\"}").expect("write");
+    pad(&mut hw, size);
+    write_repeated(&mut hw, 0, 1024);
+    let out = dir.join("big-file.tar");
+    finish_one_layer_archive(hw, &blob_path, &out);
+    out
+}
+
+/// Finishes the gzip'd layer blob being written through `hw` and packs it with a config and manifest as the
+/// docker-archive `out`.
+fn finish_one_layer_archive(
+    hw: HashingWriter<GzEncoder<io::BufWriter<fs::File>>>,
+    blob_path: &Path,
+    out: &Path,
+) {
     let diff_id = format!("sha256:{}", hex::encode(hw.h.finalize()));
     hw.inner
         .finish()
@@ -116,33 +153,27 @@ pub fn long_name_in_layer(dir: &Path, size: u64, pax: bool) -> PathBuf {
     }))
     .expect("json");
     let manifest = serde_json::to_vec(&serde_json::json!([
-        {"Config": "config.json", "RepoTags": ["hostile:long-name"], "Layers": ["l/layer.tar"]}
+        {"Config": "config.json", "RepoTags": ["hostile:one-layer"], "Layers": ["l/layer.tar"]}
     ]))
     .expect("json");
-    let out = dir.join(if pax {
-        "pax-path-layer.tar"
-    } else {
-        "long-name-layer.tar"
-    });
     let mut b = tar::Builder::new(io::BufWriter::new(
-        fs::File::create(&out).expect("create archive"),
+        fs::File::create(out).expect("create archive"),
     ));
     for (name, bytes) in [("manifest.json", &manifest), ("config.json", &config)] {
         let mut h = raw_header(tar::EntryType::Regular, name, bytes.len() as u64);
         b.append_data(&mut h, name, bytes.as_slice())
             .expect("append");
     }
-    let len = fs::metadata(&blob_path).expect("blob").len();
+    let len = fs::metadata(blob_path).expect("blob").len();
     let mut h = raw_header(tar::EntryType::Regular, "l/layer.tar", len);
     b.append_data(
         &mut h,
         "l/layer.tar",
-        fs::File::open(&blob_path).expect("blob"),
+        fs::File::open(blob_path).expect("blob"),
     )
     .expect("append");
     b.into_inner().expect("finish").flush().expect("flush");
-    fs::remove_file(&blob_path).expect("remove blob");
-    out
+    fs::remove_file(blob_path).expect("remove blob");
 }
 
 /// A gzip'd outer archive whose first entry is a GNU long name of `size` bytes (item 3, outer archive).

@@ -344,6 +344,34 @@ fn duplicate_layer_listings() {
     assert!(text.contains("3.11.6"), "the OS was not detected");
 }
 
+/// Issue #14 item 7: a 100 MiB installed package.json is skipped with a warning naming it (per-file limit);
+/// raising the limit reads it.
+#[test]
+fn big_file_is_skipped_by_name() {
+    let a = Area::new();
+    let path = "app/node_modules/big/package.json";
+    let input = hostile::big_file_in_layer(&a.input(), path, 100 * 1024 * 1024);
+    assert!(fs::metadata(&input).expect("input").len() < 2 * 1024 * 1024);
+    let run = a.scan(&input, &[]);
+    run.within(CRAFTED_RSS_MIB).exit(0);
+    let warnings = run.warnings();
+    assert!(
+        warnings.iter().any(|w| w.contains(&format!(
+            "skipped `{path}`: 104857600 bytes is over the per-file read limit of 67108864 bytes \
+             (raise it with --max-file-size)"
+        ))),
+        "{warnings:#?}"
+    );
+    assert!(!run.report().to_string().contains("pkg:npm/big@1.0.0"));
+    // Raised limits: the file is read and its package reported.
+    let run = a.scan(
+        &input,
+        &["--max-file-size", "128M", "--max-read-total", "128M"],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.report().to_string().contains("pkg:npm/big@1.0.0"));
+}
+
 /// The normal shared images stay well under their own budget.
 #[test]
 fn shared_images_stay_small() {
