@@ -148,9 +148,7 @@ proptest! {
         hard in proptest::collection::btree_map("[ab]{1,3}", "[ab]{1,3}", 0..3),
         path in "[ab./]{0,20}",
     ) {
-        let mut e = LayerEntries::default();
-        e.symlinks = links;
-        e.hardlinks = hard;
+        let e = LayerEntries { symlinks: links, hardlinks: hard, ..LayerEntries::default() };
         let mut t: MergedTree<()> = MergedTree::new();
         t.apply_layer(0, &e, []);
         if let Some(r) = t.resolve(&path) {
