@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use trawl_layers::{LayerCache, LayerEntries, MergedTree, Node, Visitor, WalkError};
+use trawl_layers::{LayerCache, LayerEntries, MergedTree, Node, ReadBudget, Visitor, WalkError};
 use trawl_source::{ArtifactKind, Image, Layer};
 use trawl_types::{Inventory, LayerRef, Misconfiguration, OsInfo, Package, SecretFinding, Warning};
 
@@ -33,6 +33,8 @@ pub struct AnalyzeOptions {
     /// How many layers to read at once (0 = the number of CPUs). Compressed outer archives are read one layer at
     /// a time whatever this says.
     pub parallel: usize,
+    /// The memory budget of file reads (per file, and in total over the parallel walks).
+    pub budget: Arc<ReadBudget>,
 }
 
 impl std::fmt::Debug for AnalyzeOptions {
@@ -44,6 +46,7 @@ impl std::fmt::Debug for AnalyzeOptions {
             )
             .field("cache", &self.cache.is_some())
             .field("parallel", &self.parallel)
+            .field("budget", &self.budget)
             .finish()
     }
 }
@@ -113,6 +116,7 @@ pub fn open_and_analyze(
         let mut c = Collector {
             analyzers,
             result: LayerResult::default(),
+            budget: Arc::clone(&opts.budget),
         };
         // A failure here is not reported: the layer (if it is one) is read again and fails with its name.
         if let Ok(w) = trawl_layers::walk_blob(raw, &mut c) {
@@ -165,9 +169,14 @@ fn is_empty_output(o: &AnalysisOutput) -> bool {
 struct Collector<'a> {
     analyzers: &'a [&'static dyn Analyzer],
     result: LayerResult,
+    budget: Arc<ReadBudget>,
 }
 
 impl Visitor for Collector<'_> {
+    fn budget(&self) -> Arc<ReadBudget> {
+        Arc::clone(&self.budget)
+    }
+
     fn wants(&self, path: &str, mode: u32, size: u64) -> bool {
         let meta = FileMeta { mode, size };
         self.analyzers.iter().any(|a| a.required(path, &meta))
@@ -217,10 +226,15 @@ impl Visitor for Collector<'_> {
     }
 }
 
-fn walk(layer: &Layer, analyzers: &[&'static dyn Analyzer]) -> Result<LayerResult, WalkError> {
+fn walk(
+    layer: &Layer,
+    analyzers: &[&'static dyn Analyzer],
+    budget: &Arc<ReadBudget>,
+) -> Result<LayerResult, WalkError> {
     let mut c = Collector {
         analyzers,
         result: LayerResult::default(),
+        budget: Arc::clone(budget),
     };
     let entries = trawl_layers::walk_layer(layer, &mut c)?;
     c.result.entries = entries;
@@ -259,6 +273,12 @@ fn analyze_prefetched(
     let analyzers: &[&'static dyn Analyzer] = &opts.analyzers;
     let versions: Vec<(&str, u32)> = analyzers.iter().map(|a| (a.name(), a.version())).collect();
     let n = image.layers.len();
+    // Read limits decide which files are skipped: results read under other limits are other results.
+    let limits = format!(
+        "read-limits={}/{}",
+        opts.budget.per_file(),
+        opts.budget.total()
+    );
     let keys: Vec<Option<String>> = image
         .layers
         .iter()
@@ -268,7 +288,7 @@ fn analyze_prefetched(
                     l.content_key(),
                     trawl_types::CACHE_FORMAT_VERSION,
                     &versions,
-                    "",
+                    &limits,
                 )
             })
         })
@@ -334,8 +354,25 @@ fn analyze_prefetched(
             fresh.push((i, r));
         }
     }
+    // A layer listed several times (same verified content key) is read once; its copies share the result.
+    let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut dup_of: Vec<Option<usize>> = vec![None; n];
+    let fresh_set: HashSet<usize> = fresh.iter().map(|(i, _)| *i).collect();
+    for (i, l) in image.layers.iter().enumerate() {
+        let key = l.content_key();
+        if !key.starts_with("sha256:") {
+            continue;
+        }
+        match first_of.get(key) {
+            Some(&j) if results[i].is_none() && !fresh_set.contains(&i) => dup_of[i] = Some(j),
+            Some(_) => {}
+            None => {
+                first_of.insert(key, i);
+            }
+        }
+    }
     let todo: Vec<usize> = (0..n)
-        .filter(|i| results[*i].is_none() && !fresh.iter().any(|(f, _)| f == i))
+        .filter(|i| results[*i].is_none() && !fresh_set.contains(i) && dup_of[*i].is_none())
         .collect();
     let workers = if image.sequential {
         1
@@ -359,7 +396,7 @@ fn analyze_prefetched(
                     }
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&i) = todo.get(k) else { break };
-                    let r = walk(&image.layers[i], analyzers);
+                    let r = walk(&image.layers[i], analyzers, &opts.budget);
                     if r.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }
@@ -389,6 +426,13 @@ fn analyze_prefetched(
         }
         results[i] = Some(r);
     }
+    for i in 0..n {
+        if let Some(j) = dup_of[i]
+            && results[i].is_none()
+        {
+            results[i] = results[j].clone();
+        }
+    }
     let results: Vec<LayerResult> = results
         .into_iter()
         .enumerate()
@@ -396,7 +440,13 @@ fn analyze_prefetched(
         .collect();
     let cache_hits = cached.iter().filter(|c| **c).count();
     Ok(merge(
-        image, analyzers, results, &cached, cache_hits, warnings,
+        image,
+        analyzers,
+        &opts.budget,
+        results,
+        &cached,
+        cache_hits,
+        warnings,
     ))
 }
 
@@ -434,16 +484,19 @@ fn deleted_by(path: &str, (whiteouts, opaques): &(Vec<String>, Vec<String>)) -> 
 
 /// Reads the targets of wanted links and runs the wanting analyzers on them under the link's path. The target
 /// is looked for in the layer that last wrote it when known, else from the top layer down (stopping where a
-/// layer deletes it).
+/// layer deletes it). Each layer is read at most once, whatever the number of links: every target a layer may
+/// hold is collected in that one pass.
 fn read_link_targets(
     image: &Image,
     deletions: &[(Vec<String>, Vec<String>)],
     needs: Vec<LinkNeed>,
+    budget: &Arc<ReadBudget>,
     warnings: &mut Vec<Warning>,
 ) -> Vec<(String, &'static str, usize, AnalysisOutput)> {
     let mut out = Vec::new();
-    for need in needs {
-        let candidates: Vec<usize> = match need.known {
+    let candidates: Vec<Vec<usize>> = needs
+        .iter()
+        .map(|need| match need.known {
             Some(l) => vec![l],
             None => {
                 let mut c = Vec::new();
@@ -455,24 +508,41 @@ fn read_link_targets(
                 }
                 c
             }
-        };
+        })
+        .collect();
+    // Layer -> the targets looked for in it.
+    let mut per_layer: BTreeMap<usize, HashSet<&str>> = BTreeMap::new();
+    for (need, cands) in needs.iter().zip(&candidates) {
+        for k in cands {
+            per_layer
+                .entry(*k)
+                .or_default()
+                .insert(need.target.as_str());
+        }
+    }
+    let mut read: BTreeMap<usize, Result<ReadFiles, String>> = BTreeMap::new();
+    for (k, targets) in per_layer {
+        read.insert(k, read_many(&image.layers[k], &targets, budget));
+    }
+    for (need, cands) in needs.iter().zip(&candidates) {
         let mut found = None;
-        for k in candidates {
-            let layer = &image.layers[k];
-            match read_one(layer, &need.target) {
-                Ok(Some(content)) => {
-                    found = Some((k, content));
-                    break;
+        for &k in cands {
+            match read.get(&k) {
+                Some(Ok(files)) => {
+                    if let Some(f) = files.get(&need.target) {
+                        found = Some((k, f));
+                        break;
+                    }
                 }
-                Ok(None) => {}
-                Err(e) => {
+                Some(Err(e)) => {
                     warnings.push(Warning {
                         message: format!("{} -> {}: {e}", need.path, need.target),
                         path: Some(need.path.clone()),
-                        layer: Some(layer.label()),
+                        layer: Some(image.layers[k].label()),
                     });
                     break;
                 }
+                None => {}
             }
         }
         let Some((k, (meta, content))) = found else {
@@ -480,8 +550,8 @@ fn read_link_targets(
         };
         let input = AnalysisInput {
             path: &need.path,
-            content: &content,
-            meta,
+            content,
+            meta: *meta,
         };
         for a in &need.analyzers {
             match a.analyze(&input) {
@@ -503,48 +573,109 @@ fn read_link_targets(
     out
 }
 
-/// Reads one regular file of a layer (a tar walk, or a direct read inside a directory layer).
-fn read_one(layer: &Layer, path: &str) -> Result<Option<(FileMeta, Vec<u8>)>, String> {
-    if let Some(root) = layer.root_dir() {
-        // `path` is resolved through the recorded symlinks; still refuse anything leaving the root on disk.
-        let full = root.join(path);
-        let (Ok(real), Ok(real_root)) = (full.canonicalize(), root.canonicalize()) else {
-            return Ok(None);
-        };
-        if !real.starts_with(&real_root) {
-            return Ok(None);
+/// Files read from a layer: path -> metadata and content.
+type ReadFiles = BTreeMap<String, (FileMeta, Vec<u8>)>;
+
+/// Reads the regular files `paths` of a layer in one pass (the ones it holds). What is kept counts against the
+/// budget's total: targets past it are skipped with an error naming them.
+fn read_many(
+    layer: &Layer,
+    paths: &HashSet<&str>,
+    budget: &Arc<ReadBudget>,
+) -> Result<ReadFiles, String> {
+    if layer.root_dir().is_some() {
+        let mut got = BTreeMap::new();
+        for p in paths {
+            if let Some(f) = read_one(layer, p, budget)? {
+                got.insert((*p).to_owned(), f);
+            }
         }
-        let Ok(meta) = std::fs::metadata(&real) else {
-            return Ok(None);
-        };
-        if !meta.is_file() || meta.len() > trawl_layers::MAX_FILE {
-            return Ok(None);
-        }
-        use std::os::unix::fs::PermissionsExt;
-        let content = std::fs::read(&real).map_err(|e| e.to_string())?;
-        return Ok(Some((
-            FileMeta {
-                mode: 0o100_000 | (meta.permissions().mode() & 0o7777),
-                size: meta.len(),
-            },
-            content,
-        )));
+        return Ok(got);
     }
-    struct One<'p> {
-        path: &'p str,
-        got: Option<(FileMeta, Vec<u8>)>,
+    struct Many<'p> {
+        paths: &'p HashSet<&'p str>,
+        got: ReadFiles,
+        held: u64,
+        budget: Arc<ReadBudget>,
+        over: Vec<String>,
     }
-    impl Visitor for One<'_> {
+    impl Visitor for Many<'_> {
         fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
-            path == self.path
+            self.paths.contains(path)
         }
-        fn visit(&mut self, _path: &str, mode: u32, size: u64, content: &[u8]) {
-            self.got = Some((FileMeta { mode, size }, content.to_vec()));
+        fn needs_content(&self, _path: &str, _mode: u32, size: u64) -> bool {
+            self.held.saturating_add(size) <= self.budget.total()
+        }
+        fn visit(&mut self, path: &str, mode: u32, size: u64, content: &[u8]) {
+            if content.len() as u64 != size {
+                self.over.push(path.to_owned());
+                return;
+            }
+            self.held += size;
+            self.got
+                .insert(path.to_owned(), (FileMeta { mode, size }, content.to_vec()));
+        }
+        fn budget(&self) -> Arc<ReadBudget> {
+            Arc::clone(&self.budget)
         }
     }
-    let mut v = One { path, got: None };
+    let mut v = Many {
+        paths,
+        got: BTreeMap::new(),
+        held: 0,
+        budget: Arc::clone(budget),
+        over: Vec::new(),
+    };
     trawl_layers::walk_layer(layer, &mut v).map_err(|e| e.to_string())?;
+    if let Some(p) = v.over.first() {
+        return Err(format!(
+            "link targets of this layer hold more than the total read limit of {} bytes (first skipped: `{p}`; \
+             raise it with --max-read-total)",
+            budget.total()
+        ));
+    }
     Ok(v.got)
+}
+
+/// Reads one regular file of a directory layer (`path` is resolved through the recorded symlinks; anything
+/// leaving the root on disk is still refused).
+fn read_one(
+    layer: &Layer,
+    path: &str,
+    budget: &ReadBudget,
+) -> Result<Option<(FileMeta, Vec<u8>)>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let Some(root) = layer.root_dir() else {
+        return Ok(None);
+    };
+    let full = root.join(path);
+    let (Ok(real), Ok(real_root)) = (full.canonicalize(), root.canonicalize()) else {
+        return Ok(None);
+    };
+    if !real.starts_with(&real_root) {
+        return Ok(None);
+    }
+    let Ok(meta) = std::fs::metadata(&real) else {
+        return Ok(None);
+    };
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    if let Some(why) = budget.refusal(meta.len()) {
+        return Err(format!("not read: {why}"));
+    }
+    let mut content = Vec::new();
+    std::fs::File::open(&real)
+        .and_then(|f| f.take(meta.len()).read_to_end(&mut content))
+        .map_err(|e| e.to_string())?;
+    Ok(Some((
+        FileMeta {
+            mode: 0o100_000 | (meta.permissions().mode() & 0o7777),
+            size: meta.len(),
+        },
+        content,
+    )))
 }
 
 fn same_package(a: &Package, b: &Package) -> bool {
@@ -559,6 +690,7 @@ fn same_package(a: &Package, b: &Package) -> bool {
 fn merge(
     image: &Image,
     analyzers: &[&'static dyn Analyzer],
+    budget: &Arc<ReadBudget>,
     results: Vec<LayerResult>,
     cached: &[bool],
     cache_hits: usize,
@@ -618,7 +750,10 @@ fn merge(
         }
         let Some(target) = tree.resolve(path) else {
             warnings.push(Warning {
-                message: format!("{path}: symlink loop (layer {link_layer})"),
+                message: format!(
+                    "{path}: symlink loop, or more links than {} to follow (layer {link_layer})",
+                    trawl_layers::MAX_LINK_HOPS
+                ),
                 path: Some(path.clone()),
                 layer: layer_label(link_layer),
             });
@@ -643,7 +778,7 @@ fn merge(
         });
     }
     let linked: Vec<(String, &'static str, usize, AnalysisOutput)> =
-        read_link_targets(image, &deletions, needs, &mut warnings);
+        read_link_targets(image, &deletions, needs, budget, &mut warnings);
 
     // Per analyzer, per path: the versions of the output.
     let mut views: Vec<View<'_>> = Vec::new();

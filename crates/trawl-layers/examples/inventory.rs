@@ -42,6 +42,7 @@ fn main() -> ExitCode {
                 .collect(),
             cache: Some(cache),
             parallel: 0,
+            ..Default::default()
         };
         let source = OpenOptions {
             index_dir: Some(std::path::Path::new(cache_dir).join("sources")),

@@ -19,8 +19,8 @@ pub use cache::{
     CacheError, DEFAULT_MAX_BYTES, FsCache, LayerCache, cache_key, default_cache_dir, get_json,
     put_json,
 };
-pub use merge::{MergedTree, Node};
+pub use merge::{MAX_LINK_HOPS, MAX_RESOLVE_STEPS, MAX_RESOLVED_PATH, MergedTree, Node};
 pub use walk::{
-    BlobWalk, LayerEntries, MAX_FILE, Visitor, WalkError, normalize_entry, walk_blob, walk_dir,
-    walk_layer, walk_tar,
+    BlobWalk, LayerEntries, MAX_FILE, MAX_READ_TOTAL, ReadBudget, ReadGrant, Visitor, WalkError,
+    normalize_entry, walk_blob, walk_dir, walk_layer, walk_tar,
 };

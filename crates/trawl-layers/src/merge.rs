@@ -124,47 +124,70 @@ impl<T> MergedTree<T> {
 
     /// Resolves `path` inside the image root: symlinks in any component are followed (relative targets from the
     /// link's directory, absolute targets from the image root, `..` never above the root), hard links to their
-    /// target. Returns the final path (which may not be a tracked file), or `None` on a symlink loop.
+    /// target. Returns the final path (which may not be a tracked file), or `None` on a symlink loop or when
+    /// resolution takes more work than a kernel would do (more than [`MAX_LINK_HOPS`] links, more than
+    /// [`MAX_RESOLVE_STEPS`] path components in all, or a path longer than [`MAX_RESOLVED_PATH`] bytes): links
+    /// whose targets multiply the path on each hop cost bounded work.
     pub fn resolve(&self, path: &str) -> Option<String> {
-        let mut pending: Vec<String> = path
-            .split('/')
-            .filter(|c| !c.is_empty())
-            .rev()
-            .map(str::to_owned)
-            .collect();
-        let mut cur: Vec<String> = Vec::new();
+        let mut pending: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).rev().collect();
+        let mut cur = String::new();
         let mut hops = 0;
+        let mut steps = 0usize;
         while let Some(c) = pending.pop() {
-            match c.as_str() {
+            steps += 1;
+            if steps > MAX_RESOLVE_STEPS {
+                return None;
+            }
+            match c {
                 "." => continue,
                 ".." => {
-                    cur.pop();
+                    parent(&mut cur);
                     continue;
                 }
                 _ => {}
             }
-            cur.push(c);
-            let joined = cur.join("/");
-            let target = match self.nodes.get(&joined) {
-                Some(Node::Symlink { target, .. }) => Some((target.clone(), false)),
-                Some(Node::Hardlink { target, .. }) => Some((target.clone(), true)),
-                _ => None,
+            let before = cur.len();
+            if !cur.is_empty() {
+                cur.push('/');
+            }
+            cur.push_str(c);
+            if cur.len() > MAX_RESOLVED_PATH {
+                return None;
+            }
+            let (target, hard) = match self.nodes.get(&cur) {
+                Some(Node::Symlink { target, .. }) => (target.as_str(), false),
+                Some(Node::Hardlink { target, .. }) => (target.as_str(), true),
+                _ => continue,
             };
-            if let Some((target, hard)) = target {
-                hops += 1;
-                if hops > 40 {
-                    return None;
-                }
-                cur.pop();
-                if hard || target.starts_with('/') {
-                    cur.clear();
-                }
-                for part in target.split('/').filter(|p| !p.is_empty()).rev() {
-                    pending.push(part.to_owned());
-                }
+            hops += 1;
+            if hops > MAX_LINK_HOPS {
+                return None;
+            }
+            cur.truncate(before);
+            if hard || target.starts_with('/') {
+                cur.clear();
+            }
+            pending.extend(target.split('/').filter(|p| !p.is_empty()).rev());
+            if pending.len() > MAX_RESOLVE_STEPS {
+                return None;
             }
         }
-        Some(cur.join("/"))
+        Some(cur)
+    }
+}
+
+/// Most links followed while resolving one path (Linux's `ELOOP` limit).
+pub const MAX_LINK_HOPS: usize = 40;
+/// Most path components looked at while resolving one path.
+pub const MAX_RESOLVE_STEPS: usize = 4096;
+/// Longest resolved path (Linux's `PATH_MAX`).
+pub const MAX_RESOLVED_PATH: usize = 4096;
+
+/// Drops the last component of `cur` (never above the root).
+fn parent(cur: &mut String) {
+    match cur.rfind('/') {
+        Some(i) => cur.truncate(i),
+        None => cur.clear(),
     }
 }
 
@@ -233,5 +256,37 @@ mod tests {
         assert_eq!(t.resolve("abs").as_deref(), Some("usr/lib/os-release"));
         assert_eq!(t.resolve("hl").as_deref(), Some("usr/lib/os-release"));
         assert_eq!(t.resolve("loop1"), None);
+        assert_eq!(
+            t.resolve("./usr/./lib/../lib/x").as_deref(),
+            Some("usr/lib/x")
+        );
+        assert_eq!(t.resolve("../../a").as_deref(), Some("a"));
+    }
+
+    /// Issue #14: links whose targets multiply the path on each hop stop after bounded work.
+    #[test]
+    fn multiplying_links_cost_bounded_work() {
+        let mut t: MergedTree<u32> = MergedTree::new();
+        let mut e = entries();
+        // Each hop through `a` queues a hundred more `a` components.
+        e.symlinks.insert("a".into(), vec!["a"; 100].join("/"));
+        let fanout = vec!["b"; 1000].join("/");
+        e.symlinks.insert("b".into(), fanout);
+        e.symlinks.insert("ok".into(), "d/./e/../e/f".into());
+        t.apply_layer(0, &e, []);
+        assert_eq!(t.resolve("a/x"), None);
+        assert_eq!(t.resolve("b"), None);
+        assert_eq!(t.resolve("ok").as_deref(), Some("d/e/f"));
+        // A long chain under the hop limit resolves; one over it does not.
+        let mut e = entries();
+        for i in 0..MAX_LINK_HOPS {
+            e.symlinks.insert(format!("c{i}"), format!("c{}", i + 1));
+        }
+        t.apply_layer(1, &e, []);
+        assert_eq!(t.resolve("c0").as_deref(), Some("c40"));
+        let mut e = entries();
+        e.symlinks.insert("c40".into(), "c41".into());
+        t.apply_layer(2, &e, []);
+        assert_eq!(t.resolve("c0"), None);
     }
 }

@@ -7,8 +7,106 @@ use std::io::{self, Read};
 use std::path::{Component, Path};
 use trawl_source::{Layer, SourceError};
 
-/// Largest single file handed to a visitor (bigger wanted files are skipped with a warning).
-pub const MAX_FILE: u64 = 1024 * 1024 * 1024;
+/// Default largest single file read for a visitor (bigger wanted files are skipped with a warning naming them).
+pub const MAX_FILE: u64 = 64 * 1024 * 1024;
+/// Default most bytes of file content held at once by all the walks sharing a [`ReadBudget`].
+pub const MAX_READ_TOTAL: u64 = 128 * 1024 * 1024;
+
+/// One memory budget for file contents: a per-file cap, and a total over every walk sharing it (parallel layer
+/// walks wait for room rather than exceed it). A file over either limit is skipped with a warning naming it.
+#[derive(Debug)]
+pub struct ReadBudget {
+    per_file: u64,
+    total: u64,
+    used: std::sync::Mutex<u64>,
+    freed: std::sync::Condvar,
+}
+
+impl Default for ReadBudget {
+    fn default() -> Self {
+        ReadBudget::new(MAX_FILE, MAX_READ_TOTAL)
+    }
+}
+
+impl ReadBudget {
+    /// A budget of `per_file` bytes per file and `total` bytes held at once.
+    pub fn new(per_file: u64, total: u64) -> Self {
+        ReadBudget {
+            per_file,
+            total,
+            used: std::sync::Mutex::new(0),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// The per-file cap.
+    pub fn per_file(&self) -> u64 {
+        self.per_file
+    }
+
+    /// The total cap.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Why a file of `size` bytes can never be read under this budget, if it cannot.
+    pub fn refusal(&self, size: u64) -> Option<String> {
+        if size > self.per_file {
+            Some(format!(
+                "{size} bytes is over the per-file read limit of {} bytes (raise it with --max-file-size)",
+                self.per_file
+            ))
+        } else if size > self.total {
+            Some(format!(
+                "{size} bytes is over the total read limit of {} bytes (raise it with --max-read-total)",
+                self.total
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// Reserves `size` bytes, waiting for other walks to release room; `None` when the file can never fit.
+    pub fn acquire(&self, size: u64) -> Option<ReadGrant<'_>> {
+        if self.refusal(size).is_some() {
+            return None;
+        }
+        let mut used = self
+            .used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *used + size > self.total {
+            used = self
+                .freed
+                .wait(used)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *used += size;
+        Some(ReadGrant { budget: self, size })
+    }
+}
+
+/// Room reserved in a [`ReadBudget`]; released on drop.
+#[derive(Debug)]
+pub struct ReadGrant<'a> {
+    budget: &'a ReadBudget,
+    size: u64,
+}
+
+impl Drop for ReadGrant<'_> {
+    fn drop(&mut self) {
+        let mut used = self
+            .budget
+            .used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *used = used.saturating_sub(self.size);
+        self.budget.freed.notify_all();
+    }
+}
+
+static DEFAULT_BUDGET: std::sync::LazyLock<std::sync::Arc<ReadBudget>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(ReadBudget::default()));
 
 /// Receives the files of a layer that it asked for.
 pub trait Visitor {
@@ -21,6 +119,11 @@ pub trait Visitor {
     }
     /// The whole content of a wanted file.
     fn visit(&mut self, path: &str, mode: u32, size: u64, content: &[u8]);
+    /// The memory budget file reads count against (default: [`MAX_FILE`] per file, [`MAX_READ_TOTAL`] shared by
+    /// every walk using the default).
+    fn budget(&self) -> std::sync::Arc<ReadBudget> {
+        std::sync::Arc::clone(&DEFAULT_BUDGET)
+    }
 }
 
 /// Everything except file contents that the merge of layers needs: whiteouts, opaque dirs and links.
@@ -122,7 +225,11 @@ pub fn walk_layer(layer: &Layer, visitor: &mut dyn Visitor) -> Result<LayerEntri
 /// Walks a (decompressed) layer tar stream, reading it to its very end (so that digest verification runs).
 pub fn walk_tar(stream: impl Read, visitor: &mut dyn Visitor) -> io::Result<LayerEntries> {
     let mut out = LayerEntries::default();
-    let mut ar = tar::Archive::new(stream);
+    // Long names and PAX headers are capped before the tar crate reads them whole.
+    let mut ar = tar::Archive::new(trawl_source::TarGuard::new(
+        stream,
+        trawl_source::MAX_TAR_EXTENSION,
+    ));
     let mut buf = Vec::new();
     {
         let entries = ar.entries()?;
@@ -175,16 +282,22 @@ pub fn walk_tar(stream: impl Read, visitor: &mut dyn Visitor) -> io::Result<Laye
                             visitor.visit(&path, full_mode, size, &[]);
                             continue;
                         }
-                        if size > MAX_FILE {
-                            out.warnings.push(format!(
-                                "skipped `{path}`: {size} bytes is too large to analyse"
-                            ));
+                        let budget = visitor.budget();
+                        let Some(grant) = budget.acquire(size) else {
+                            let why = budget.refusal(size).unwrap_or_default();
+                            out.warnings.push(format!("skipped `{path}`: {why}"));
                             continue;
-                        }
+                        };
                         buf.clear();
                         buf.reserve(usize::try_from(size).unwrap_or(0));
-                        entry.read_to_end(&mut buf)?;
+                        // The header's size is what the budget granted: never read more than that.
+                        (&mut entry).take(size).read_to_end(&mut buf)?;
                         visitor.visit(&path, full_mode, size, &buf);
+                        drop(grant);
+                        // Do not keep a large buffer's memory between files.
+                        if buf.capacity() > 1024 * 1024 {
+                            buf = Vec::new();
+                        }
                     }
                 }
                 tar::EntryType::Symlink => {
@@ -214,7 +327,7 @@ pub fn walk_tar(stream: impl Read, visitor: &mut dyn Visitor) -> io::Result<Laye
         }
     }
     // Read past the end-of-archive blocks so the verifying stream sees EOF and checks the digests.
-    io::copy(&mut ar.into_inner(), &mut io::sink())?;
+    io::copy(&mut ar.into_inner().into_inner(), &mut io::sink())?;
     buf.clear();
     Ok(out)
 }
@@ -268,16 +381,23 @@ pub fn walk_dir(root: &Path, visitor: &mut dyn Visitor) -> LayerEntries {
                         visitor.visit(&path, mode, size, &[]);
                         continue;
                     }
-                    if size > MAX_FILE {
-                        out.warnings.push(format!(
-                            "skipped `{path}`: {size} bytes is too large to analyse"
-                        ));
+                    let budget = visitor.budget();
+                    let Some(grant) = budget.acquire(size) else {
+                        let why = budget.refusal(size).unwrap_or_default();
+                        out.warnings.push(format!("skipped `{path}`: {why}"));
                         continue;
-                    }
+                    };
                     buf.clear();
-                    match std::fs::File::open(de.path()).and_then(|mut f| f.read_to_end(&mut buf)) {
+                    // A file that grew since it was listed is read up to its listed size only.
+                    match std::fs::File::open(de.path())
+                        .and_then(|f| f.take(size).read_to_end(&mut buf))
+                    {
                         Ok(_) => visitor.visit(&path, mode, size, &buf),
                         Err(e) => out.warnings.push(format!("{path}: cannot read: {e}")),
+                    }
+                    drop(grant);
+                    if buf.capacity() > 1024 * 1024 {
+                        buf = Vec::new();
                     }
                 }
             }

@@ -29,6 +29,7 @@ struct Building {
 /// # Errors
 /// [`Error::NoValidRecord`] when the file has stanzas but none is a valid package. An empty file is `Ok`.
 pub fn parse_installed(content: &[u8]) -> Result<Parsed<Package>, Error> {
+    const MAX_APK_FIELD: usize = 64 * 1024;
     let mut parsed = Parsed::default();
     let mut broken = 0usize;
     let mut total = 0usize;
@@ -93,6 +94,17 @@ pub fn parse_installed(content: &[u8]) -> Result<Parsed<Package>, Error> {
             continue;
         }
         let value = line[2..].trim();
+        if value.len() > MAX_APK_FIELD {
+            // No real field is this long (paths are at most 4 KiB): a crafted line, not a package name.
+            if cur.problem.is_none() {
+                cur.problem = Some(format!(
+                    "line {n}: `{}:` value of {} bytes is over the {MAX_APK_FIELD} byte limit",
+                    char::from(bytes[0]),
+                    value.len()
+                ));
+            }
+            continue;
+        }
         let p = &mut cur.pkg;
         match bytes[0] {
             b'P' => p.name = value.to_owned(),
@@ -127,6 +139,25 @@ pub fn parse_installed(content: &[u8]) -> Result<Parsed<Package>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #14: a 10 MB line is a skipped stanza with a warning, not a 10 MB package name.
+    #[test]
+    fn huge_field_is_refused() {
+        let huge = "x".repeat(10 * 1024 * 1024);
+        let db = format!("P:ok\nV:1.0-r0\n\nP:{huge}\nV:1.0-r0\n\n");
+        let parsed = parse_installed(db.as_bytes()).expect("one valid stanza");
+        assert_eq!(parsed.items.len(), 1);
+        assert_eq!(parsed.items[0].name, "ok");
+        assert!(
+            parsed
+                .warnings
+                .iter()
+                .any(|w| w
+                    .contains("line 4: `P:` value of 10485760 bytes is over the 65536 byte limit")),
+            "{:?}",
+            parsed.warnings
+        );
+    }
 
     #[test]
     fn files_and_origin() {

@@ -27,6 +27,7 @@ mod oci;
 mod registry;
 mod store;
 mod stream;
+mod targuard;
 mod threaded;
 
 pub use config::{HistoryEntry, ImageConfig};
@@ -34,6 +35,7 @@ pub use error::SourceError;
 pub use registry::{ImageSrc, RemoteOptions};
 pub use store::{Prefetch, RawOpener};
 pub use stream::Compression;
+pub use targuard::{MAX_TAR_EXTENSION, TarGuard};
 
 use std::fmt;
 use std::io::Read;
@@ -188,7 +190,7 @@ impl SourceSpec {
                 reason: e.to_string(),
             }
         })?;
-        let mut ar = tar::Archive::new(dec);
+        let mut ar = tar::Archive::new(TarGuard::new(dec, MAX_TAR_EXTENSION));
         let not_tar = |e: std::io::Error| SourceError::UnknownFormat {
             path: path.to_owned(),
             reason: format!("not a tar archive: {e}"),

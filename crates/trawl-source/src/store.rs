@@ -240,7 +240,7 @@ impl TarStore {
         if compressed {
             let dec = decompress_any(Box::new(io::BufReader::with_capacity(256 * 1024, f)))
                 .map_err(bad)?;
-            let mut ar = tar::Archive::new(dec);
+            let mut ar = tar::Archive::new(crate::TarGuard::new(dec, crate::MAX_TAR_EXTENSION));
             let mut kept = 0u64;
             for entry in ar.entries().map_err(bad)? {
                 let mut entry = entry.map_err(bad)?;
@@ -264,7 +264,7 @@ impl TarStore {
                 items.insert(name, item);
             }
         } else {
-            let mut ar = tar::Archive::new(f);
+            let mut ar = tar::Archive::new(crate::TarGuard::new(f, crate::MAX_TAR_EXTENSION));
             for entry in ar.entries_with_seek().map_err(bad)? {
                 let entry = entry.map_err(bad)?;
                 if let Some((name, item)) = index_entry(&entry) {

@@ -231,6 +231,7 @@ fn image_language_packages_match_syft() {
             analyzers,
             cache: None,
             parallel: 2,
+            ..Default::default()
         },
     )
     .expect("analyses");

@@ -12,6 +12,7 @@ fn opts() -> AnalyzeOptions {
         analyzers: ALL.to_vec(),
         cache: None,
         parallel: 2,
+        ..Default::default()
     }
 }
 
@@ -185,6 +186,7 @@ fn probe_opts() -> AnalyzeOptions {
         analyzers: vec![&PROBE],
         cache: None,
         parallel: 2,
+        ..Default::default()
     }
 }
 
@@ -604,6 +606,7 @@ fn cache_hits_skip_layers_and_give_the_same_result() {
         analyzers: ALL.to_vec(),
         cache: Some(cache),
         parallel: 2,
+        ..Default::default()
     };
     let spec = SourceSpec::DockerArchive(data.join("images/alpine-311.tar.gz"));
     let cold = scan(&spec, &o);
@@ -736,6 +739,7 @@ fn language_packages_owned_by_os_packages_are_dropped() {
             analyzers: vec![&OWNER],
             cache: None,
             parallel: 1,
+            ..Default::default()
         },
     );
     assert_eq!(
@@ -812,6 +816,7 @@ fn compressed_archives_are_analysed_in_the_indexing_pass() {
         analyzers: vec![&PROBE, &COUNTER],
         cache: None,
         parallel: 2,
+        ..Default::default()
     };
     for (name, oci_layout) in [("d.tar.gz", false), ("o.tar.gz", true)] {
         let p = tmp.path().join(name);
@@ -868,6 +873,7 @@ fn one_pass_debian_equals_two_pass() {
         analyzers: ALL.to_vec(),
         cache: Some(cache),
         parallel: 2,
+        ..Default::default()
     };
     let (_, one) =
         open_and_analyze(&spec, &trawl_source::OpenOptions::default(), &o).expect("one pass");
@@ -909,6 +915,7 @@ fn secret_scanning_keeps_results_small_and_counts_skips() {
             analyzers,
             cache: None,
             parallel: 1,
+            ..Default::default()
         },
     );
     assert_eq!(

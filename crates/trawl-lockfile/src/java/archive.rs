@@ -10,7 +10,8 @@
 //!   to [`MAX_DEPTH`] levels; their packages get `file_path` = `outer/path!/inner/path` (outer path, `!/`, the
 //!   entry's path inside the outer archive, as Java's `jar:` URLs write it).
 //!
-//! Each entry is read with a size cap, so a zip bomb costs at most [`MAX_ENTRY`] per entry.
+//! Each entry is read with a size cap; nested archives held at once along a chain share [`MAX_ENTRY`] bytes, so a
+//! zip bomb or deep nesting costs at most that much.
 
 use crate::{Error, Result, package};
 use std::io::{Cursor, Read};
@@ -18,8 +19,9 @@ use trawl_types::{Ecosystem, Package};
 
 /// How deep archives inside archives are opened.
 pub const MAX_DEPTH: usize = 4;
-/// Largest nested archive read into memory.
-pub const MAX_ENTRY: u64 = 256 << 20;
+/// Most bytes of nested archives held in memory at once along one chain of nesting (an inner archive is read
+/// only when it fits in what its parents left): memory stays bounded whatever the nesting.
+pub const MAX_ENTRY: u64 = 64 << 20;
 const MAX_SMALL: u64 = 1 << 20;
 
 /// Archive file name suffixes (lowercase) this parser reads.
@@ -36,7 +38,7 @@ pub fn is_archive_name(name: &str) -> bool {
 /// Parses a Java archive. `path` is the archive's path (for the file-name fallback and for `file_path`).
 pub fn parse(path: &str, content: &[u8]) -> Result<Vec<Package>> {
     let mut out = Vec::new();
-    parse_into(path, content, 0, &mut out)?;
+    parse_into(path, content, 0, MAX_ENTRY, &mut out)?;
     Ok(crate::util::dedup(out))
 }
 
@@ -50,7 +52,13 @@ struct Manifest {
     license: Option<String>,
 }
 
-fn parse_into(path: &str, content: &[u8], depth: usize, out: &mut Vec<Package>) -> Result<()> {
+fn parse_into(
+    path: &str,
+    content: &[u8],
+    depth: usize,
+    room: u64,
+    out: &mut Vec<Package>,
+) -> Result<()> {
     let mut zip = zip::ZipArchive::new(Cursor::new(content))
         .map_err(|e| Error::invalid(format!("not a readable zip archive: {e}")))?;
     let mut poms: Vec<(String, String, String)> = Vec::new();
@@ -79,7 +87,7 @@ fn parse_into(path: &str, content: &[u8], depth: usize, out: &mut Vec<Package>) 
             }
         } else if name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
             manifest = read_small(&mut f).map(|s| parse_manifest(&s));
-        } else if depth < MAX_DEPTH && is_archive_name(&name) && f.size() <= MAX_ENTRY {
+        } else if depth < MAX_DEPTH && is_archive_name(&name) && f.size() <= room {
             nested.push(i);
         }
     }
@@ -127,13 +135,14 @@ fn parse_into(path: &str, content: &[u8], depth: usize, out: &mut Vec<Package>) 
         let Ok(name) = f.name().map(|n| n.into_owned()) else {
             continue;
         };
-        let mut buf = Vec::with_capacity(usize::try_from(f.size()).unwrap_or(0).min(64 << 20));
-        if (&mut f).take(MAX_ENTRY).read_to_end(&mut buf).is_err() {
+        let mut buf = Vec::with_capacity(usize::try_from(f.size().min(room)).unwrap_or(0));
+        // The declared size may lie: never read past the room left.
+        if (&mut f).take(room + 1).read_to_end(&mut buf).is_err() || buf.len() as u64 > room {
             continue;
         }
         let inner_path = format!("{path}!/{name}");
         // a broken inner archive does not lose the outer one's packages
-        let _ = parse_into(&inner_path, &buf, depth + 1, out);
+        let _ = parse_into(&inner_path, &buf, depth + 1, room - buf.len() as u64, out);
     }
     Ok(())
 }

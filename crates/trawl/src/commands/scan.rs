@@ -119,6 +119,13 @@ pub(crate) struct ScanArgs {
     /// Layers analysed at once [default: number of CPUs].
     #[arg(long, env = "TRAWL_PARALLEL")]
     pub(crate) parallel: Option<usize>,
+    /// Largest file read for analysis: bytes, or with a K/M/G suffix (KiB/MiB/GiB); bigger files are skipped
+    /// with a warning naming them [default: 64M].
+    #[arg(long, env = "TRAWL_MAX_FILE_SIZE", value_parser = parse_size)]
+    pub(crate) max_file_size: Option<u64>,
+    /// Most file content held in memory at once over all parallel reads (same units) [default: 128M].
+    #[arg(long, env = "TRAWL_MAX_READ_TOTAL", value_parser = parse_size)]
+    pub(crate) max_read_total: Option<u64>,
     /// Report development dependencies of lockfiles too.
     #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_INCLUDE_DEV_DEPS")]
     pub(crate) include_dev_deps: bool,
@@ -175,6 +182,10 @@ struct FileConfig {
     cache_dir: Option<PathBuf>,
     no_cache: Option<bool>,
     parallel: Option<usize>,
+    #[serde(default, deserialize_with = "de_size")]
+    max_file_size: Option<u64>,
+    #[serde(default, deserialize_with = "de_size")]
+    max_read_total: Option<u64>,
     include_dev_deps: Option<bool>,
     skip_dirs: Option<Vec<String>>,
     skip_files: Option<Vec<String>>,
@@ -237,6 +248,8 @@ impl ScanArgs {
         opt(&mut self.cache_dir, c.cache_dir);
         flag(&mut self.no_cache, c.no_cache);
         opt(&mut self.parallel, c.parallel);
+        opt(&mut self.max_file_size, c.max_file_size);
+        opt(&mut self.max_read_total, c.max_read_total);
         flag(&mut self.include_dev_deps, c.include_dev_deps);
         vec(&mut self.skip_dirs, c.skip_dirs);
         vec(&mut self.skip_files, c.skip_files);
@@ -280,6 +293,8 @@ pub(crate) struct Settings {
     pub(crate) summary: Option<PathBuf>,
     pub(crate) cache_dir: Option<PathBuf>,
     pub(crate) parallel: usize,
+    /// `--max-file-size` / `--max-read-total`: shared by every scan of the run.
+    pub(crate) read_budget: Arc<trawl_layers::ReadBudget>,
     pub(crate) include_dev_deps: bool,
     /// `--skip-dirs`, `--skip-files`, `--file-patterns`; `None` when none was given.
     pub(crate) path_filter: Option<Arc<PathFilter>>,
@@ -432,6 +447,10 @@ impl Settings {
             summary,
             cache_dir: (!a.no_cache).then_some(cache_root.join("layers")),
             parallel,
+            read_budget: Arc::new(trawl_layers::ReadBudget::new(
+                a.max_file_size.unwrap_or(trawl_layers::MAX_FILE),
+                a.max_read_total.unwrap_or(trawl_layers::MAX_READ_TOTAL),
+            )),
             include_dev_deps: a.include_dev_deps,
             path_filter,
             path_filter_key,
@@ -746,6 +765,7 @@ pub(crate) fn scan_source(
         analyzers: settings.analyzers(),
         cache,
         parallel: settings.parallel,
+        budget: Arc::clone(&settings.read_budget),
     };
     // One pass over a compressed archive: its layers are analysed while it is indexed; the index is kept beside
     // the layer cache so a re-scan of the same file skips that pass.
@@ -1164,4 +1184,59 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     tmp.persist(&target)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// A size in bytes: `N`, or `N` with a `K`, `M` or `G` suffix (binary units; `KiB`/`MiB`/`GiB`/`KB`... accepted).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 64M, 1G, 1048576)"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "`{s}`: unknown size unit `{other}` (use K, M or G)"
+            ));
+        }
+    };
+    n.checked_mul(mult)
+        .filter(|v| *v > 0)
+        .ok_or_else(|| format!("`{s}` is not a usable size"))
+}
+
+/// A size in `trawl.toml`: an integer (bytes) or a string such as `"64M"`.
+fn de_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Bytes(u64),
+        Text(String),
+    }
+    match <Option<Size> as serde::Deserialize>::deserialize(d)? {
+        None => Ok(None),
+        Some(Size::Bytes(n)) => Ok(Some(n)),
+        Some(Size::Text(t)) => parse_size(&t).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5T").is_err());
+    }
 }
