@@ -1,4 +1,5 @@
-//! `--format spdx-json`: SPDX 2.3 JSON (hand-written structs: only what we emit).
+//! `--format spdx-json` and `--format spdx`: SPDX 2.3 JSON and tag-value, one document (hand-written structs:
+//! only what we emit).
 //!
 //! The document DESCRIBES the scanned artifact (a `CONTAINER` package for images, an `APPLICATION` for directories),
 //! which CONTAINS the OS (`OPERATING-SYSTEM`) and one `APPLICATION` package per language target; those CONTAIN
@@ -211,6 +212,95 @@ impl<'a> SpdxRenderer<'a> {
             source,
         })
     }
+
+    /// The same document as SPDX 2.3 tag-value (`--format spdx`, Trivy's `spdx`).
+    pub(crate) fn render_tag_value(
+        &self,
+        w: &mut dyn Write,
+        report: &Report,
+    ) -> Result<(), ReportError> {
+        let text = tag_value(&build(report));
+        w.write_all(text.as_bytes())
+            .map_err(|source| ReportError::Write {
+                format: ReportFormat::Spdx,
+                source,
+            })
+    }
+}
+
+/// A tag-value value: one line as it is, anything else (or text that could be mistaken for markup) in
+/// `<text>...</text>`.
+fn tv_text(s: &str) -> String {
+    if s.contains(['\n', '\r']) || s.contains("<text>") || s.contains("</text>") {
+        // `</text>` cannot appear inside a text block: break it.
+        format!("<text>{}</text>", s.replace("</text>", "< /text>"))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn tag_value(doc: &Document) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut line = |tag: &str, value: &str| {
+        let _ = writeln!(out, "{tag}: {}", tv_text(value));
+    };
+    line("SPDXVersion", doc.spdx_version);
+    line("DataLicense", doc.data_license);
+    line("SPDXID", doc.spdx_id);
+    line("DocumentName", &one_line(&doc.name));
+    line("DocumentNamespace", &doc.document_namespace);
+    for c in &doc.creation_info.creators {
+        line("Creator", c);
+    }
+    line("Created", &doc.creation_info.created);
+    for p in &doc.packages {
+        out.push('\n');
+        let mut line = |tag: &str, value: &str| {
+            let _ = writeln!(out, "{tag}: {}", tv_text(value));
+        };
+        line("PackageName", &one_line(&p.name));
+        line("SPDXID", &p.spdx_id);
+        if let Some(v) = &p.version_info {
+            line("PackageVersion", &one_line(v));
+        }
+        if let Some(s) = &p.supplier {
+            line("PackageSupplier", s);
+        }
+        line("PackageDownloadLocation", p.download_location);
+        line(
+            "FilesAnalyzed",
+            if p.files_analyzed { "true" } else { "false" },
+        );
+        if let Some(s) = &p.source_info {
+            line("PackageSourceInfo", s);
+        }
+        line("PackageLicenseConcluded", p.license_concluded);
+        line("PackageLicenseDeclared", &p.license_declared);
+        line("PackageCopyrightText", p.copyright_text);
+        for r in &p.external_refs {
+            line(
+                "ExternalRef",
+                &format!(
+                    "{} {} {}",
+                    r.reference_category, r.reference_type, r.reference_locator
+                ),
+            );
+        }
+        line("PrimaryPackagePurpose", p.primary_package_purpose);
+        if let Some(c) = &p.comment {
+            line("PackageComment", c);
+        }
+    }
+    out.push('\n');
+    for r in &doc.relationships {
+        let _ = writeln!(
+            out,
+            "Relationship: {} {} {}",
+            r.spdx_element_id, r.relationship_type, r.related_spdx_element
+        );
+    }
+    out
 }
 
 fn build(report: &Report) -> Document {

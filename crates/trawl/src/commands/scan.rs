@@ -296,6 +296,21 @@ pub(crate) struct Settings {
     pub(crate) lockfiles: bool,
 }
 
+/// Whether every requested format is an SBOM (`cyclonedx`, `spdx-json`, `spdx`): then the default is no scanner,
+/// as in Trivy, and the scan needs no advisory DB. `--scanners vuln` adds the vulnerabilities.
+fn sbom_formats_only(formats: &[String]) -> bool {
+    !formats.is_empty()
+        && formats.iter().all(|f| {
+            let name = f.split_once('=').map_or(f.as_str(), |(n, _)| n);
+            name.parse::<ReportFormat>().is_ok_and(|f| {
+                matches!(
+                    f,
+                    ReportFormat::Cyclonedx | ReportFormat::SpdxJson | ReportFormat::Spdx
+                )
+            })
+        })
+}
+
 /// The cache directory: flag, `TRAWL_CACHE_DIR`, `$XDG_CACHE_HOME/trawl`, `~/.cache/trawl`.
 pub(crate) fn default_cache_dir() -> PathBuf {
     if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
@@ -311,7 +326,12 @@ impl Settings {
     pub(crate) fn resolve(mut a: ScanArgs, default_scanners: &[&str]) -> anyhow::Result<Settings> {
         a.merge_config()?;
         let scanners: Vec<String> = if a.scanners.is_empty() {
-            default_scanners.iter().map(|s| (*s).to_owned()).collect()
+            if sbom_formats_only(&a.formats) {
+                // As Trivy: an SBOM format alone is an inventory, no scanner (so no DB) unless asked for.
+                Vec::new()
+            } else {
+                default_scanners.iter().map(|s| (*s).to_owned()).collect()
+            }
         } else {
             a.scanners
                 .iter()
@@ -917,13 +937,19 @@ pub(crate) fn scan_source(
     );
     let mut warnings = inventory.warnings;
     warnings.extend(policy.expiry_warnings());
-    for (reason, n) in &analyzed.skipped_files {
-        warnings.push(trawl_types::Warning::new(format!(
-            "{n} file(s) not scanned for secrets: {reason}"
-        )));
-    }
     for w in &warnings {
         tracing::warn!("{}", w.message);
+    }
+    // Files the secret scanner skipped: counted in the report; binaries are expected (not worth a warning on
+    // every image scan), so they are logged at --debug only.
+    for (reason, n) in &analyzed.skipped_files {
+        let message = format!("{n} file(s) not scanned for secrets: {reason}");
+        if reason == "binary" {
+            tracing::debug!("{message}");
+        } else {
+            tracing::warn!("{message}");
+        }
+        warnings.push(trawl_types::Warning::new(message));
     }
     let layers = analyzed
         .layers

@@ -158,3 +158,142 @@ fn one_run_many_formats_identical_findings_all_valid() {
         "SPDX 2.3",
     );
 }
+
+/// Issue #15: an SBOM format with no `--scanners` is an inventory, as in Trivy: no DB anywhere (fresh HOME, empty
+/// cache dir, no `TRAWL_DB`), none opened or fetched, and the documents validate. `--scanners vuln` adds the
+/// vulnerabilities.
+#[test]
+fn sbom_formats_need_no_db_and_validate() {
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let home = d.join("home");
+    let cache = d.join("cache");
+    std::fs::create_dir_all(&home).expect("home");
+    let image = data.join("images/debian-bookworm-slim.tar.gz");
+    let fresh = |cmd: &mut Command| {
+        cmd.current_dir(d)
+            .env("HOME", &home)
+            .env("TRAWL_CACHE_DIR", &cache)
+            .env_remove("TRAWL_DB")
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("TRAWL_DB_REPOSITORY")
+            .env_remove("TRAWL_SCANNERS");
+    };
+    let mut cmd = trawl();
+    fresh(&mut cmd);
+    ok(cmd
+        .args(["image", "--input"])
+        .arg(&image)
+        .args(["--format", "cyclonedx=bom.json"])
+        .args([
+            "--format",
+            "spdx-json=spdx.json",
+            "--format",
+            "spdx=bom.spdx",
+        ]));
+    assert!(
+        !cache.join("db").exists() && !home.join(".cache/trawl/db").exists(),
+        "an SBOM-only scan must not fetch or build a DB"
+    );
+
+    let bom = read_json(&d.join("bom.json"));
+    let components = bom["components"].as_array().expect("components");
+    let debs = components
+        .iter()
+        .filter(|c| {
+            c["purl"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("pkg:deb/debian/"))
+        })
+        .count();
+    assert_eq!(debs, 88, "every dpkg package of the image is a component");
+    assert!(
+        bom.get("vulnerabilities").is_none(),
+        "no vuln scanner: {bom}"
+    );
+    let spdx = read_json(&d.join("spdx.json"));
+    let purls: BTreeSet<String> = spdx["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .flat_map(|p| p["externalRefs"].as_array().cloned().unwrap_or_default())
+        .filter_map(|r| r["referenceLocator"].as_str().map(str::to_owned))
+        .filter(|p| p.starts_with("pkg:deb/"))
+        .collect();
+    assert_eq!(purls.len(), 88);
+    let tv = std::fs::read_to_string(d.join("bom.spdx")).expect("tag-value written");
+    assert_eq!(
+        tv.matches("\nPackageName: ").count(),
+        spdx["packages"].as_array().map_or(0, Vec::len)
+    );
+    for p in &purls {
+        assert!(
+            tv.contains(&format!("ExternalRef: PACKAGE-MANAGER purl {p}\n")),
+            "{p}"
+        );
+    }
+
+    validator_ok(
+        Command::new("python3").arg("-c").arg(
+            "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\n\
+             e = JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read())\n\
+             sys.exit(str(e) if e else 0)",
+        )
+        .arg(d.join("bom.json")),
+        "CycloneDX 1.6",
+    );
+    validator_ok(
+        Command::new("pyspdxtools")
+            .arg("-i")
+            .arg(d.join("spdx.json")),
+        "SPDX 2.3 JSON",
+    );
+    validator_ok(
+        Command::new("pyspdxtools")
+            .arg("-i")
+            .arg(d.join("bom.spdx")),
+        "SPDX 2.3 tag-value",
+    );
+
+    // A table with the SBOM keeps the usual scanners: vuln needs a DB, and there is none.
+    let mut cmd = trawl();
+    fresh(&mut cmd);
+    let out = crate::run(cmd.args(["image", "--input"]).arg(&image).args([
+        "--skip-db-update",
+        "--format",
+        "cyclonedx=bom2.json",
+        "--format",
+        "table",
+    ]));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "vuln scanner on: the DB is needed"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no advisory DB"));
+
+    // `--scanners vuln` adds the vulnerabilities to the SBOM.
+    let tracker = data.join("advisories/debian/cve-list-excerpt");
+    let db = build_db(
+        d,
+        "debian.db",
+        &[format!("debian-tracker={}", tracker.display())],
+    );
+    let mut cmd = trawl();
+    fresh(&mut cmd);
+    ok(cmd
+        .args(["image", "--input"])
+        .arg(&image)
+        .arg("--db")
+        .arg(&db)
+        .args(["--scanners", "vuln", "--format", "cyclonedx=vex.json"]));
+    let bom = read_json(&d.join("vex.json"));
+    let ids: BTreeSet<&str> = bom["vulnerabilities"]
+        .as_array()
+        .expect("vulnerabilities with --scanners vuln")
+        .iter()
+        .filter_map(|v| v["id"].as_str())
+        .collect();
+    assert!(ids.contains("CVE-2005-2541"), "{ids:?}");
+}
