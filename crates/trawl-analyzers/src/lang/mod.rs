@@ -9,27 +9,28 @@
 //! | `node/yarn-lock` | `yarn.lock` (classic, berry) | | ✓ |
 //! | `node/pnpm-lock` | `pnpm-lock.yaml` (v5–v9) | | ✓ |
 //! | `node/bun-lock` | `bun.lock` | | ✓ |
-//! | `node/package-json` | `node_modules/<name>/package.json`, `node_modules/@scope/<name>/package.json` | ✓ | ✓ |
-//! | `python/dist-info` | `*.dist-info/METADATA` | ✓ | ✓ |
-//! | `python/egg-info` | `*.egg-info/PKG-INFO`, `*.egg-info` (file), `EGG-INFO/PKG-INFO` | ✓ | ✓ |
+//! | `node/package-json` | `node_modules/<name>/package.json`, `node_modules/@scope/<name>/package.json` | ✓ | |
+//! | `python/dist-info` | `*.dist-info/METADATA` | ✓ | |
+//! | `python/egg-info` | `*.egg-info/PKG-INFO`, `*.egg-info` (file), `EGG-INFO/PKG-INFO` | ✓ | |
 //! | `python/requirements` | `*requirements*.txt` | | ✓ |
 //! | `python/pipfile-lock`, `python/poetry-lock`, `python/uv-lock`, `python/pdm-lock` | `Pipfile.lock`, `poetry.lock`, `uv.lock`, `pdm.lock` | | ✓ |
-//! | `go/binary` | executables ≤ 200 MiB (ELF, PE, Mach-O with Go build info) | ✓ | ✓ |
+//! | `go/binary` | executables ≤ 200 MiB (ELF, PE, Mach-O with Go build info) | ✓ | |
 //! | `go/mod` | `go.mod` | | ✓ |
 //! | `rust/cargo-lock` | `Cargo.lock` | ✓ | ✓ |
-//! | `rust/auditable-binary` | executables ≤ 200 MiB with a `.dep-v0` section | ✓ | ✓ |
-//! | `java/archive` | `*.jar`, `*.war`, `*.ear`, `*.par`, ... (nested, shaded) | ✓ | ✓ |
+//! | `rust/auditable-binary` | executables ≤ 200 MiB with a `.dep-v0` section | ✓ | |
+//! | `java/archive` | `*.jar`, `*.war`, `*.ear`, `*.par`, ... (nested, shaded) | ✓ | |
 //! | `java/pom` | `pom.xml` | | ✓ |
 //! | `java/gradle-lockfile` | `*gradle.lockfile` | | ✓ |
 //! | `ruby/gemfile-lock` | `Gemfile.lock`, `gems.locked` | | ✓ |
-//! | `ruby/gemspec` | `**/specifications/*.gemspec` | ✓ | ✓ |
+//! | `ruby/gemspec` | `**/specifications/*.gemspec` | ✓ | |
 //! | `php/composer-lock` | `composer.lock` | | ✓ |
-//! | `php/installed-json` | `vendor/composer/installed.json` | ✓ | ✓ |
+//! | `php/installed-json` | `vendor/composer/installed.json` | ✓ | |
 //! | `dotnet/deps-json`, `dotnet/packages-lock`, `dotnet/packages-config` | `*.deps.json`, `packages.lock.json`, `packages.config` | ✓ | ✓ |
 //! | `conan/lock`, `dart/pubspec-lock`, `elixir/mix-lock`, `swift/package-resolved`, `cocoapods/podfile-lock` | `conan.lock`, `pubspec.lock`, `mix.lock`, `Package.resolved`, `Podfile.lock` | | ✓ |
 //!
 //! The "image" column is [`IMAGE`]: what an image scan runs (installed metadata, binaries, archives and the few
-//! lockfiles Trivy also reads in images); a filesystem/repository scan runs them all. Dev dependencies are
+//! lockfiles Trivy also reads in images); the "fs" column is what `trawl fs` runs: every analyzer but the
+//! [`INSTALLED`] ones (lockfiles and manifests only, as Trivy's `fs`). Dev dependencies are
 //! reported with `dev: true`; the caller drops them unless `--include-dev-deps`.
 
 mod filter;
@@ -609,6 +610,27 @@ pub const IMAGE: &[&str] = &[
     "dotnet/packages-lock",
     "dotnet/packages-config",
 ];
+
+/// Names of the language analyzers that read installed packages one by one (installed metadata, binaries,
+/// archives: Trivy's "individual package" analyzers). A filesystem scan (`trawl fs`) does not run them: it reads
+/// lockfiles and manifests only, so a checkout with `package-lock.json` and `node_modules/` reports each package
+/// once, under its lockfile. Image and rootfs scans run them (see [`IMAGE`]).
+pub const INSTALLED: &[&str] = &[
+    "node/package-json",
+    "python/dist-info",
+    "python/egg-info",
+    "go/binary",
+    "rust/auditable-binary",
+    "java/archive",
+    "ruby/gemspec",
+    "php/installed-json",
+];
+
+/// Whether the language analyzer `name` runs in filesystem scans (every one but [`INSTALLED`]). Non-language
+/// analyzers: `true`.
+pub fn runs_in_fs(name: &str) -> bool {
+    !INSTALLED.contains(&name)
+}
 
 /// Whether the language analyzer `name` runs in image scans (see [`IMAGE`]). Non-language analyzers: `true`.
 pub fn runs_in_images(name: &str) -> bool {

@@ -291,8 +291,8 @@ pub(crate) struct Settings {
     pub(crate) config_policy: Option<PathBuf>,
     /// Secret rules file.
     pub(crate) secret_config: Option<PathBuf>,
-    /// Whether lockfile analyzers run (`trawl fs`); image and rootfs scans read installed metadata, binaries and
-    /// jars only, as Trivy does.
+    /// Whether lockfile analyzers run (`trawl fs`, which then skips installed metadata, binaries and jars); image
+    /// and rootfs scans read installed metadata, binaries and jars only, as Trivy does.
     pub(crate) lockfiles: bool,
 }
 
@@ -523,8 +523,13 @@ impl Settings {
                     self.os_pkgs || a.name() == "os/release" || self.vuln
                 }
                 AnalyzerKind::Library => {
+                    // `fs`: lockfiles and manifests only; image/rootfs: installed metadata (Trivy's split).
                     self.library
-                        && (self.lockfiles || trawl_analyzers::lang::runs_in_images(a.name()))
+                        && if self.lockfiles {
+                            trawl_analyzers::lang::runs_in_fs(a.name())
+                        } else {
+                            trawl_analyzers::lang::runs_in_images(a.name())
+                        }
                 }
                 AnalyzerKind::Secret => self.secret,
                 AnalyzerKind::Misconfig => self.misconfig,
@@ -810,6 +815,13 @@ pub(crate) fn scan_source(
         .collect();
     packages.sort_by(|a, b| {
         (&a.file_path, &a.name, &a.version).cmp(&(&b.file_path, &b.name, &b.version))
+    });
+    // Never the same package twice: one file read by two analyzers (or listed twice) reports it once.
+    packages.dedup_by(|a, b| {
+        a.ecosystem == b.ecosystem
+            && a.name == b.name
+            && a.version == b.version
+            && a.file_path == b.file_path
     });
 
     let mut findings: Vec<(usize, Finding)> = Vec::new();

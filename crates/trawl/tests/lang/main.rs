@@ -355,3 +355,96 @@ fn fs_lockfiles_dev_deps_and_path_filters() {
     };
     assert!(!ids(&plain) && ids(&all));
 }
+
+/// Issue #15: a checkout with `package-lock.json` and the `node_modules/` npm installed from it (real files made by
+/// npm, crates/trawl-lockfile/scripts/make-fixtures.sh). `trawl fs` reads the lockfile only: each package once,
+/// under the lockfile, no `Node.js` target. `trawl rootfs` reads the installed metadata only. Neither reports the
+/// same package twice.
+#[test]
+fn fs_reads_lockfiles_rootfs_reads_installed_metadata() {
+    let Some(fx) = fixtures() else { return };
+    let dir = fx.join("npm-v3");
+    let scan = |cmd: &str| -> serde_json::Value {
+        let out = ok(trawl().arg(cmd).arg(&dir).args([
+            "--no-cache",
+            "--scanners",
+            "none",
+            "--format",
+            "json",
+        ]));
+        serde_json::from_slice(&out.stdout).expect("JSON report")
+    };
+    let by_target = |r: &serde_json::Value| -> BTreeMap<String, Vec<(String, String, String)>> {
+        let mut m: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
+        for x in r["results"].as_array().expect("results") {
+            let t = x["target"].as_str().expect("target").to_owned();
+            for p in x["packages"].as_array().cloned().unwrap_or_default() {
+                m.entry(t.clone()).or_default().push((
+                    p["name"].as_str().unwrap_or_default().to_owned(),
+                    p["version"].as_str().unwrap_or_default().to_owned(),
+                    p["file_path"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+        m
+    };
+    let lock: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("package-lock.json")).expect("package-lock.json"),
+    )
+    .expect("lockfile JSON");
+    let locked = |with_dev: bool| -> BTreeSet<(String, String)> {
+        lock["packages"]
+            .as_object()
+            .expect("v3 packages")
+            .iter()
+            .filter(|(k, v)| !k.is_empty() && (with_dev || !v["dev"].as_bool().unwrap_or(false)))
+            .map(|(k, v)| {
+                let name = k.rsplit("node_modules/").next().unwrap_or(k).to_owned();
+                (name, v["version"].as_str().unwrap_or_default().to_owned())
+            })
+            .collect()
+    };
+    let installed = locked(false);
+    assert!(
+        installed.len() > 20 && locked(true).len() > installed.len(),
+        "{installed:?}"
+    );
+
+    let fs = by_target(&scan("fs"));
+    assert_eq!(
+        fs.keys().cloned().collect::<Vec<_>>(),
+        vec!["package-lock.json".to_owned()],
+        "fs: the lockfile only, no Node.js target: {fs:?}"
+    );
+    let pkgs = &fs["package-lock.json"];
+    let set: BTreeSet<(String, String)> = pkgs
+        .iter()
+        .map(|(n, v, _)| (n.clone(), v.clone()))
+        .collect();
+    assert_eq!(set.len(), pkgs.len(), "a package twice: {pkgs:?}");
+    assert_eq!(set, installed);
+
+    let rootfs = by_target(&scan("rootfs"));
+    assert_eq!(
+        rootfs.keys().cloned().collect::<Vec<_>>(),
+        vec!["Node.js".to_owned()],
+        "rootfs: installed metadata only: {rootfs:?}"
+    );
+    let pkgs = &rootfs["Node.js"];
+    let set: BTreeSet<&(String, String, String)> = pkgs.iter().collect();
+    assert_eq!(set.len(), pkgs.len(), "a package twice: {pkgs:?}");
+    assert!(
+        pkgs.iter().all(|(_, _, f)| f.starts_with("node_modules/")),
+        "{pkgs:?}"
+    );
+    let names: BTreeSet<(String, String)> = pkgs
+        .iter()
+        .map(|(n, v, _)| (n.clone(), v.clone()))
+        .collect();
+    // Installed metadata does not say what is a dev dependency: all of node_modules.
+    assert_eq!(
+        names,
+        locked(true),
+        "the same packages, read from node_modules"
+    );
+}
