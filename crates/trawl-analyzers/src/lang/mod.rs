@@ -14,6 +14,7 @@
 //! | `python/egg-info` | `*.egg-info/PKG-INFO`, `*.egg-info` (file), `EGG-INFO/PKG-INFO` | ✓ | |
 //! | `python/requirements` | `*requirements*.txt` | | ✓ |
 //! | `python/pipfile-lock`, `python/poetry-lock`, `python/uv-lock`, `python/pdm-lock` | `Pipfile.lock`, `poetry.lock`, `uv.lock`, `pdm.lock` | | ✓ |
+//! | `python/pylock` | `pylock.toml`, `pylock.<name>.toml` (PEP 751) | | ✓ |
 //! | `go/binary` | executables ≤ 200 MiB (ELF, PE, Mach-O with Go build info) | ✓ | |
 //! | `go/mod` | `go.mod` | | ✓ |
 //! | `rust/cargo-lock` | `Cargo.lock` | ✓ | ✓ |
@@ -21,11 +22,13 @@
 //! | `java/archive` | `*.jar`, `*.war`, `*.ear`, `*.par`, ... (nested, shaded) | ✓ | |
 //! | `java/pom` | `pom.xml` | | ✓ |
 //! | `java/gradle-lockfile` | `*gradle.lockfile` | | ✓ |
+//! | `java/sbt-lock` | `build.sbt.lock` (sbt-dependency-lock) | | ✓ |
 //! | `ruby/gemfile-lock` | `Gemfile.lock`, `gems.locked` | | ✓ |
 //! | `ruby/gemspec` | `**/specifications/*.gemspec` | ✓ | |
 //! | `php/composer-lock` | `composer.lock` | | ✓ |
 //! | `php/installed-json` | `vendor/composer/installed.json` | ✓ | |
 //! | `dotnet/deps-json`, `dotnet/packages-lock`, `dotnet/packages-config` | `*.deps.json`, `packages.lock.json`, `packages.config` | ✓ | ✓ |
+//! | `dotnet/packages-props` | `Directory.Packages.props`, `Packages.props` (central package management) | | ✓ |
 //! | `conan/lock`, `dart/pubspec-lock`, `elixir/mix-lock`, `swift/package-resolved`, `cocoapods/podfile-lock` | `conan.lock`, `pubspec.lock`, `mix.lock`, `Package.resolved`, `Podfile.lock` | | ✓ |
 //!
 //! The "image" column is [`IMAGE`]: what an image scan runs (installed metadata, binaries, archives and the few
@@ -310,6 +313,23 @@ lang!(
     |i| lf::python::pdm_lock::parse(i.content)
 );
 lang!(
+    /// `python/pylock`.
+    ///
+    /// ## What it detects
+    /// PEP 751 lock files: packages with a version; direct/indirect from the `dependencies` arrays when the file
+    /// has them; dev from dependency-group markers outside `default-groups`.
+    /// ## Files
+    /// `pylock.toml`, `pylock.<name>.toml`.
+    /// ## Limitations
+    /// Environment markers are not evaluated: a package locked for two Python versions is reported twice.
+    PYTHON_PYLOCK, "python/pylock",
+    |p, _| {
+        let b = base(p);
+        b == "pylock.toml" || (b.starts_with("pylock.") && b.ends_with(".toml") && b.len() > "pylock..toml".len())
+    },
+    |i| lf::python::pylock::parse(i.content)
+);
+lang!(
     /// `go/binary`.
     ///
     /// ## What it detects
@@ -403,6 +423,19 @@ lang!(
     |i| lf::java::gradle_lockfile::parse(i.content)
 );
 lang!(
+    /// `java/sbt-lock`.
+    ///
+    /// ## What it detects
+    /// Dependencies of sbt-dependency-lock's lockfile; dev when used only in test configurations.
+    /// ## Files
+    /// `build.sbt.lock`.
+    /// ## Limitations
+    /// The file records neither the graph nor direct dependencies: no relationship.
+    JAVA_SBT_LOCK, "java/sbt-lock",
+    |p, _| base(p) == "build.sbt.lock",
+    |i| lf::java::sbt_lock::parse(i.content)
+);
+lang!(
     /// `ruby/gemfile-lock`.
     ///
     /// ## What it detects
@@ -494,6 +527,19 @@ lang!(
     |i| lf::dotnet::parse_packages_config(i.content)
 );
 lang!(
+    /// `dotnet/packages-props`.
+    ///
+    /// ## What it detects
+    /// NuGet central package management: `PackageVersion` and `GlobalPackageReference` items (Direct).
+    /// ## Files
+    /// `Directory.Packages.props`, `Packages.props`.
+    /// ## Limitations
+    /// Versions given as MSBuild properties or ranges are skipped (no single version).
+    DOTNET_PACKAGES_PROPS, "dotnet/packages-props",
+    |p, _| matches!(base(p), "Directory.Packages.props" | "Packages.props"),
+    |i| lf::dotnet::parse_packages_props(i.content)
+);
+lang!(
     /// `conan/lock`.
     ///
     /// ## What it detects
@@ -573,6 +619,7 @@ pub const ANALYZERS: &[&LangAnalyzer] = &[
     &PYTHON_POETRY_LOCK,
     &PYTHON_UV_LOCK,
     &PYTHON_PDM_LOCK,
+    &PYTHON_PYLOCK,
     &GO_BINARY,
     &GO_MOD,
     &RUST_CARGO_LOCK,
@@ -580,6 +627,7 @@ pub const ANALYZERS: &[&LangAnalyzer] = &[
     &JAVA_ARCHIVE,
     &JAVA_POM,
     &JAVA_GRADLE_LOCKFILE,
+    &JAVA_SBT_LOCK,
     &RUBY_GEMFILE_LOCK,
     &RUBY_GEMSPEC,
     &PHP_COMPOSER_LOCK,
@@ -587,6 +635,7 @@ pub const ANALYZERS: &[&LangAnalyzer] = &[
     &DOTNET_DEPS_JSON,
     &DOTNET_PACKAGES_LOCK,
     &DOTNET_PACKAGES_CONFIG,
+    &DOTNET_PACKAGES_PROPS,
     &CONAN_LOCK,
     &DART_PUBSPEC_LOCK,
     &ELIXIR_MIX_LOCK,

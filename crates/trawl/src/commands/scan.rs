@@ -1054,6 +1054,7 @@ fn lang_type(p: &Package) -> String {
         (Some(Ecosystem::PyPI), "poetry.lock") => "poetry",
         (Some(Ecosystem::PyPI), "uv.lock") => "uv",
         (Some(Ecosystem::PyPI), "pdm.lock") => "pdm",
+        (Some(Ecosystem::PyPI), f) if f.starts_with("pylock.") && f.ends_with(".toml") => "pylock",
         (Some(Ecosystem::PyPI), "METADATA" | "PKG-INFO") => "python-pkg",
         (Some(Ecosystem::PyPI), _) if path.contains(".egg-info") || path.contains(".dist-info") => {
             "python-pkg"
@@ -1073,13 +1074,15 @@ fn lang_type(p: &Package) -> String {
             "jar"
         }
         (Some(Ecosystem::Maven), f) if f.ends_with("gradle.lockfile") => "gradle",
+        (Some(Ecosystem::Maven), "build.sbt.lock") => "sbt",
         (Some(Ecosystem::Maven), _) => "pom",
         (Some(Ecosystem::RubyGems), _) if ext == "gemspec" => "gemspec",
         (Some(Ecosystem::RubyGems), _) => "bundler",
         (Some(Ecosystem::Packagist), "installed.json") => "composer-vendor",
         (Some(Ecosystem::Packagist), _) => "composer",
         (Some(Ecosystem::NuGet), "packages.lock.json") => "nuget",
-        (Some(Ecosystem::NuGet), "packages.config") => "packages-props",
+        (Some(Ecosystem::NuGet), "packages.config") => "nuget",
+        (Some(Ecosystem::NuGet), "Directory.Packages.props" | "Packages.props") => "packages-props",
         (Some(Ecosystem::NuGet), _) => "dotnet-core",
         (Some(Ecosystem::Pub), _) => "pub",
         (Some(Ecosystem::Hex), _) => "hex",

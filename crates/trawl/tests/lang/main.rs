@@ -448,3 +448,66 @@ fn fs_reads_lockfiles_rootfs_reads_installed_metadata() {
         "the same packages, read from node_modules"
     );
 }
+
+/// Issue #15: the new inputs through `trawl fs` (uv's real pylock.toml export, the labelled hand-written sbt and
+/// central-package-management samples): one result per file with Trivy's type, dev dependencies left out unless
+/// `--include-dev-deps`.
+#[test]
+fn fs_reads_pylock_sbt_lock_and_directory_packages_props() {
+    let data = trawl_test::repo_root().join("crates/trawl-lockfile/tests/data");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let put = |rel: &str, from: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(data.join(from), p).expect("copy");
+    };
+    put("py/pylock.toml", "python/pylock/uv.pylock.toml");
+    put(
+        "py2/pylock.app.toml",
+        "python/pylock/spec-graph.pylock.toml",
+    );
+    put("scala/build.sbt.lock", "java/sbt-lock/happy.sbt.lock");
+    put(
+        "dotnet/Directory.Packages.props",
+        "dotnet/packages-props/Directory.Packages.props",
+    );
+    let scan = |extra: &[&str]| -> serde_json::Value {
+        let out = ok(trawl()
+            .arg("fs")
+            .arg(root)
+            .args(["--no-cache", "--scanners", "none", "--format", "trivy-json"])
+            .args(extra));
+        serde_json::from_slice(&out.stdout).expect("trivy JSON")
+    };
+    let summary = |r: &serde_json::Value| -> BTreeMap<String, (String, usize)> {
+        r["Results"]
+            .as_array()
+            .expect("Results")
+            .iter()
+            .map(|x| {
+                (
+                    x["Target"].as_str().expect("Target").to_owned(),
+                    (
+                        x["Type"].as_str().expect("Type").to_owned(),
+                        x["Packages"].as_array().map_or(0, Vec::len),
+                    ),
+                )
+            })
+            .collect()
+    };
+    let plain = summary(&scan(&[]));
+    let want: BTreeMap<String, (String, usize)> = [
+        ("dotnet/Directory.Packages.props", "packages-props", 6),
+        ("py/pylock.toml", "pylock", 18),
+        ("py2/pylock.app.toml", "pylock", 5),
+        ("scala/build.sbt.lock", "sbt", 2),
+    ]
+    .into_iter()
+    .map(|(t, ty, n)| (t.to_owned(), (ty.to_owned(), n)))
+    .collect();
+    assert_eq!(plain, want);
+    let dev = summary(&scan(&["--include-dev-deps"]));
+    assert_eq!(dev["py2/pylock.app.toml"].1, 7);
+    assert_eq!(dev["scala/build.sbt.lock"].1, 3);
+}
