@@ -5,4 +5,5 @@ pub(crate) mod config;
 pub(crate) mod db;
 pub(crate) mod debug;
 pub(crate) mod registry;
+pub(crate) mod sbom;
 pub(crate) mod scan;

@@ -790,6 +790,34 @@ pub(crate) fn scan_source(
         analyzed.cache_hits,
         analyzed.inventory.packages.len()
     );
+    report_from_analysis(
+        name,
+        artifact_type,
+        settings,
+        db,
+        policy,
+        &image,
+        analyzed,
+        started,
+    )
+}
+
+/// Matches, applies the policy and builds the report, from an analysed source (or, for `trawl sbom`, from the
+/// inventory an SBOM lists).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the scan's inputs, passed through from scan_source"
+)]
+pub(crate) fn report_from_analysis(
+    name: &str,
+    artifact_type: ArtifactType,
+    settings: &Settings,
+    db: Option<&trawl_advisory::AdvisoryDb>,
+    policy: &Policy,
+    image: &trawl_source::Image,
+    analyzed: trawl_analyzers::pipeline::AnalyzedImage,
+    started: std::time::Instant,
+) -> anyhow::Result<Report> {
     let analysed_at = std::time::Instant::now();
     let inventory = analyzed.inventory;
     let mut os = inventory.os.clone();

