@@ -3,12 +3,14 @@
 //!
 //! The document DESCRIBES the scanned artifact (a `CONTAINER` package for images, an `APPLICATION` for directories),
 //! which CONTAINS the OS (`OPERATING-SYSTEM`) and one `APPLICATION` package per language target; those CONTAIN
-//! their packages. Each package carries its purl as a `PACKAGE-MANAGER` external reference. Declared licences are
+//! their packages. Each package carries its purl as a `PACKAGE-MANAGER` external reference, and, when
+//! vulnerabilities were scanned, each of its vulnerabilities as a `SECURITY` `advisory` reference (the advisory's
+//! URL). Declared licences are
 //! written only when they form a valid SPDX expression of listed licences (apk and dpkg often write free text),
 //! else `NOASSERTION`; nothing is concluded, so `licenseConcluded` is `NOASSERTION`.
 
 use crate::cyclonedx::{image_purl, normalize_datetime};
-use crate::util::{name_or_unnamed, one_line, spdx_expression};
+use crate::util::{advisory_url, name_or_unnamed, one_line, spdx_expression};
 use crate::{ArtifactType, RenderOptions, Report, ReportError, ReportFormat, ResultClass};
 use serde::Serialize;
 use std::io::Write;
@@ -374,7 +376,24 @@ fn build(report: &Report) -> Document {
         for p in &r.packages {
             n_pkg += 1;
             let id = format!("SPDXRef-Package-{n_pkg}");
-            packages.push(package_of(p, id.clone()));
+            let mut sp = package_of(p, id.clone());
+            // With the vuln scanner: each vulnerability of the package as a SECURITY `advisory` reference.
+            let mut seen = std::collections::BTreeSet::new();
+            for f in r.vulnerabilities.iter().filter(|f| {
+                f.pkg_name == p.name
+                    && f.installed_version == p.version
+                    && (f.pkg_path.is_empty() || f.pkg_path == p.file_path)
+            }) {
+                let url = advisory_url(f);
+                if !url.is_empty() && !url.contains(char::is_whitespace) && seen.insert(url.clone()) {
+                    sp.external_refs.push(ExternalRef {
+                        reference_category: "SECURITY",
+                        reference_type: "advisory",
+                        reference_locator: url,
+                    });
+                }
+            }
+            packages.push(sp);
             relationships.push(rel(&parent, "CONTAINS", &id));
         }
     }

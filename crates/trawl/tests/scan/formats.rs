@@ -119,6 +119,17 @@ fn one_run_many_formats_identical_findings_all_valid() {
         .collect();
     assert_eq!(bom_ids, ids, "cyclonedx vulnerabilities");
 
+    // SPDX: the vulnerable packages carry SECURITY advisory references.
+    let spdx = read_json(&d.join("spdx.json"));
+    let advisories = spdx["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .flat_map(|p| p["externalRefs"].as_array().cloned().unwrap_or_default())
+        .filter(|r| r["referenceCategory"] == "SECURITY" && r["referenceType"] == "advisory")
+        .count();
+    assert!(advisories >= ids.len(), "{advisories} advisory refs for {ids:?}");
+
     let md = std::fs::read_to_string(d.join("summary.md")).expect("markdown");
     for id in &ids {
         assert!(md.contains(id.as_str()), "markdown lacks {id}");
