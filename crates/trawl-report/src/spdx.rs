@@ -385,7 +385,8 @@ fn build(report: &Report) -> Document {
                     && (f.pkg_path.is_empty() || f.pkg_path == p.file_path)
             }) {
                 let url = advisory_url(f);
-                if !url.is_empty() && !url.contains(char::is_whitespace) && seen.insert(url.clone()) {
+                if !url.is_empty() && !url.contains(char::is_whitespace) && seen.insert(url.clone())
+                {
                     sp.external_refs.push(ExternalRef {
                         reference_category: "SECURITY",
                         reference_type: "advisory",

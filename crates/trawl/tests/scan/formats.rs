@@ -128,7 +128,10 @@ fn one_run_many_formats_identical_findings_all_valid() {
         .flat_map(|p| p["externalRefs"].as_array().cloned().unwrap_or_default())
         .filter(|r| r["referenceCategory"] == "SECURITY" && r["referenceType"] == "advisory")
         .count();
-    assert!(advisories >= ids.len(), "{advisories} advisory refs for {ids:?}");
+    assert!(
+        advisories >= ids.len(),
+        "{advisories} advisory refs for {ids:?}"
+    );
 
     let md = std::fs::read_to_string(d.join("summary.md")).expect("markdown");
     for id in &ids {
