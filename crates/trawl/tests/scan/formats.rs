@@ -311,3 +311,84 @@ fn sbom_formats_need_no_db_and_validate() {
         .collect();
     assert!(ids.contains("CVE-2005-2541"), "{ids:?}");
 }
+
+/// Issue #15: binaries skipped by the secret scanner are expected, not a warning on every image scan; the count
+/// stays in the JSON report (and in `--debug` logs).
+#[test]
+fn skipped_binaries_are_counted_not_warned() {
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let image = data.join("images/debian-bookworm-slim.tar.gz");
+    let out = ok(trawl()
+        .current_dir(tmp.path())
+        .args(["image", "--input"])
+        .arg(&image)
+        .args(["--no-cache", "--scanners", "secret", "--format", "json"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("not scanned for secrets"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let counted = report["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w["message"].as_str())
+        .any(|m| m.ends_with("file(s) not scanned for secrets: binary"));
+    assert!(counted, "{}", report["warnings"]);
+    let debug = ok(trawl()
+        .current_dir(tmp.path())
+        .env("TRAWL_LOG", "debug")
+        .args(["image", "--input"])
+        .arg(&image)
+        .args(["--no-cache", "--scanners", "secret", "--format", "json"]));
+    assert!(String::from_utf8_lossy(&debug.stderr).contains("not scanned for secrets: binary"));
+}
+
+/// Issue #15: Syft's CycloneDX and SPDX of the real Debian image give, through `trawl sbom`, the OS findings of
+/// `trawl image` (the source package comes from the purls' `upstream` qualifier, the release from the OS
+/// component or the `distro` qualifier).
+#[test]
+fn sbom_of_syft_gives_the_image_os_findings() {
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let image = data.join("images/debian-bookworm-slim.tar.gz");
+    let plain = d.join("plain.tar");
+    std::fs::write(&plain, trawl_test::image::gunzip_file(&image)).expect("write");
+    let syft = Command::new("syft")
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .arg("-q")
+        .arg(format!("docker-archive:{}", plain.display()))
+        .arg("-o")
+        .arg(format!(
+            "cyclonedx-json={}",
+            d.join("syft.cdx.json").display()
+        ))
+        .arg("-o")
+        .arg(format!("spdx-json={}", d.join("syft.spdx.json").display()))
+        .output()
+        .expect("syft is installed (.ci/setup.d/00-base.sh)");
+    assert!(
+        syft.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syft.stderr)
+    );
+    let tracker = data.join("advisories/debian/cve-list-excerpt");
+    let db = build_db(
+        d,
+        "debian.db",
+        &[format!("debian-tracker={}", tracker.display())],
+    );
+    let want = crate::findings(&crate::scan_json(&image, &db, &d.join("cache"), &[]));
+    assert!(want.len() >= 6, "{want:?}");
+    for sbom in ["syft.cdx.json", "syft.spdx.json"] {
+        let out = ok(trawl()
+            .arg("sbom")
+            .arg(d.join(sbom))
+            .arg("--db")
+            .arg(&db)
+            .args(["--format", "json"]));
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(report["artifact"]["os"]["family"], "debian", "{sbom}");
+        assert_eq!(crate::findings(&report), want, "{sbom}");
+    }
+}
