@@ -343,8 +343,8 @@ fn skipped_binaries_are_counted_not_warned() {
     assert!(String::from_utf8_lossy(&debug.stderr).contains("not scanned for secrets: binary"));
 }
 
-/// Issue #15: Syft's CycloneDX and SPDX of the real Debian image give, through `trawl sbom`, the OS findings of
-/// `trawl image` (the source package comes from the purls' `upstream` qualifier, the release from the OS
+/// Issue #15: Syft's (and trawl's own) CycloneDX and SPDX of the real Debian image give, through `trawl sbom`,
+/// the OS findings of `trawl image` (the source package comes from the purls' `upstream` qualifier, the release from the OS
 /// component or the `distro` qualifier).
 #[test]
 fn sbom_of_syft_gives_the_image_os_findings() {
@@ -380,7 +380,19 @@ fn sbom_of_syft_gives_the_image_os_findings() {
     );
     let want = crate::findings(&crate::scan_json(&image, &db, &d.join("cache"), &[]));
     assert!(want.len() >= 6, "{want:?}");
-    for sbom in ["syft.cdx.json", "syft.spdx.json"] {
+    // trawl's own SBOMs of the image (no DB needed to write them) read back the same way.
+    ok(trawl()
+        .current_dir(d)
+        .args(["image", "--input"])
+        .arg(&image)
+        .args(["--no-cache", "--format", "cyclonedx=own.cdx.json"])
+        .args(["--format", "spdx-json=own.spdx.json"]));
+    for sbom in [
+        "syft.cdx.json",
+        "syft.spdx.json",
+        "own.cdx.json",
+        "own.spdx.json",
+    ] {
         let out = ok(trawl()
             .arg("sbom")
             .arg(d.join(sbom))
