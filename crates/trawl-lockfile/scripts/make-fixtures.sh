@@ -143,6 +143,12 @@ if [ ! -f "$out/uv/uv.lock" ]; then
   py_project "$out/uv"
   (cd "$out/uv" && uv lock -q)
 fi
+# PEP 751 pylock.toml exported by uv from the same lock: with the dev group, and without (`--no-dev`).
+if [ ! -f "$out/uv/pylock.prod.toml" ]; then
+  log "uv export --format pylock.toml"
+  (cd "$out/uv" && uv export -q --frozen --format pylock.toml -o pylock.toml &&
+    uv export -q --frozen --no-dev --format pylock.toml -o pylock.prod.toml)
+fi
 # pdm: no working pdm here (its current release breaks on its own hishel dependency); pdm.lock is tested with
 # a hand-written sample in tests/data/python/pdm-lock.
 if [ ! -f "$out/pipenv/Pipfile.lock" ] && command -v pipenv >/dev/null; then
@@ -271,6 +277,8 @@ if [ "$commit" = "--commit" ]; then
   cpf "$out/requirements/requirements.txt" "$d/python/requirements/freeze.txt"
   cpf "$out/poetry/poetry.lock" "$d/python/poetry-lock/happy.lock"
   cpf "$out/uv/uv.lock" "$d/python/uv-lock/happy.lock"
+  cpf "$out/uv/pylock.toml" "$d/python/pylock/uv.pylock.toml"
+  cpf "$out/uv/pylock.prod.toml" "$d/python/pylock/uv-no-dev.pylock.toml"
   [ -f "$out/pipenv/Pipfile.lock" ] && cpf "$out/pipenv/Pipfile.lock" "$d/python/pipfile-lock/happy.json"
   cpf "$out/pip-target/requests-2.25.0.dist-info/METADATA" "$d/python/dist-info/requests.METADATA"
   cpf "$out/cargo/Cargo.lock" "$d/rust/cargo-lock/happy.lock"

@@ -557,3 +557,24 @@ fn cargo_auditable_binary_matches_cargo_tree() {
         );
     }
 }
+
+/// Issue #15: the pylock.toml uv exports from the same lock lists exactly uv.lock's packages; without `--no-dev`
+/// the dev group's too. uv writes no graph and no group markers: neither relationship nor dev is set.
+#[test]
+fn pylock_exported_by_uv_equals_uv_lock() {
+    let uv = python::uv_lock::parse(&data("python/uv-lock/happy.lock")).expect("uv parses");
+    let all = python::pylock::parse(&data("python/pylock/uv.pylock.toml")).expect("pylock parses");
+    let prod =
+        python::pylock::parse(&data("python/pylock/uv-no-dev.pylock.toml")).expect("pylock parses");
+    let ids = |p: &[Package], dev: Option<bool>| -> Ids {
+        p.iter()
+            .filter(|p| dev.is_none_or(|d| p.dev == d))
+            .map(|p| (Ecosystem::PyPI.normalize_name(&p.name), p.version.clone()))
+            .collect()
+    };
+    assert_eq!(ids(&all, None), ids(&uv, None));
+    assert_eq!(ids(&prod, None), ids(&uv, Some(false)));
+    assert!(ids(&all, None).contains(&("pytest".into(), "7.4.0".into())));
+    assert!(!ids(&prod, None).contains(&("pytest".into(), "7.4.0".into())));
+    assert!(all.iter().all(|p| !p.dev && p.relationship.is_none()));
+}

@@ -206,3 +206,104 @@ fn requirements_lines() {
     );
     assert_eq!(python::requirements::includes(req), ["base.txt"]);
 }
+
+fn rels(p: &[Package]) -> Vec<(String, Option<Relationship>)> {
+    p.iter().map(|p| (p.name.clone(), p.relationship)).collect()
+}
+
+/// Issue #15: PEP 751 with the graph and group markers (hand-written from the PEP; uv's real export is tested in
+/// tests/real.rs).
+#[test]
+fn pylock_graph_and_groups() {
+    let p = python::pylock::parse(include_bytes!("data/python/pylock/spec-graph.pylock.toml"))
+        .expect("parses");
+    assert!(p.iter().all(|p| p.ecosystem == Some(Ecosystem::PyPI)));
+    let mut got = triples(&p);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            t("idna", "2.10", false),
+            t("jinja2", "2.11.2", false),
+            t("markupsafe", "2.0.1", false),
+            t("pluggy", "1.5.0", true),
+            t("pytest", "7.4.0", true),
+            t("requests", "2.25.0", false),
+            t("urllib3", "1.26.20", false),
+        ]
+    );
+    let mut r = rels(&p);
+    r.sort_by(|a, b| a.0.cmp(&b.0));
+    let d = Some(Relationship::Direct);
+    let i = Some(Relationship::Indirect);
+    assert_eq!(
+        r,
+        [
+            ("idna".into(), i),
+            ("jinja2".into(), d),
+            ("markupsafe".into(), i),
+            ("pluggy".into(), i),
+            ("pytest".into(), d),
+            ("requests".into(), d),
+            ("urllib3".into(), i),
+        ]
+    );
+}
+
+/// Issue #15: sbt-dependency-lock's build.sbt.lock (hand-written from the plugin's description).
+#[test]
+fn sbt_lock() {
+    let p =
+        java::sbt_lock::parse(include_bytes!("data/java/sbt-lock/happy.sbt.lock")).expect("parses");
+    assert_eq!(
+        triples(&p),
+        [
+            t(
+                "com.fasterxml.jackson.core:jackson-databind",
+                "2.9.10.7",
+                false
+            ),
+            t("org.scala-lang:scala-library", "2.13.12", false),
+            t("org.scalatest:scalatest_2.13", "3.2.17", true),
+        ]
+    );
+    assert!(
+        p.iter()
+            .all(|p| p.ecosystem == Some(Ecosystem::Maven) && p.relationship.is_none())
+    );
+    let e = java::sbt_lock::parse(br#"{"lockVersion": 2, "dependencies": []}"#).expect_err("v2");
+    assert!(e.to_string().contains("lockVersion 2"), "{e}");
+    let e =
+        java::sbt_lock::parse(b"{\n  \"lockVersion\": 1,\n  \"dependencies\": [ {\"org\": 1} ]\n}")
+            .expect_err("bad entry");
+    assert!(e.line().is_some(), "{e}");
+}
+
+/// Issue #15: NuGet central package management (hand-written from Microsoft's documentation).
+#[test]
+fn directory_packages_props() {
+    let p = dotnet::parse_packages_props(include_bytes!(
+        "data/dotnet/packages-props/Directory.Packages.props"
+    ))
+    .expect("parses");
+    let mut got = triples(&p);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            t("Dapper", "2.0.123", false),
+            t("Microsoft.Extensions.Logging", "8.0.0", false),
+            t("Nerdbank.GitVersioning", "3.6.133", false),
+            t("Newtonsoft.Json", "12.0.1", false),
+            t("System.Net.Http", "4.3.4", false),
+            t("System.Text.Json", "6.0.0", false),
+        ]
+    );
+    assert!(
+        p.iter().all(|p| p.ecosystem == Some(Ecosystem::NuGet)
+            && p.relationship == Some(Relationship::Direct))
+    );
+    let e =
+        dotnet::parse_packages_props(b"<Project>\n<ItemGroup>\n</Project>").expect_err("broken");
+    assert!(e.line().is_some(), "{e}");
+}

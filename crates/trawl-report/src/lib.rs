@@ -2,7 +2,7 @@
 //!
 //! A [`Report`] is built once per scan (by the `trawl` binary) and rendered in any number of formats with the single
 //! dispatch function [`render`]. The native JSON format *is* the serde serialisation of [`Report`]; every other
-//! format (Trivy JSON v2, SARIF 2.1.0, CycloneDX 1.6, SPDX 2.3, Markdown, JUnit XML, GitLab dependency scanning, the
+//! format (Trivy JSON v2, SARIF 2.1.0, CycloneDX 1.6, SPDX 2.3 JSON and tag-value, Markdown, JUnit XML, GitLab dependency scanning, the
 //! human table) is a view of the same model, so several formats written in one run carry identical findings.
 #![warn(missing_docs)]
 
@@ -64,7 +64,7 @@ pub enum ReportError {
     /// A format name that trawl does not know.
     #[error(
         "unknown report format `{0}` (expected one of: table, json, trivy-json, sarif, cyclonedx, spdx-json, \
-         markdown, junit, gitlab)"
+         spdx, markdown, junit, gitlab)"
     )]
     UnknownFormat(String),
 }
@@ -99,6 +99,7 @@ pub fn render(
             cyclonedx::CyclonedxRenderer::new(opts).render(&mut buf, report)?
         }
         ReportFormat::SpdxJson => spdx::SpdxRenderer::new(opts).render(&mut buf, report)?,
+        ReportFormat::Spdx => spdx::SpdxRenderer::new(opts).render_tag_value(&mut buf, report)?,
         ReportFormat::Markdown => markdown::MarkdownRenderer::new(opts).render(&mut buf, report)?,
         ReportFormat::Junit => junit::JunitRenderer::new(opts).render(&mut buf, report)?,
         ReportFormat::Gitlab => gitlab::GitlabRenderer::new(opts).render(&mut buf, report)?,

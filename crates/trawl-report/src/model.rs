@@ -664,6 +664,8 @@ pub enum ReportFormat {
     Cyclonedx,
     /// SPDX 2.3 JSON (`spdx-json`).
     SpdxJson,
+    /// SPDX 2.3 tag-value (`spdx`), the same document as `spdx-json`.
+    Spdx,
     /// GitHub-flavoured Markdown job summary (`markdown`).
     Markdown,
     /// JUnit XML (`junit`).
@@ -674,13 +676,14 @@ pub enum ReportFormat {
 
 impl ReportFormat {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [ReportFormat; 9] = [
+    pub const ALL: [ReportFormat; 10] = [
         ReportFormat::Table,
         ReportFormat::Json,
         ReportFormat::TrivyJson,
         ReportFormat::Sarif,
         ReportFormat::Cyclonedx,
         ReportFormat::SpdxJson,
+        ReportFormat::Spdx,
         ReportFormat::Markdown,
         ReportFormat::Junit,
         ReportFormat::Gitlab,
@@ -695,6 +698,7 @@ impl ReportFormat {
             ReportFormat::Sarif => "sarif",
             ReportFormat::Cyclonedx => "cyclonedx",
             ReportFormat::SpdxJson => "spdx-json",
+            ReportFormat::Spdx => "spdx",
             ReportFormat::Markdown => "markdown",
             ReportFormat::Junit => "junit",
             ReportFormat::Gitlab => "gitlab",
@@ -710,6 +714,7 @@ impl ReportFormat {
             ReportFormat::Sarif => "sarif",
             ReportFormat::Cyclonedx => "cdx.json",
             ReportFormat::SpdxJson => "spdx.json",
+            ReportFormat::Spdx => "spdx",
             ReportFormat::Markdown => "md",
             ReportFormat::Junit => "junit.xml",
             ReportFormat::Gitlab => "gl-dependency-scanning.json",
@@ -730,6 +735,7 @@ impl FromStr for ReportFormat {
         let alias = match lower.as_str() {
             "cdx" | "cyclonedx-json" => "cyclonedx",
             "spdxjson" => "spdx-json",
+            "spdx-tag-value" | "spdx-tv" => "spdx",
             "md" | "gfm" => "markdown",
             "trivy" => "trivy-json",
             "gitlab-dependency-scanning" => "gitlab",

@@ -1,13 +1,16 @@
-//! `--format spdx-json`: SPDX 2.3 JSON (hand-written structs: only what we emit).
+//! `--format spdx-json` and `--format spdx`: SPDX 2.3 JSON and tag-value, one document (hand-written structs:
+//! only what we emit).
 //!
 //! The document DESCRIBES the scanned artifact (a `CONTAINER` package for images, an `APPLICATION` for directories),
 //! which CONTAINS the OS (`OPERATING-SYSTEM`) and one `APPLICATION` package per language target; those CONTAIN
-//! their packages. Each package carries its purl as a `PACKAGE-MANAGER` external reference. Declared licences are
+//! their packages. Each package carries its purl as a `PACKAGE-MANAGER` external reference, and, when
+//! vulnerabilities were scanned, each of its vulnerabilities as a `SECURITY` `advisory` reference (the advisory's
+//! URL). Declared licences are
 //! written only when they form a valid SPDX expression of listed licences (apk and dpkg often write free text),
 //! else `NOASSERTION`; nothing is concluded, so `licenseConcluded` is `NOASSERTION`.
 
 use crate::cyclonedx::{image_purl, normalize_datetime};
-use crate::util::{name_or_unnamed, one_line, spdx_expression};
+use crate::util::{advisory_url, name_or_unnamed, one_line, spdx_expression};
 use crate::{ArtifactType, RenderOptions, Report, ReportError, ReportFormat, ResultClass};
 use serde::Serialize;
 use std::io::Write;
@@ -211,6 +214,95 @@ impl<'a> SpdxRenderer<'a> {
             source,
         })
     }
+
+    /// The same document as SPDX 2.3 tag-value (`--format spdx`, Trivy's `spdx`).
+    pub(crate) fn render_tag_value(
+        &self,
+        w: &mut dyn Write,
+        report: &Report,
+    ) -> Result<(), ReportError> {
+        let text = tag_value(&build(report));
+        w.write_all(text.as_bytes())
+            .map_err(|source| ReportError::Write {
+                format: ReportFormat::Spdx,
+                source,
+            })
+    }
+}
+
+/// A tag-value value: one line as it is, anything else (or text that could be mistaken for markup) in
+/// `<text>...</text>`.
+fn tv_text(s: &str) -> String {
+    if s.contains(['\n', '\r']) || s.contains("<text>") || s.contains("</text>") {
+        // `</text>` cannot appear inside a text block: break it.
+        format!("<text>{}</text>", s.replace("</text>", "< /text>"))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn tag_value(doc: &Document) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut line = |tag: &str, value: &str| {
+        let _ = writeln!(out, "{tag}: {}", tv_text(value));
+    };
+    line("SPDXVersion", doc.spdx_version);
+    line("DataLicense", doc.data_license);
+    line("SPDXID", doc.spdx_id);
+    line("DocumentName", &one_line(&doc.name));
+    line("DocumentNamespace", &doc.document_namespace);
+    for c in &doc.creation_info.creators {
+        line("Creator", c);
+    }
+    line("Created", &doc.creation_info.created);
+    for p in &doc.packages {
+        out.push('\n');
+        let mut line = |tag: &str, value: &str| {
+            let _ = writeln!(out, "{tag}: {}", tv_text(value));
+        };
+        line("PackageName", &one_line(&p.name));
+        line("SPDXID", &p.spdx_id);
+        if let Some(v) = &p.version_info {
+            line("PackageVersion", &one_line(v));
+        }
+        if let Some(s) = &p.supplier {
+            line("PackageSupplier", s);
+        }
+        line("PackageDownloadLocation", p.download_location);
+        line(
+            "FilesAnalyzed",
+            if p.files_analyzed { "true" } else { "false" },
+        );
+        if let Some(s) = &p.source_info {
+            line("PackageSourceInfo", s);
+        }
+        line("PackageLicenseConcluded", p.license_concluded);
+        line("PackageLicenseDeclared", &p.license_declared);
+        line("PackageCopyrightText", p.copyright_text);
+        for r in &p.external_refs {
+            line(
+                "ExternalRef",
+                &format!(
+                    "{} {} {}",
+                    r.reference_category, r.reference_type, r.reference_locator
+                ),
+            );
+        }
+        line("PrimaryPackagePurpose", p.primary_package_purpose);
+        if let Some(c) = &p.comment {
+            line("PackageComment", c);
+        }
+    }
+    out.push('\n');
+    for r in &doc.relationships {
+        let _ = writeln!(
+            out,
+            "Relationship: {} {} {}",
+            r.spdx_element_id, r.relationship_type, r.related_spdx_element
+        );
+    }
+    out
 }
 
 fn build(report: &Report) -> Document {
@@ -284,7 +376,25 @@ fn build(report: &Report) -> Document {
         for p in &r.packages {
             n_pkg += 1;
             let id = format!("SPDXRef-Package-{n_pkg}");
-            packages.push(package_of(p, id.clone()));
+            let mut sp = package_of(p, id.clone());
+            // With the vuln scanner: each vulnerability of the package as a SECURITY `advisory` reference.
+            let mut seen = std::collections::BTreeSet::new();
+            for f in r.vulnerabilities.iter().filter(|f| {
+                f.pkg_name == p.name
+                    && f.installed_version == p.version
+                    && (f.pkg_path.is_empty() || f.pkg_path == p.file_path)
+            }) {
+                let url = advisory_url(f);
+                if !url.is_empty() && !url.contains(char::is_whitespace) && seen.insert(url.clone())
+                {
+                    sp.external_refs.push(ExternalRef {
+                        reference_category: "SECURITY",
+                        reference_type: "advisory",
+                        reference_locator: url,
+                    });
+                }
+            }
+            packages.push(sp);
             relationships.push(rel(&parent, "CONTAINS", &id));
         }
     }

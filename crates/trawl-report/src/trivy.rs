@@ -9,9 +9,12 @@ use crate::{
     ArtifactType, RenderOptions, Report, ReportError, ReportFormat, ResultClass, ScanResult,
 };
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
-use trawl_types::{Finding, LayerRef, Misconfiguration, Package, SecretFinding, Suppression};
+use trawl_types::{
+    Ecosystem, Finding, LayerRef, Misconfiguration, Package, SecretFinding, Suppression,
+};
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -114,7 +117,7 @@ struct TPackage<'a> {
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     identifier: Option<Identifier<'a>>,
-    version: &'a str,
+    version: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     release: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -125,6 +128,10 @@ struct TPackage<'a> {
     src_name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     src_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    src_release: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    src_epoch: Option<u32>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     licenses: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -141,16 +148,18 @@ struct TPackage<'a> {
 
 impl<'a> TPackage<'a> {
     fn of(p: &'a Package) -> Self {
-        TPackage {
-            id: p.id(),
+        let mut t = TPackage {
+            id: trivy_pkg_id(p),
             name: &p.name,
             identifier: p.purl.as_deref().map(|purl| Identifier { purl }),
-            version: &p.version,
-            release: p.release.as_deref(),
-            epoch: p.epoch.filter(|e| *e > 0),
+            version: trivy_version(p.ecosystem, &p.version),
+            release: None,
+            epoch: None,
             arch: p.arch.as_deref(),
             src_name: p.source_name.as_deref(),
             src_version: p.source_version.as_deref(),
+            src_release: None,
+            src_epoch: None,
             licenses: &p.licenses,
             maintainer: p.maintainer.as_deref(),
             relationship: p.relationship.map(|r| match r {
@@ -162,7 +171,95 @@ impl<'a> TPackage<'a> {
             dev: p.dev,
             file_path: &p.file_path,
             layer: p.layer.as_ref().map(TLayer::of),
+        };
+        // OS packages: Trivy splits the version into Epoch, Version and Release (dpkg: upstream and Debian
+        // revision; rpm: the version and release tags), and the source package's likewise.
+        match p.ecosystem {
+            Some(Ecosystem::Deb) => {
+                let (epoch, version, release) = split_evr(&p.version);
+                t.epoch = epoch;
+                t.version = Cow::Borrowed(version);
+                t.release = release;
+                t.src_name = Some(p.source_or_name());
+                let (epoch, version, release) = split_evr(p.source_version_or_version());
+                t.src_epoch = epoch;
+                t.src_version = Some(version);
+                t.src_release = release;
+            }
+            Some(Ecosystem::Rpm) => {
+                let (epoch, version, release) = split_evr(&p.version);
+                t.epoch = p.epoch.filter(|e| *e > 0).or(epoch);
+                t.version = Cow::Borrowed(p.rpm_version.as_deref().unwrap_or(version));
+                t.release = p.release.as_deref().or(release);
+                if let Some(src) = p.source_name.as_deref() {
+                    t.src_name = Some(src);
+                    let (_, version, release) =
+                        split_evr(p.source_version.as_deref().unwrap_or(&p.version));
+                    t.src_version = Some(version);
+                    t.src_release = release;
+                    // An SRPM file name carries no epoch: Trivy gives the source the binary's.
+                    t.src_epoch = t.epoch;
+                }
+            }
+            Some(Ecosystem::Apk) => {
+                t.src_name = Some(p.source_or_name());
+                t.src_version = Some(p.source_version_or_version());
+            }
+            _ => {}
         }
+        t
+    }
+}
+
+/// `[epoch:]version[-release]` -> (epoch when non-zero, version, release). The release is what follows the last
+/// `-` (dpkg's Debian revision; rpm's release).
+fn split_evr(v: &str) -> (Option<u32>, &str, Option<&str>) {
+    let (epoch, rest) = match v.split_once(':') {
+        Some((e, rest)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => {
+            (e.parse::<u32>().ok().filter(|e| *e > 0), rest)
+        }
+        _ => (None, v),
+    };
+    match rest.rsplit_once('-') {
+        Some((version, release)) if !version.is_empty() && !release.is_empty() => {
+            (epoch, version, Some(release))
+        }
+        _ => (epoch, rest, None),
+    }
+}
+
+/// A version as Trivy writes it in `InstalledVersion` and `Packages[].Version`. Go: with the `v` the module
+/// system writes (`v0.3.6`, and `v1.22.1` for `stdlib`), which trawl drops internally to compare as OSV does;
+/// `(devel)` and other non-numeric versions stay as they are. Every other ecosystem: as the package manager
+/// wrote it (dpkg and rpm `InstalledVersion` carry the epoch: `1:1.0.2k-16.el7`).
+fn trivy_version(eco: Option<Ecosystem>, v: &str) -> Cow<'_, str> {
+    match eco {
+        Some(Ecosystem::Go) if v.starts_with(|c: char| c.is_ascii_digit()) => {
+            Cow::Owned(format!("v{v}"))
+        }
+        _ => Cow::Borrowed(v),
+    }
+}
+
+/// Trivy's package ID: `name@version`, with Trivy's version spelling; rpm adds the architecture
+/// (`openssl-libs@1.0.2k-16.el7.x86_64`, no epoch).
+fn trivy_pkg_id(p: &Package) -> String {
+    match p.ecosystem {
+        Some(Ecosystem::Rpm) => {
+            let (_, version, release) = split_evr(&p.version);
+            let version = p.rpm_version.as_deref().unwrap_or(version);
+            let mut id = format!("{}@{version}", p.name);
+            if let Some(r) = p.release.as_deref().or(release) {
+                id.push('-');
+                id.push_str(r);
+            }
+            if let Some(a) = p.arch.as_deref() {
+                id.push('.');
+                id.push_str(a);
+            }
+            id
+        }
+        eco => format!("{}@{}", p.name, trivy_version(eco, &p.version)),
     }
 }
 
@@ -206,7 +303,7 @@ struct TVuln<'a> {
     pkg_path: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pkg_identifier: Option<Identifier<'a>>,
-    installed_version: &'a str,
+    installed_version: Cow<'a, str>,
     #[serde(skip_serializing_if = "String::is_empty")]
     fixed_version: String,
     status: &'static str,
@@ -245,15 +342,27 @@ struct TVuln<'a> {
 }
 
 impl<'a> TVuln<'a> {
-    fn of(f: &'a Finding) -> Self {
+    /// `pkg`: the package the finding is about, when the result lists it (for Trivy's `PkgID`).
+    fn of(f: &'a Finding, pkg: Option<&Package>) -> Self {
         TVuln {
             vulnerability_id: &f.id,
             vendor_ids: &f.aliases,
-            pkg_id: format!("{}@{}", f.pkg_name, f.installed_version),
+            pkg_id: pkg.map_or_else(
+                || {
+                    format!(
+                        "{}@{}",
+                        f.pkg_name,
+                        trivy_version(f.ecosystem, &f.installed_version)
+                    )
+                },
+                trivy_pkg_id,
+            ),
             pkg_name: &f.pkg_name,
             pkg_path: &f.pkg_path,
             pkg_identifier: f.purl.as_deref().map(|purl| Identifier { purl }),
-            installed_version: &f.installed_version,
+            // Trivy's spelling (Go's `v`); `FixedVersion` is the advisory's own spelling, as Trivy writes it
+            // (Go advisories write `0.17.0`, so Trivy shows `v0.10.0` fixed in `0.17.0`).
+            installed_version: trivy_version(f.ecosystem, &f.installed_version),
             // Trivy joins several fixing versions with ", ".
             fixed_version: if f.fixed_versions.len() > 1 {
                 f.fixed_versions.join(", ")
@@ -417,6 +526,15 @@ impl<'a> Modified<'a> {
     }
 }
 
+/// The package of `r` a finding is about.
+fn package_of<'r>(r: &'r ScanResult, f: &Finding) -> Option<&'r Package> {
+    r.packages.iter().find(|p| {
+        p.name == f.pkg_name
+            && p.version == f.installed_version
+            && (f.pkg_path.is_empty() || p.file_path == f.pkg_path)
+    })
+}
+
 fn result_of<'a>(r: &'a ScanResult, opts: &RenderOptions) -> TResult<'a> {
     let misconf_summary =
         (r.class == ResultClass::Config || !r.misconfigurations.is_empty()).then(|| {
@@ -436,7 +554,11 @@ fn result_of<'a>(r: &'a ScanResult, opts: &RenderOptions) -> TResult<'a> {
         r#type: &r.result_type,
         // Trivy writes every package by default (`--list-all-pkgs` has defaulted to true since v0.50).
         packages: r.packages.iter().map(TPackage::of).collect(),
-        vulnerabilities: r.vulnerabilities.iter().map(TVuln::of).collect(),
+        vulnerabilities: r
+            .vulnerabilities
+            .iter()
+            .map(|f| TVuln::of(f, package_of(r, f)))
+            .collect(),
         misconf_summary,
         misconfigurations: r.misconfigurations.iter().map(misconf_of).collect(),
         secrets: r.secrets.iter().map(secret_of).collect(),
@@ -445,7 +567,7 @@ fn result_of<'a>(r: &'a ScanResult, opts: &RenderOptions) -> TResult<'a> {
                 Modified::new(
                     "vulnerability",
                     f.suppressed.as_ref(),
-                    ModifiedFinding::Vuln(Box::new(TVuln::of(f))),
+                    ModifiedFinding::Vuln(Box::new(TVuln::of(f, package_of(r, f)))),
                 )
             });
             let secrets = r.suppressed_secrets.iter().map(|x| {
@@ -564,5 +686,232 @@ impl<'a> TrivyRenderer<'a> {
             format: ReportFormat::TrivyJson,
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Field-by-field comparison with the JSON Trivy writes, one case per version scheme. The expected values
+    //! are Trivy's (its integration golden files, e.g. `integration/testdata/centos-7.json.golden`, and reports
+    //! of real scans): rpm `PkgID` `name@version-release.arch` and an epoch'd `InstalledVersion`; dpkg versions
+    //! split into `Epoch`/`Version`/`Release` in `Packages`; Go versions with their `v` where the advisory's
+    //! `FixedVersion` has none.
+    use super::*;
+    use serde_json::{Value, json};
+    use trawl_types::{Ecosystem, Package, Status};
+
+    fn pkg(eco: Ecosystem, name: &str, version: &str) -> Package {
+        Package {
+            ecosystem: Some(eco),
+            name: name.into(),
+            version: version.into(),
+            ..Package::default()
+        }
+    }
+
+    fn finding(p: &Package, fixed: &str) -> Finding {
+        Finding {
+            id: "CVE-2000-0001".into(),
+            ecosystem: p.ecosystem,
+            pkg_name: p.name.clone(),
+            installed_version: p.version.clone(),
+            fixed_version: (!fixed.is_empty()).then(|| fixed.to_owned()),
+            status: Status::Fixed,
+            ..Finding::default()
+        }
+    }
+
+    fn fields(v: &Value, keys: &[&str]) -> Value {
+        Value::Object(
+            keys.iter()
+                .filter_map(|k| v.get(*k).map(|x| ((*k).to_owned(), x.clone())))
+                .collect(),
+        )
+    }
+
+    fn check(p: &Package, fixed: &str, want_pkg: Value, want_vuln: Value) {
+        let tp = serde_json::to_value(TPackage::of(p)).expect("package");
+        let keys: Vec<&str> = [
+            "ID",
+            "Name",
+            "Version",
+            "Release",
+            "Epoch",
+            "SrcName",
+            "SrcVersion",
+            "SrcRelease",
+            "SrcEpoch",
+        ]
+        .to_vec();
+        assert_eq!(fields(&tp, &keys), want_pkg, "Packages[] of {}", p.name);
+        let f = finding(p, fixed);
+        let tv = serde_json::to_value(TVuln::of(&f, Some(p))).expect("vuln");
+        assert_eq!(
+            fields(
+                &tv,
+                &["PkgID", "PkgName", "InstalledVersion", "FixedVersion"]
+            ),
+            want_vuln,
+            "Vulnerabilities[] of {}",
+            p.name
+        );
+    }
+
+    #[test]
+    fn rpm_with_epoch() {
+        // centos-7.json.golden: openssl-libs 1:1.0.2k-16.el7, fixed in 1:1.0.2k-19.el7.
+        let mut p = pkg(Ecosystem::Rpm, "openssl-libs", "1:1.0.2k-16.el7");
+        p.epoch = Some(1);
+        p.rpm_version = Some("1.0.2k".into());
+        p.release = Some("16.el7".into());
+        p.arch = Some("x86_64".into());
+        p.source_name = Some("openssl".into());
+        p.source_version = Some("1.0.2k-16.el7".into());
+        check(
+            &p,
+            "1:1.0.2k-19.el7",
+            json!({"ID": "openssl-libs@1.0.2k-16.el7.x86_64", "Name": "openssl-libs", "Version": "1.0.2k",
+                   "Release": "16.el7", "Epoch": 1, "SrcName": "openssl", "SrcVersion": "1.0.2k",
+                   "SrcRelease": "16.el7", "SrcEpoch": 1}),
+            json!({"PkgID": "openssl-libs@1.0.2k-16.el7.x86_64", "PkgName": "openssl-libs",
+                   "InstalledVersion": "1:1.0.2k-16.el7", "FixedVersion": "1:1.0.2k-19.el7"}),
+        );
+        // centos-7.json.golden: bash 4.2.46-31.el7, no epoch.
+        let mut p = pkg(Ecosystem::Rpm, "bash", "4.2.46-31.el7");
+        p.rpm_version = Some("4.2.46".into());
+        p.release = Some("31.el7".into());
+        p.arch = Some("x86_64".into());
+        check(
+            &p,
+            "",
+            json!({"ID": "bash@4.2.46-31.el7.x86_64", "Name": "bash", "Version": "4.2.46",
+                   "Release": "31.el7"}),
+            json!({"PkgID": "bash@4.2.46-31.el7.x86_64", "PkgName": "bash",
+                   "InstalledVersion": "4.2.46-31.el7"}),
+        );
+    }
+
+    #[test]
+    fn dpkg_with_epoch_and_revision() {
+        // Trivy splits dpkg versions in Packages[] (Epoch 1, Version 1.2.13.dfsg, Release 1) and keeps the
+        // whole version, epoch included, in PkgID and InstalledVersion.
+        let mut p = pkg(Ecosystem::Deb, "zlib1g", "1:1.2.13.dfsg-1");
+        p.source_name = Some("zlib".into());
+        check(
+            &p,
+            "1:1.2.13.dfsg-2",
+            json!({"ID": "zlib1g@1:1.2.13.dfsg-1", "Name": "zlib1g", "Version": "1.2.13.dfsg",
+                   "Release": "1", "Epoch": 1, "SrcName": "zlib", "SrcVersion": "1.2.13.dfsg",
+                   "SrcRelease": "1", "SrcEpoch": 1}),
+            json!({"PkgID": "zlib1g@1:1.2.13.dfsg-1", "PkgName": "zlib1g",
+                   "InstalledVersion": "1:1.2.13.dfsg-1", "FixedVersion": "1:1.2.13.dfsg-2"}),
+        );
+        // A binNMU: the binary's revision differs from the source's; a native package has no revision.
+        let mut p = pkg(Ecosystem::Deb, "libfoo1", "1.1.0-2+b7");
+        p.source_name = Some("foo".into());
+        p.source_version = Some("1.1.0-2".into());
+        check(
+            &p,
+            "",
+            json!({"ID": "libfoo1@1.1.0-2+b7", "Name": "libfoo1", "Version": "1.1.0", "Release": "2+b7",
+                   "SrcName": "foo", "SrcVersion": "1.1.0", "SrcRelease": "2"}),
+            json!({"PkgID": "libfoo1@1.1.0-2+b7", "PkgName": "libfoo1", "InstalledVersion": "1.1.0-2+b7"}),
+        );
+        let p = pkg(Ecosystem::Deb, "tzdata", "2024a");
+        check(
+            &p,
+            "",
+            json!({"ID": "tzdata@2024a", "Name": "tzdata", "Version": "2024a", "SrcName": "tzdata",
+                   "SrcVersion": "2024a"}),
+            json!({"PkgID": "tzdata@2024a", "PkgName": "tzdata", "InstalledVersion": "2024a"}),
+        );
+    }
+
+    #[test]
+    fn go_modules_keep_their_v() {
+        // A gobinary result of a real Trivy scan: golang.org/x/net v0.10.0, FixedVersion 0.17.0 (the GHSA
+        // spelling); stdlib v1.24.5 fixed in "1.23.12, 1.24.6".
+        let p = pkg(Ecosystem::Go, "golang.org/x/net", "0.10.0");
+        check(
+            &p,
+            "0.17.0",
+            json!({"ID": "golang.org/x/net@v0.10.0", "Name": "golang.org/x/net", "Version": "v0.10.0"}),
+            json!({"PkgID": "golang.org/x/net@v0.10.0", "PkgName": "golang.org/x/net",
+                   "InstalledVersion": "v0.10.0", "FixedVersion": "0.17.0"}),
+        );
+        let p = pkg(Ecosystem::Go, "stdlib", "1.24.5");
+        let mut f = finding(&p, "");
+        f.fixed_versions = vec!["1.23.12".into(), "1.24.6".into()];
+        let tv = serde_json::to_value(TVuln::of(&f, Some(&p))).expect("vuln");
+        assert_eq!(tv["InstalledVersion"], "v1.24.5");
+        assert_eq!(tv["FixedVersion"], "1.23.12, 1.24.6");
+        // A pseudo-version and `(devel)`.
+        let p = pkg(
+            Ecosystem::Go,
+            "golang.org/x/sys",
+            "0.0.0-20200116001909-b77594299b42",
+        );
+        check(
+            &p,
+            "0.0.0-20220412211240-33da011f77ad",
+            json!({"ID": "golang.org/x/sys@v0.0.0-20200116001909-b77594299b42", "Name": "golang.org/x/sys",
+                   "Version": "v0.0.0-20200116001909-b77594299b42"}),
+            json!({"PkgID": "golang.org/x/sys@v0.0.0-20200116001909-b77594299b42",
+                   "PkgName": "golang.org/x/sys", "InstalledVersion": "v0.0.0-20200116001909-b77594299b42",
+                   "FixedVersion": "0.0.0-20220412211240-33da011f77ad"}),
+        );
+        let p = pkg(Ecosystem::Go, "example.com/app", "(devel)");
+        check(
+            &p,
+            "",
+            json!({"ID": "example.com/app@(devel)", "Name": "example.com/app", "Version": "(devel)"}),
+            json!({"PkgID": "example.com/app@(devel)", "PkgName": "example.com/app",
+                   "InstalledVersion": "(devel)"}),
+        );
+    }
+
+    #[test]
+    fn other_ecosystems_as_written() {
+        // apk (alpine-310.json.golden: musl 1.1.22-r3), npm, PyPI, Maven, RubyGems, Cargo, NuGet, Composer:
+        // the version as the package manager wrote it, `name@version` IDs.
+        let cases = [
+            (Ecosystem::Apk, "musl", "1.1.22-r3", "1.1.22-r4"),
+            (Ecosystem::Npm, "@babel/traverse", "7.22.5", "7.23.2"),
+            (Ecosystem::PyPI, "Jinja2", "2.10.1", "2.11.3"),
+            (
+                Ecosystem::Maven,
+                "org.apache.logging.log4j:log4j-core",
+                "2.14.1",
+                "2.15.0",
+            ),
+            (Ecosystem::RubyGems, "rack", "2.2.3", "2.2.6.4"),
+            (Ecosystem::Cargo, "smallvec", "1.6.0", "1.6.1"),
+            (Ecosystem::NuGet, "Newtonsoft.Json", "12.0.1", "13.0.1"),
+            (Ecosystem::Packagist, "guzzlehttp/psr7", "1.8.1", "1.8.4"),
+        ];
+        for (eco, name, v, fixed) in cases {
+            let p = pkg(eco, name, v);
+            let id = format!("{name}@{v}");
+            let mut want_pkg = json!({"ID": id, "Name": name, "Version": v});
+            if eco == Ecosystem::Apk {
+                want_pkg["SrcName"] = json!(name);
+                want_pkg["SrcVersion"] = json!(v);
+            }
+            check(
+                &p,
+                fixed,
+                want_pkg,
+                json!({"PkgID": id, "PkgName": name, "InstalledVersion": v, "FixedVersion": fixed}),
+            );
+        }
+    }
+
+    #[test]
+    fn evr_split() {
+        assert_eq!(split_evr("1:2.3-4"), (Some(1), "2.3", Some("4")));
+        assert_eq!(split_evr("0:2.3-4"), (None, "2.3", Some("4")));
+        assert_eq!(split_evr("1.2-beta-3"), (None, "1.2-beta", Some("3")));
+        assert_eq!(split_evr("2024a"), (None, "2024a", None));
+        assert_eq!(split_evr("x:1"), (None, "x:1", None));
     }
 }

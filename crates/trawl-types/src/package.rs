@@ -128,6 +128,16 @@ impl Package {
                         if let (Some(v), Some(r)) = (&self.rpm_version, &self.release) {
                             p.version = format!("{v}-{r}");
                         }
+                    } else if eco == Ecosystem::Deb
+                        && let Some((epoch, rest)) = self.version.split_once(':')
+                        && epoch.bytes().all(|b| b.is_ascii_digit())
+                        && let Ok(n) = epoch.parse::<u32>()
+                    {
+                        // As for rpm (and as Trivy and Syft write deb purls): the epoch is a qualifier.
+                        p.version = rest.to_owned();
+                        if n > 0 {
+                            p.qualifiers.push(("epoch".into(), n.to_string()));
+                        }
                     }
                     p.qualifiers.push(("distro".into(), os.purl_distro()));
                     if let Some(src) = &self.source_name
@@ -154,6 +164,11 @@ impl Package {
                 if let Some((ns, n)) = self.name.rsplit_once('/') {
                     p.namespace = Some(ns.to_owned());
                     p.name = n.to_owned();
+                }
+                // Go versions are kept without their `v` (as OSV compares them); the purl has it, as the module
+                // system, Trivy and Syft write it (`pkg:golang/golang.org/x/net@v0.10.0`).
+                if eco == Ecosystem::Go && p.version.starts_with(|c: char| c.is_ascii_digit()) {
+                    p.version = format!("v{}", p.version);
                 }
             }
             Ecosystem::PyPI => p.name = Ecosystem::PyPI.normalize_name(&self.name),
@@ -311,6 +326,45 @@ mod tests {
         assert_eq!(
             os(OsFamily::Redhat, "9.3").advisory_namespace(),
             "Red Hat:9"
+        );
+    }
+
+    #[test]
+    fn purls_as_trivy_and_syft_write_them() {
+        let deb = Package {
+            ecosystem: Some(Ecosystem::Deb),
+            name: "zlib1g".into(),
+            version: "1:1.2.13.dfsg-1".into(),
+            arch: Some("amd64".into()),
+            ..Package::default()
+        };
+        let p = deb
+            .build_purl(Some(&os(OsFamily::Debian, "12")))
+            .expect("purl");
+        assert_eq!(
+            p.to_string(),
+            "pkg:deb/debian/zlib1g@1.2.13.dfsg-1?arch=amd64&distro=debian-12&epoch=1"
+        );
+        let go = Package {
+            ecosystem: Some(Ecosystem::Go),
+            name: "golang.org/x/net".into(),
+            version: "0.10.0".into(),
+            ..Package::default()
+        };
+        assert_eq!(
+            go.build_purl(None).expect("purl").to_string(),
+            "pkg:golang/golang.org/x/net@v0.10.0"
+        );
+        let devel = Package {
+            version: "(devel)".into(),
+            ..go
+        };
+        assert!(
+            !devel
+                .build_purl(None)
+                .expect("purl")
+                .to_string()
+                .contains("@v(")
         );
     }
 }

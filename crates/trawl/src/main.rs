@@ -33,6 +33,8 @@ pub(crate) enum Command {
     Rootfs(commands::scan::PathArgs),
     /// Scan a directory such as a repository checkout (lockfiles).
     Fs(commands::scan::PathArgs),
+    /// Scan the packages an SBOM lists (CycloneDX JSON 1.4–1.6, SPDX JSON 2.2/2.3).
+    Sbom(commands::sbom::SbomArgs),
     /// Check Dockerfiles and Kubernetes manifests: built-in checks and custom Rego policies.
     Config(commands::config::ConfigArgs),
     /// Scan the images of a registry (`trawl registry scan REGISTRY[/PREFIX]`).
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Image(args) => commands::scan::image(args),
         Command::Rootfs(args) => commands::scan::rootfs(args),
         Command::Fs(args) => commands::scan::fs(args),
+        Command::Sbom(args) => commands::sbom::run(args),
         Command::Config(args) => commands::config::run(args),
         Command::Registry(cmd) => commands::registry::run(cmd),
         Command::Db(cmd) => commands::db::run(cmd),

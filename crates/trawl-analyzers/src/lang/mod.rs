@@ -9,27 +9,31 @@
 //! | `node/yarn-lock` | `yarn.lock` (classic, berry) | | ✓ |
 //! | `node/pnpm-lock` | `pnpm-lock.yaml` (v5–v9) | | ✓ |
 //! | `node/bun-lock` | `bun.lock` | | ✓ |
-//! | `node/package-json` | `node_modules/<name>/package.json`, `node_modules/@scope/<name>/package.json` | ✓ | ✓ |
-//! | `python/dist-info` | `*.dist-info/METADATA` | ✓ | ✓ |
-//! | `python/egg-info` | `*.egg-info/PKG-INFO`, `*.egg-info` (file), `EGG-INFO/PKG-INFO` | ✓ | ✓ |
+//! | `node/package-json` | `node_modules/<name>/package.json`, `node_modules/@scope/<name>/package.json` | ✓ | |
+//! | `python/dist-info` | `*.dist-info/METADATA` | ✓ | |
+//! | `python/egg-info` | `*.egg-info/PKG-INFO`, `*.egg-info` (file), `EGG-INFO/PKG-INFO` | ✓ | |
 //! | `python/requirements` | `*requirements*.txt` | | ✓ |
 //! | `python/pipfile-lock`, `python/poetry-lock`, `python/uv-lock`, `python/pdm-lock` | `Pipfile.lock`, `poetry.lock`, `uv.lock`, `pdm.lock` | | ✓ |
-//! | `go/binary` | executables ≤ 200 MiB (ELF, PE, Mach-O with Go build info) | ✓ | ✓ |
+//! | `python/pylock` | `pylock.toml`, `pylock.<name>.toml` (PEP 751) | | ✓ |
+//! | `go/binary` | executables ≤ 200 MiB (ELF, PE, Mach-O with Go build info) | ✓ | |
 //! | `go/mod` | `go.mod` | | ✓ |
 //! | `rust/cargo-lock` | `Cargo.lock` | ✓ | ✓ |
-//! | `rust/auditable-binary` | executables ≤ 200 MiB with a `.dep-v0` section | ✓ | ✓ |
-//! | `java/archive` | `*.jar`, `*.war`, `*.ear`, `*.par`, ... (nested, shaded) | ✓ | ✓ |
+//! | `rust/auditable-binary` | executables ≤ 200 MiB with a `.dep-v0` section | ✓ | |
+//! | `java/archive` | `*.jar`, `*.war`, `*.ear`, `*.par`, ... (nested, shaded) | ✓ | |
 //! | `java/pom` | `pom.xml` | | ✓ |
 //! | `java/gradle-lockfile` | `*gradle.lockfile` | | ✓ |
+//! | `java/sbt-lock` | `build.sbt.lock` (sbt-dependency-lock) | | ✓ |
 //! | `ruby/gemfile-lock` | `Gemfile.lock`, `gems.locked` | | ✓ |
-//! | `ruby/gemspec` | `**/specifications/*.gemspec` | ✓ | ✓ |
+//! | `ruby/gemspec` | `**/specifications/*.gemspec` | ✓ | |
 //! | `php/composer-lock` | `composer.lock` | | ✓ |
-//! | `php/installed-json` | `vendor/composer/installed.json` | ✓ | ✓ |
+//! | `php/installed-json` | `vendor/composer/installed.json` | ✓ | |
 //! | `dotnet/deps-json`, `dotnet/packages-lock`, `dotnet/packages-config` | `*.deps.json`, `packages.lock.json`, `packages.config` | ✓ | ✓ |
+//! | `dotnet/packages-props` | `Directory.Packages.props`, `Packages.props` (central package management) | | ✓ |
 //! | `conan/lock`, `dart/pubspec-lock`, `elixir/mix-lock`, `swift/package-resolved`, `cocoapods/podfile-lock` | `conan.lock`, `pubspec.lock`, `mix.lock`, `Package.resolved`, `Podfile.lock` | | ✓ |
 //!
 //! The "image" column is [`IMAGE`]: what an image scan runs (installed metadata, binaries, archives and the few
-//! lockfiles Trivy also reads in images); a filesystem/repository scan runs them all. Dev dependencies are
+//! lockfiles Trivy also reads in images); the "fs" column is what `trawl fs` runs: every analyzer but the
+//! [`INSTALLED`] ones (lockfiles and manifests only, as Trivy's `fs`). Dev dependencies are
 //! reported with `dev: true`; the caller drops them unless `--include-dev-deps`.
 
 mod filter;
@@ -309,6 +313,23 @@ lang!(
     |i| lf::python::pdm_lock::parse(i.content)
 );
 lang!(
+    /// `python/pylock`.
+    ///
+    /// ## What it detects
+    /// PEP 751 lock files: packages with a version; direct/indirect from the `dependencies` arrays when the file
+    /// has them; dev from dependency-group markers outside `default-groups`.
+    /// ## Files
+    /// `pylock.toml`, `pylock.<name>.toml`.
+    /// ## Limitations
+    /// Environment markers are not evaluated: a package locked for two Python versions is reported twice.
+    PYTHON_PYLOCK, "python/pylock",
+    |p, _| {
+        let b = base(p);
+        b == "pylock.toml" || (b.starts_with("pylock.") && b.ends_with(".toml") && b.len() > "pylock..toml".len())
+    },
+    |i| lf::python::pylock::parse(i.content)
+);
+lang!(
     /// `go/binary`.
     ///
     /// ## What it detects
@@ -402,6 +423,19 @@ lang!(
     |i| lf::java::gradle_lockfile::parse(i.content)
 );
 lang!(
+    /// `java/sbt-lock`.
+    ///
+    /// ## What it detects
+    /// Dependencies of sbt-dependency-lock's lockfile; dev when used only in test configurations.
+    /// ## Files
+    /// `build.sbt.lock`.
+    /// ## Limitations
+    /// The file records neither the graph nor direct dependencies: no relationship.
+    JAVA_SBT_LOCK, "java/sbt-lock",
+    |p, _| base(p) == "build.sbt.lock",
+    |i| lf::java::sbt_lock::parse(i.content)
+);
+lang!(
     /// `ruby/gemfile-lock`.
     ///
     /// ## What it detects
@@ -493,6 +527,19 @@ lang!(
     |i| lf::dotnet::parse_packages_config(i.content)
 );
 lang!(
+    /// `dotnet/packages-props`.
+    ///
+    /// ## What it detects
+    /// NuGet central package management: `PackageVersion` and `GlobalPackageReference` items (Direct).
+    /// ## Files
+    /// `Directory.Packages.props`, `Packages.props`.
+    /// ## Limitations
+    /// Versions given as MSBuild properties or ranges are skipped (no single version).
+    DOTNET_PACKAGES_PROPS, "dotnet/packages-props",
+    |p, _| matches!(base(p), "Directory.Packages.props" | "Packages.props"),
+    |i| lf::dotnet::parse_packages_props(i.content)
+);
+lang!(
     /// `conan/lock`.
     ///
     /// ## What it detects
@@ -572,6 +619,7 @@ pub const ANALYZERS: &[&LangAnalyzer] = &[
     &PYTHON_POETRY_LOCK,
     &PYTHON_UV_LOCK,
     &PYTHON_PDM_LOCK,
+    &PYTHON_PYLOCK,
     &GO_BINARY,
     &GO_MOD,
     &RUST_CARGO_LOCK,
@@ -579,6 +627,7 @@ pub const ANALYZERS: &[&LangAnalyzer] = &[
     &JAVA_ARCHIVE,
     &JAVA_POM,
     &JAVA_GRADLE_LOCKFILE,
+    &JAVA_SBT_LOCK,
     &RUBY_GEMFILE_LOCK,
     &RUBY_GEMSPEC,
     &PHP_COMPOSER_LOCK,
@@ -586,6 +635,7 @@ pub const ANALYZERS: &[&LangAnalyzer] = &[
     &DOTNET_DEPS_JSON,
     &DOTNET_PACKAGES_LOCK,
     &DOTNET_PACKAGES_CONFIG,
+    &DOTNET_PACKAGES_PROPS,
     &CONAN_LOCK,
     &DART_PUBSPEC_LOCK,
     &ELIXIR_MIX_LOCK,
@@ -609,6 +659,27 @@ pub const IMAGE: &[&str] = &[
     "dotnet/packages-lock",
     "dotnet/packages-config",
 ];
+
+/// Names of the language analyzers that read installed packages one by one (installed metadata, binaries,
+/// archives: Trivy's "individual package" analyzers). A filesystem scan (`trawl fs`) does not run them: it reads
+/// lockfiles and manifests only, so a checkout with `package-lock.json` and `node_modules/` reports each package
+/// once, under its lockfile. Image and rootfs scans run them (see [`IMAGE`]).
+pub const INSTALLED: &[&str] = &[
+    "node/package-json",
+    "python/dist-info",
+    "python/egg-info",
+    "go/binary",
+    "rust/auditable-binary",
+    "java/archive",
+    "ruby/gemspec",
+    "php/installed-json",
+];
+
+/// Whether the language analyzer `name` runs in filesystem scans (every one but [`INSTALLED`]). Non-language
+/// analyzers: `true`.
+pub fn runs_in_fs(name: &str) -> bool {
+    !INSTALLED.contains(&name)
+}
 
 /// Whether the language analyzer `name` runs in image scans (see [`IMAGE`]). Non-language analyzers: `true`.
 pub fn runs_in_images(name: &str) -> bool {

@@ -5,6 +5,7 @@ pub(crate) mod config;
 pub(crate) mod db;
 pub(crate) mod debug;
 pub(crate) mod registry;
+pub(crate) mod sbom;
 pub(crate) mod scan;
 
 /// The value parser of every boolean flag that a `TRAWL_*` variable can set: the flag itself means true, and the

@@ -306,9 +306,24 @@ pub(crate) struct Settings {
     pub(crate) config_policy: Option<PathBuf>,
     /// Secret rules file.
     pub(crate) secret_config: Option<PathBuf>,
-    /// Whether lockfile analyzers run (`trawl fs`); image and rootfs scans read installed metadata, binaries and
-    /// jars only, as Trivy does.
+    /// Whether lockfile analyzers run (`trawl fs`, which then skips installed metadata, binaries and jars); image
+    /// and rootfs scans read installed metadata, binaries and jars only, as Trivy does.
     pub(crate) lockfiles: bool,
+}
+
+/// Whether every requested format is an SBOM (`cyclonedx`, `spdx-json`, `spdx`): then the default is no scanner,
+/// as in Trivy, and the scan needs no advisory DB. `--scanners vuln` adds the vulnerabilities.
+fn sbom_formats_only(formats: &[String]) -> bool {
+    !formats.is_empty()
+        && formats.iter().all(|f| {
+            let name = f.split_once('=').map_or(f.as_str(), |(n, _)| n);
+            name.parse::<ReportFormat>().is_ok_and(|f| {
+                matches!(
+                    f,
+                    ReportFormat::Cyclonedx | ReportFormat::SpdxJson | ReportFormat::Spdx
+                )
+            })
+        })
 }
 
 /// The cache directory: flag, `TRAWL_CACHE_DIR`, `$XDG_CACHE_HOME/trawl`, `~/.cache/trawl`.
@@ -326,7 +341,12 @@ impl Settings {
     pub(crate) fn resolve(mut a: ScanArgs, default_scanners: &[&str]) -> anyhow::Result<Settings> {
         a.merge_config()?;
         let scanners: Vec<String> = if a.scanners.is_empty() {
-            default_scanners.iter().map(|s| (*s).to_owned()).collect()
+            if sbom_formats_only(&a.formats) {
+                // As Trivy: an SBOM format alone is an inventory, no scanner (so no DB) unless asked for.
+                Vec::new()
+            } else {
+                default_scanners.iter().map(|s| (*s).to_owned()).collect()
+            }
         } else {
             a.scanners
                 .iter()
@@ -522,8 +542,13 @@ impl Settings {
                     self.os_pkgs || a.name() == "os/release" || self.vuln
                 }
                 AnalyzerKind::Library => {
+                    // `fs`: lockfiles and manifests only; image/rootfs: installed metadata (Trivy's split).
                     self.library
-                        && (self.lockfiles || trawl_analyzers::lang::runs_in_images(a.name()))
+                        && if self.lockfiles {
+                            trawl_analyzers::lang::runs_in_fs(a.name())
+                        } else {
+                            trawl_analyzers::lang::runs_in_images(a.name())
+                        }
                 }
                 AnalyzerKind::Secret => self.secret,
                 AnalyzerKind::Misconfig => self.misconfig,
@@ -785,6 +810,34 @@ pub(crate) fn scan_source(
         analyzed.cache_hits,
         analyzed.inventory.packages.len()
     );
+    report_from_analysis(
+        name,
+        artifact_type,
+        settings,
+        db,
+        policy,
+        &image,
+        analyzed,
+        started,
+    )
+}
+
+/// Matches, applies the policy and builds the report, from an analysed source (or, for `trawl sbom`, from the
+/// inventory an SBOM lists).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the scan's inputs, passed through from scan_source"
+)]
+pub(crate) fn report_from_analysis(
+    name: &str,
+    artifact_type: ArtifactType,
+    settings: &Settings,
+    db: Option<&trawl_advisory::AdvisoryDb>,
+    policy: &Policy,
+    image: &trawl_source::Image,
+    analyzed: trawl_analyzers::pipeline::AnalyzedImage,
+    started: std::time::Instant,
+) -> anyhow::Result<Report> {
     let analysed_at = std::time::Instant::now();
     let inventory = analyzed.inventory;
     let mut os = inventory.os.clone();
@@ -810,6 +863,13 @@ pub(crate) fn scan_source(
         .collect();
     packages.sort_by(|a, b| {
         (&a.file_path, &a.name, &a.version).cmp(&(&b.file_path, &b.name, &b.version))
+    });
+    // Never the same package twice: one file read by two analyzers (or listed twice) reports it once.
+    packages.dedup_by(|a, b| {
+        a.ecosystem == b.ecosystem
+            && a.name == b.name
+            && a.version == b.version
+            && a.file_path == b.file_path
     });
 
     let mut findings: Vec<(usize, Finding)> = Vec::new();
@@ -937,13 +997,19 @@ pub(crate) fn scan_source(
     );
     let mut warnings = inventory.warnings;
     warnings.extend(policy.expiry_warnings());
-    for (reason, n) in &analyzed.skipped_files {
-        warnings.push(trawl_types::Warning::new(format!(
-            "{n} file(s) not scanned for secrets: {reason}"
-        )));
-    }
     for w in &warnings {
         tracing::warn!("{}", w.message);
+    }
+    // Files the secret scanner skipped: counted in the report; binaries are expected (not worth a warning on
+    // every image scan), so they are logged at --debug only.
+    for (reason, n) in &analyzed.skipped_files {
+        let message = format!("{n} file(s) not scanned for secrets: {reason}");
+        if reason == "binary" {
+            tracing::debug!("{message}");
+        } else {
+            tracing::warn!("{message}");
+        }
+        warnings.push(trawl_types::Warning::new(message));
     }
     let layers = analyzed
         .layers
@@ -1036,6 +1102,7 @@ fn lang_type(p: &Package) -> String {
         (Some(Ecosystem::PyPI), "poetry.lock") => "poetry",
         (Some(Ecosystem::PyPI), "uv.lock") => "uv",
         (Some(Ecosystem::PyPI), "pdm.lock") => "pdm",
+        (Some(Ecosystem::PyPI), f) if f.starts_with("pylock.") && f.ends_with(".toml") => "pylock",
         (Some(Ecosystem::PyPI), "METADATA" | "PKG-INFO") => "python-pkg",
         (Some(Ecosystem::PyPI), _) if path.contains(".egg-info") || path.contains(".dist-info") => {
             "python-pkg"
@@ -1055,13 +1122,15 @@ fn lang_type(p: &Package) -> String {
             "jar"
         }
         (Some(Ecosystem::Maven), f) if f.ends_with("gradle.lockfile") => "gradle",
+        (Some(Ecosystem::Maven), "build.sbt.lock") => "sbt",
         (Some(Ecosystem::Maven), _) => "pom",
         (Some(Ecosystem::RubyGems), _) if ext == "gemspec" => "gemspec",
         (Some(Ecosystem::RubyGems), _) => "bundler",
         (Some(Ecosystem::Packagist), "installed.json") => "composer-vendor",
         (Some(Ecosystem::Packagist), _) => "composer",
         (Some(Ecosystem::NuGet), "packages.lock.json") => "nuget",
-        (Some(Ecosystem::NuGet), "packages.config") => "packages-props",
+        (Some(Ecosystem::NuGet), "packages.config") => "nuget",
+        (Some(Ecosystem::NuGet), "Directory.Packages.props" | "Packages.props") => "packages-props",
         (Some(Ecosystem::NuGet), _) => "dotnet-core",
         (Some(Ecosystem::Pub), _) => "pub",
         (Some(Ecosystem::Hex), _) => "hex",

