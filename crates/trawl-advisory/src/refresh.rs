@@ -11,7 +11,10 @@
 //! The base is copied and the copy changed, then renamed over `output` (which may be the base itself).
 
 use crate::DbError;
-use crate::build::{BuildOutcome, Builder, StagedRow, compress_blob, for_each_staged, now_rfc3339};
+use crate::build::{
+    ADVISORY_LEVEL, BuildOutcome, Builder, PACKAGE_LEVEL, StagedRow, compress_blob,
+    for_each_staged, now_rfc3339,
+};
 use crate::codec::{StoredRecord, decode_records_with, encode_records};
 use crate::db::{AdvisoryDb, decompress_into};
 use crate::feed::SourceSpec;
@@ -20,9 +23,6 @@ use crate::schema::{BLOB_ZSTD, BLOB_ZSTD_DICT, MAX_PROBES, SCHEMA_VERSION, packa
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-
-/// zstd level of the package rows and documents a refresh rewrites (as a build).
-const LEVEL: i32 = 19;
 
 /// Applies the records of `updates` to the DB at `db` and writes the result to `output` atomically
 /// (temporary file in the output's directory, then rename; `output` may equal `db`).
@@ -157,8 +157,8 @@ pub fn refresh(db: &Path, updates: &[SourceSpec], output: &Path) -> Result<Build
     let mut plain_decompressor =
         zstd::bulk::Decompressor::new().map_err(|e| DbError::io(&path, e))?;
     let mut compressor = match &dict {
-        Some(d) => zstd::bulk::Compressor::with_dictionary(LEVEL, d),
-        None => zstd::bulk::Compressor::new(LEVEL),
+        Some(d) => zstd::bulk::Compressor::with_dictionary(PACKAGE_LEVEL, d),
+        None => zstd::bulk::Compressor::new(PACKAGE_LEVEL),
     }
     .map_err(|e| DbError::io(&path, e))?;
     compressor
@@ -257,7 +257,7 @@ pub fn refresh(db: &Path, updates: &[SourceSpec], output: &Path) -> Result<Build
     let mut by_source = old_meta.advisories_by_source.clone();
     {
         let mut doc_compressor =
-            zstd::bulk::Compressor::new(LEVEL).map_err(|e| DbError::io(&path, e))?;
+            zstd::bulk::Compressor::new(ADVISORY_LEVEL).map_err(|e| DbError::io(&path, e))?;
         doc_compressor
             .include_checksum(false)
             .map_err(|e| DbError::io(&path, e))?;
