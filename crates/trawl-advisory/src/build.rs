@@ -371,52 +371,62 @@ impl Builder {
     ) -> Result<(), DbError> {
         let path = self.path.clone();
         let sq = |e| DbError::sqlite(&path, e);
-        let mut blocks: Vec<(String, Vec<u8>)> = Vec::new();
-        {
-            let mut stmt = self
-                .conn
-                .prepare(
-                    "SELECT id, vuln_id, source, data FROM stage_advisory ORDER BY vuln_id, source",
-                )
-                .map_err(sq)?;
-            let mut q = stmt.query([]).map_err(sq)?;
-            let mut block: Vec<u8> = Vec::new();
-            let mut last: Option<String> = None;
-            while let Some(r) = q.next().map_err(sq)? {
-                let rowid: i64 = r.get(0).map_err(sq)?;
-                let vuln_id: String = r.get(1).map_err(sq)?;
-                let source: i64 = r.get(2).map_err(sq)?;
-                let blob: Vec<u8> = r.get(3).map_err(sq)?;
-                if block.len() >= BLOCK_BYTES
-                    && last.as_ref().is_some_and(|l| *l != vuln_id)
-                    && let Some(l) = last.take()
-                {
-                    blocks.push((l, std::mem::take(&mut block)));
-                }
-                let mut doc: AdvisoryDoc = blob
-                    .split_first()
-                    .and_then(|(_, json)| serde_json::from_slice(json).ok())
-                    .unwrap_or_default();
-                doc.package_specific = extras.remove(&rowid).unwrap_or_default();
-                let json = serde_json::to_vec(&doc).unwrap_or_else(|_| b"{}".to_vec());
-                put_str(&mut block, &vuln_id);
-                put_varint(&mut block, u64::try_from(source).unwrap_or(0));
-                put_varint(&mut block, json.len() as u64);
-                block.extend_from_slice(&json);
-                last = Some(vuln_id);
-            }
-            if let Some(l) = last {
-                blocks.push((l, block));
-            }
-        }
-        let raw: Vec<&[u8]> = blocks.iter().map(|(_, b)| b.as_slice()).collect();
-        let compressed = self.compress_all("advisory", &raw, false, ADVISORY_LEVEL)?;
+        // Each block is compressed and stored as soon as it is full: the documents are about a gigabyte at
+        // full scale and are never all in memory.
+        let mut compressor =
+            zstd::bulk::Compressor::new(ADVISORY_LEVEL).map_err(|e| DbError::io(&path, e))?;
+        compressor
+            .include_checksum(false)
+            .and_then(|()| compressor.include_dictid(false))
+            .map_err(|e| DbError::io(&path, e))?;
         let mut insert = self
             .conn
             .prepare("INSERT INTO advisory_block (last_id, data) VALUES (?1, ?2)")
             .map_err(sq)?;
-        for ((last_id, _), blob) in blocks.iter().zip(compressed) {
+        let mut flush = |last_id: &str, block: &[u8]| -> Result<(), DbError> {
+            let blob = compress_blob(&mut compressor, BLOB_ZSTD, block)
+                .map_err(|e| DbError::io(&path, e))?;
             insert.execute(params![last_id, blob]).map_err(sq)?;
+            Ok(())
+        };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, vuln_id, source, data FROM stage_advisory ORDER BY vuln_id, source",
+            )
+            .map_err(sq)?;
+        let mut q = stmt.query([]).map_err(sq)?;
+        let mut block: Vec<u8> = Vec::new();
+        let mut last: Option<String> = None;
+        while let Some(r) = q.next().map_err(sq)? {
+            let rowid: i64 = r.get(0).map_err(sq)?;
+            let vuln_id: String = r.get(1).map_err(sq)?;
+            let source: i64 = r.get(2).map_err(sq)?;
+            let blob = r
+                .get_ref(3)
+                .and_then(|v| v.as_blob().map_err(Into::into))
+                .map_err(sq)?;
+            if block.len() >= BLOCK_BYTES
+                && last.as_ref().is_some_and(|l| *l != vuln_id)
+                && let Some(l) = last.take()
+            {
+                flush(&l, &block)?;
+                block.clear();
+            }
+            let mut doc: AdvisoryDoc = blob
+                .split_first()
+                .and_then(|(_, json)| serde_json::from_slice(json).ok())
+                .unwrap_or_default();
+            doc.package_specific = extras.remove(&rowid).unwrap_or_default();
+            let json = serde_json::to_vec(&doc).unwrap_or_else(|_| b"{}".to_vec());
+            put_str(&mut block, &vuln_id);
+            put_varint(&mut block, u64::try_from(source).unwrap_or(0));
+            put_varint(&mut block, json.len() as u64);
+            block.extend_from_slice(&json);
+            last = Some(vuln_id);
+        }
+        if let Some(l) = last {
+            flush(&l, &block)?;
         }
         Ok(())
     }
