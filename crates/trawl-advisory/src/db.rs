@@ -97,7 +97,7 @@ fn sqlite_uri(path: &Path) -> String {
 
 /// Uncompresses a blob (format byte first; the table's dictionary or none) into a reused buffer (cleared
 /// first).
-fn decompress_into(
+pub(crate) fn decompress_into(
     d: Option<&mut zstd::bulk::Decompressor<'static>>,
     plain: Option<&mut zstd::bulk::Decompressor<'static>>,
     blob: &[u8],
@@ -570,24 +570,12 @@ impl AdvisoryDb {
         inner: &mut Inner,
         id: &str,
     ) -> Result<Vec<(DataSource, AdvisoryDoc)>, DbError> {
-        let Some(block) = self.block_for(inner, id)? else {
-            return Ok(Vec::new());
-        };
+        let raw = self.raw_docs(inner, id)?;
         let corrupt = |e: String| self.corrupt(format!("advisory {id}: {e}"));
-        let mut out = Vec::new();
-        let mut c = Cursor::new(&block);
-        // Entries are sorted by ID: compare bytes, stop past the ID.
-        while !c.at_end() {
-            let vuln_id = c.bytes().map_err(corrupt)?;
-            let source = c.varint().map_err(corrupt)?;
-            let json = c.bytes().map_err(corrupt)?;
-            match vuln_id.cmp(id.as_bytes()) {
-                std::cmp::Ordering::Less => continue,
-                std::cmp::Ordering::Greater => break,
-                std::cmp::Ordering::Equal => {}
-            }
+        let mut out = Vec::with_capacity(raw.len());
+        for (source, json) in raw {
             let mut doc: AdvisoryDoc =
-                serde_json::from_slice(json).map_err(|e| corrupt(e.to_string()))?;
+                serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()))?;
             let source: DataSource = i64::try_from(source)
                 .ok()
                 .and_then(|s| inner.sources.get(&s))
@@ -599,6 +587,70 @@ impl AdvisoryDb {
             out.push((source, doc));
         }
         Ok(out)
+    }
+
+    /// The data source IDs (as stored) that have a document for `id`.
+    pub(crate) fn source_ids_of(&self, id: &str) -> Result<Vec<u64>, DbError> {
+        let mut guard = self.lock();
+        Ok(self
+            .raw_docs(&mut guard, id)?
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect())
+    }
+
+    /// The stored documents of `id`: (data source ID, JSON), ordered by data source ID; a refresh's patch
+    /// replaces the block's document of the same source.
+    fn raw_docs(&self, inner: &mut Inner, id: &str) -> Result<Vec<(u64, Vec<u8>)>, DbError> {
+        let corrupt = |e: String| self.corrupt(format!("advisory {id}: {e}"));
+        let mut raw: Vec<(u64, Vec<u8>)> = Vec::new();
+        if let Some(block) = self.block_for(inner, id)? {
+            let mut c = Cursor::new(&block);
+            // Entries are sorted by ID: compare bytes, stop past the ID.
+            while !c.at_end() {
+                let vuln_id = c.bytes().map_err(corrupt)?;
+                let source = c.varint().map_err(corrupt)?;
+                let json = c.bytes().map_err(corrupt)?;
+                match vuln_id.cmp(id.as_bytes()) {
+                    std::cmp::Ordering::Less => continue,
+                    std::cmp::Ordering::Greater => break,
+                    std::cmp::Ordering::Equal => raw.push((source, json.to_vec())),
+                }
+            }
+        }
+        // Documents an incremental refresh wrote replace the block's (same source) or add to them.
+        {
+            let Inner {
+                conn,
+                plain,
+                advisory_dict,
+                ..
+            } = &mut *inner;
+            let mut stmt = conn
+                .prepare_cached("SELECT source, data FROM advisory_patch WHERE vuln_id = ?1")
+                .map_err(|e| DbError::sqlite(&self.path, e))?;
+            let mut rows = stmt
+                .query([id])
+                .map_err(|e| DbError::sqlite(&self.path, e))?;
+            while let Some(row) = rows.next().map_err(|e| DbError::sqlite(&self.path, e))? {
+                let source: i64 = row.get(0).map_err(|e| DbError::sqlite(&self.path, e))?;
+                let source =
+                    u64::try_from(source).map_err(|_| corrupt("bad source id".to_owned()))?;
+                let blob = row
+                    .get_ref(1)
+                    .and_then(|v| v.as_blob().map_err(Into::into))
+                    .map_err(|e| DbError::sqlite(&self.path, e))?;
+                let mut json = Vec::new();
+                decompress_into(advisory_dict.as_mut(), plain.as_mut(), blob, &mut json)
+                    .map_err(corrupt)?;
+                match raw.iter_mut().find(|(s, _)| *s == source) {
+                    Some(entry) => entry.1 = json,
+                    None => raw.push((source, json)),
+                }
+            }
+        }
+        raw.sort_by_key(|(s, _)| *s);
+        Ok(raw)
     }
 }
 

@@ -23,6 +23,7 @@ mod http;
 mod model;
 mod names;
 pub mod oci;
+mod refresh;
 mod schema;
 mod score;
 pub mod supply;
@@ -40,6 +41,7 @@ pub use model::{
     PackageSpecific, RangeEvent, RangeKind, SourceReport, Versions,
 };
 pub use names::data_source;
+pub use refresh::refresh;
 pub use schema::SCHEMA_VERSION;
 
 use std::path::{Path, PathBuf};

@@ -4,8 +4,9 @@ use trawl_types::{Severity, Status};
 
 /// Schema version of the DB file. Bumped on any incompatible change; readers refuse other versions.
 /// Version 2: one `package` row per (namespace, package) with every record in one compact binary blob, and
-/// advisory documents in compressed blocks keyed by their last ID.
-pub const SCHEMA_VERSION: u32 = 2;
+/// advisory documents in compressed blocks keyed by their last ID. Version 3: `advisory_patch` (documents an
+/// incremental refresh replaced or added, read before the blocks).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Tables of the finished file. Blobs start with a format byte: 0 = plain, 1 = zstd with the dictionary of
 /// the same table from `dict`, 2 = zstd without a dictionary.
@@ -17,6 +18,8 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// - `advisory_block`: advisory documents (JSON, with the per-package `ecosystem_specific` /
 ///   `database_specific`) for a run of consecutive IDs; `last_id` is the greatest ID in the block, so the
 ///   block of an ID is the first whose `last_id >= ID`. All sources of one ID share a block.
+/// - `advisory_patch`: documents written by [`crate::refresh`] (one compressed JSON per (ID, source)); an
+///   entry replaces the block's entry of the same ID and source, or adds one. A full build leaves it empty.
 pub(crate) const SCHEMA: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE dict (name TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
@@ -29,6 +32,12 @@ CREATE TABLE package (
     data BLOB NOT NULL
 );
 CREATE TABLE advisory_block (last_id TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE advisory_patch (
+    vuln_id TEXT NOT NULL,
+    source INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (vuln_id, source)
+) WITHOUT ROWID;
 CREATE TABLE kev (cve TEXT PRIMARY KEY, date_added TEXT, ransomware TEXT) WITHOUT ROWID;
 CREATE TABLE epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL) WITHOUT ROWID;
 "#;

@@ -20,6 +20,8 @@ use super::{InputFile, Sink, Stats, plausible_version};
 use crate::DbError;
 use crate::model::{Advisory, AdvisoryDoc, Affected, AffectedRange};
 use crate::names::{debian_release, debian_urgency_severity};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use trawl_types::Status;
@@ -53,6 +55,19 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
             let text = String::from_utf8_lossy(&file.bytes);
             parse_cve_list(&text, &file.name, sink, stats)?;
         } else {
+            // The export (tens of MB) is read into small typed entries: a generic JSON tree of it would take
+            // gigabytes. Anything else (per-CVE records, an export with odd entries) goes the generic way.
+            if let Ok(export) = serde_json::from_slice::<Export>(&file.bytes)
+                && !export.is_empty()
+            {
+                drop(file.bytes);
+                for (src, cves) in export {
+                    for (cve, entry) in cves {
+                        export_entry(&src, cve, entry, &file.name, sink, stats)?;
+                    }
+                }
+                continue;
+            }
             let doc: Value = match serde_json::from_slice(&file.bytes) {
                 Ok(v) => v,
                 Err(e) => {
@@ -464,7 +479,42 @@ fn looks_like_export(doc: &Value) -> bool {
     }) && !obj.is_empty()
 }
 
-/// Parses the tracker JSON export.
+/// The tracker JSON export: source package -> CVE -> entry.
+type Export = BTreeMap<String, BTreeMap<String, ExportEntry>>;
+
+/// One (source package, CVE) entry of the export; the fields trawl does not use are skipped unread.
+#[derive(Debug, Deserialize)]
+struct ExportEntry {
+    #[serde(default)]
+    description: Option<Value>,
+    /// A map by release codename; the export writes an empty one as `[]`.
+    #[serde(default)]
+    releases: Option<ExportReleases>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ExportReleases {
+    Map(BTreeMap<String, ExportRelease>),
+    Empty([IgnoredAny; 0]),
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ExportRelease {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    fixed_version: Option<String>,
+    #[serde(default)]
+    urgency: Option<String>,
+    #[serde(default)]
+    nodsa: Option<IgnoredAny>,
+    #[serde(default)]
+    nodsa_reason: Option<String>,
+}
+
+/// Parses the tracker JSON export (the generic way: entries that do not have the expected shape are skipped
+/// one by one).
 fn parse_export(
     doc: &Value,
     file: &str,
@@ -480,99 +530,107 @@ fn parse_export(
             continue;
         };
         for (cve, entry) in cves {
-            // The export writes an empty `releases` as `[]`.
-            let empty = serde_json::Map::new();
-            let releases = match entry.get("releases") {
-                Some(Value::Object(m)) => m,
-                Some(Value::Array(a)) if a.is_empty() => &empty,
-                _ => {
-                    stats.skip(format!("{file}: {src} {cve}: no releases"));
-                    continue;
-                }
-            };
-            stats.records += 1;
-            let mut affected = Vec::new();
-            for (rel, r) in releases {
-                let Some(number) = debian_release(rel) else {
-                    stats.skip(format!("{file}: {src} {cve}: unknown release `{rel}`"));
-                    continue;
-                };
-                let status_word = r.get("status").and_then(Value::as_str).unwrap_or_default();
-                let fixed = r
-                    .get("fixed_version")
-                    .and_then(Value::as_str)
-                    .map(str::trim);
-                let urgency = r.get("urgency").and_then(Value::as_str).map(str::to_owned);
-                let nodsa = r.get("nodsa").is_some();
-                let nodsa_reason = r
-                    .get("nodsa_reason")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let (status, fixed_version) = match status_word {
-                    "resolved" => match fixed {
-                        Some("0") | None => (Status::NotAffected, None),
-                        Some(v) if plausible_version(v) => (Status::Fixed, Some(v.to_owned())),
-                        Some(v) => {
-                            stats.skip(format!(
-                                "{file}: {src} {cve} {rel}: unparsable fixed version `{v}`"
-                            ));
-                            continue;
-                        }
-                    },
-                    "open" => {
-                        let s = if nodsa_reason == "ignored" {
-                            Status::WillNotFix
-                        } else if nodsa_reason == "postponed" || nodsa {
-                            Status::FixDeferred
-                        } else if urgency.as_deref() == Some("end-of-life") {
-                            Status::EndOfLife
-                        } else {
-                            Status::Affected
-                        };
-                        (s, None)
-                    }
-                    "undetermined" => (Status::UnderInvestigation, None),
-                    other => {
-                        stats.skip(format!(
-                            "{file}: {src} {cve} {rel}: unknown status `{other}`"
-                        ));
-                        continue;
-                    }
-                };
-                let ranges = match status {
-                    Status::NotAffected => Vec::new(),
-                    _ => vec![AffectedRange::ecosystem_fixed(fixed_version.as_deref())],
-                };
-                affected.push(Affected {
-                    namespace: format!("Debian:{number}"),
-                    name: src.clone(),
-                    ranges,
-                    status: Some(status),
-                    fixed_version,
-                    severity: urgency.as_deref().and_then(debian_urgency_severity),
-                    urgency,
-                    ..Affected::default()
-                });
+            match ExportEntry::deserialize(entry) {
+                Ok(e) => export_entry(src, cve.clone(), e, file, sink, stats)?,
+                Err(e) => stats.skip(format!("{file}: {src} {cve}: {e}")),
             }
-            if affected.is_empty() {
-                continue;
-            }
-            let description = entry
-                .get("description")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            sink.advisory(Advisory {
-                id: cve.clone(),
-                source: "debian-tracker".to_owned(),
-                doc: AdvisoryDoc {
-                    details: description,
-                    ..AdvisoryDoc::default()
-                },
-                affected,
-            })?;
         }
     }
     Ok(())
+}
+
+/// One (source package, CVE) entry of the export.
+fn export_entry(
+    src: &str,
+    cve: String,
+    entry: ExportEntry,
+    file: &str,
+    sink: &mut dyn Sink,
+    stats: &mut Stats,
+) -> Result<(), DbError> {
+    let releases = match entry.releases {
+        Some(ExportReleases::Map(m)) => m,
+        Some(ExportReleases::Empty(_)) => BTreeMap::new(),
+        None => {
+            stats.skip(format!("{file}: {src} {cve}: no releases"));
+            return Ok(());
+        }
+    };
+    stats.records += 1;
+    let mut affected = Vec::new();
+    for (rel, r) in releases {
+        let Some(number) = debian_release(&rel) else {
+            stats.skip(format!("{file}: {src} {cve}: unknown release `{rel}`"));
+            continue;
+        };
+        let status_word = r.status.as_deref().unwrap_or_default();
+        let fixed = r.fixed_version.as_deref().map(str::trim);
+        let urgency = r.urgency;
+        let nodsa = r.nodsa.is_some();
+        let nodsa_reason = r.nodsa_reason.as_deref().unwrap_or_default();
+        let (status, fixed_version) = match status_word {
+            "resolved" => match fixed {
+                Some("0") | None => (Status::NotAffected, None),
+                Some(v) if plausible_version(v) => (Status::Fixed, Some(v.to_owned())),
+                Some(v) => {
+                    stats.skip(format!(
+                        "{file}: {src} {cve} {rel}: unparsable fixed version `{v}`"
+                    ));
+                    continue;
+                }
+            },
+            "open" => {
+                let s = if nodsa_reason == "ignored" {
+                    Status::WillNotFix
+                } else if nodsa_reason == "postponed" || nodsa {
+                    Status::FixDeferred
+                } else if urgency.as_deref() == Some("end-of-life") {
+                    Status::EndOfLife
+                } else {
+                    Status::Affected
+                };
+                (s, None)
+            }
+            "undetermined" => (Status::UnderInvestigation, None),
+            other => {
+                stats.skip(format!(
+                    "{file}: {src} {cve} {rel}: unknown status `{other}`"
+                ));
+                continue;
+            }
+        };
+        let ranges = match status {
+            Status::NotAffected => Vec::new(),
+            _ => vec![AffectedRange::ecosystem_fixed(fixed_version.as_deref())],
+        };
+        affected.push(Affected {
+            namespace: format!("Debian:{number}"),
+            name: src.to_owned(),
+            ranges,
+            status: Some(status),
+            fixed_version,
+            severity: urgency.as_deref().and_then(debian_urgency_severity),
+            urgency,
+            ..Affected::default()
+        });
+    }
+    if affected.is_empty() {
+        return Ok(());
+    }
+    let description = entry
+        .description
+        .as_ref()
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    sink.advisory(Advisory {
+        id: cve,
+        source: "debian-tracker".to_owned(),
+        doc: AdvisoryDoc {
+            details: description,
+            ..AdvisoryDoc::default()
+        },
+        affected,
+    })
 }
 
 #[cfg(test)]

@@ -56,6 +56,11 @@ pub(crate) struct BuildArgs {
     /// The DB file to write (atomically).
     #[arg(short, long)]
     pub(crate) output: PathBuf,
+    /// Refresh this built DB incrementally instead of building from scratch: each record of the sources
+    /// replaces the one with the same advisory ID and data source (new IDs are added; everything else is
+    /// kept). May be the same file as --output.
+    #[arg(long, value_name = "DB")]
+    pub(crate) base: Option<PathBuf>,
     /// Summary format on stdout.
     #[arg(long, value_enum, default_value_t = InfoFormat::Table)]
     pub(crate) format: InfoFormat,
@@ -144,8 +149,17 @@ pub(crate) fn run(cmd: DbCommand) -> anyhow::Result<ExitCode> {
 
 fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
-    let outcome = trawl_advisory::build(&a.sources, &a.output)
-        .with_context(|| format!("cannot build the advisory DB {}", a.output.display()))?;
+    let outcome = match &a.base {
+        Some(base) => trawl_advisory::refresh(base, &a.sources, &a.output).with_context(|| {
+            format!(
+                "cannot refresh the advisory DB {} into {}",
+                base.display(),
+                a.output.display()
+            )
+        })?,
+        None => trawl_advisory::build(&a.sources, &a.output)
+            .with_context(|| format!("cannot build the advisory DB {}", a.output.display()))?,
+    };
     for s in &outcome.metadata.sources {
         if s.skipped > 0 {
             tracing::warn!(
