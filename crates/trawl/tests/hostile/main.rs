@@ -106,7 +106,12 @@ impl Area {
         }
         let db: Vec<_> = walk(&self.root.join("db"))
             .into_iter()
-            .filter(|p| !p.ends_with("trawl.db") && !p.ends_with("X-1.json"))
+            // `trawl.db.verified` is the DB's own integrity stamp (written on first open).
+            .filter(|p| {
+                !p.ends_with("trawl.db")
+                    && !p.ends_with("trawl.db.verified")
+                    && !p.ends_with("X-1.json")
+            })
             .collect();
         assert!(db.is_empty(), "the scan wrote beside the DB: {db:?}");
     }
