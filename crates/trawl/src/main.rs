@@ -4,6 +4,7 @@
 //! [`EXIT_ERROR`] (2) = the scan failed. A broken pipe exits 0.
 
 mod commands;
+mod dbsupply;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

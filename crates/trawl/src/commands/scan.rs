@@ -92,6 +92,17 @@ pub(crate) struct ScanArgs {
     /// Where `db update` fetches a built DB from (HTTPS URL or OCI reference); repeatable, tried in order.
     #[arg(long, value_delimiter = ',', env = "TRAWL_DB_REPOSITORY")]
     pub(crate) db_repository: Vec<String>,
+    /// Where the DB comes from when --db is not given: `auto` (the published DB, else one built straight from the
+    /// publishers for what the scan needs), `published`, `upstream`.
+    #[arg(long, value_enum, env = "TRAWL_DB_SOURCE")]
+    pub(crate) db_source: Option<crate::dbsupply::DbSource>,
+    /// Refresh the DB and its feeds when older than this (`6h`, `2d`, `0` for every run) [default: 24h].
+    #[arg(long, env = "TRAWL_DB_MAX_AGE")]
+    pub(crate) db_max_age: Option<String>,
+    /// A feed location, `KIND=URL_OR_DIR` (osv, osv-api, alpine-secdb, debian-tracker, wolfi, alas, kev, epss,
+    /// cve5, db); repeatable. Each kind also has a `TRAWL_FEED_<KIND>` variable.
+    #[arg(long = "feed", value_delimiter = ',')]
+    pub(crate) feeds: Vec<String>,
     /// List every package in table output (JSON formats always carry packages).
     #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_LIST_ALL_PKGS")]
     pub(crate) list_all_pkgs: bool,
@@ -175,6 +186,9 @@ struct FileConfig {
     skip_db_update: Option<bool>,
     offline: Option<bool>,
     db_repository: Option<Vec<String>>,
+    db_source: Option<crate::dbsupply::DbSource>,
+    db_max_age: Option<String>,
+    feed: Option<Vec<String>>,
     list_all_pkgs: Option<bool>,
     format: Option<Vec<String>>,
     output: Option<PathBuf>,
@@ -241,6 +255,9 @@ impl ScanArgs {
         flag(&mut self.skip_db_update, c.skip_db_update);
         flag(&mut self.offline, c.offline);
         vec(&mut self.db_repository, c.db_repository);
+        opt(&mut self.db_source, c.db_source);
+        opt(&mut self.db_max_age, c.db_max_age);
+        vec(&mut self.feeds, c.feed);
         flag(&mut self.list_all_pkgs, c.list_all_pkgs);
         vec(&mut self.formats, c.format);
         opt(&mut self.output, c.output);
@@ -285,9 +302,8 @@ pub(crate) struct Settings {
     pub(crate) ignorefile: Option<PathBuf>,
     pub(crate) vex: Vec<PathBuf>,
     pub(crate) show_suppressed: bool,
-    pub(crate) db: PathBuf,
-    pub(crate) skip_db_update: bool,
-    pub(crate) db_repository: Vec<String>,
+    /// Where the DB comes from (see `crate::dbsupply`).
+    pub(crate) db_supply: crate::dbsupply::DbSupplyConfig,
     pub(crate) list_all_pkgs: bool,
     pub(crate) outputs: Vec<Output>,
     pub(crate) summary: Option<PathBuf>,
@@ -446,7 +462,23 @@ impl Settings {
         let parallel = a.parallel.filter(|n| *n > 0).unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
         });
+        let db_supply = crate::dbsupply::DbSupplyConfig {
+            db,
+            explicit: a.db.is_some(),
+            repositories: a.db_repository.clone(),
+            skip_update: a.skip_db_update || a.offline,
+            offline: a.offline,
+            max_age: match &a.db_max_age {
+                Some(s) => trawl_advisory::update::parse_duration(s)
+                    .map_err(anyhow::Error::msg)
+                    .context("bad --db-max-age")?,
+                None => std::time::Duration::from_secs(24 * 3600),
+            },
+            source: a.db_source.unwrap_or_default(),
+            feeds: a.feeds.clone(),
+        };
         let settings = Settings {
+            db_supply,
             vuln: scanners.iter().any(|s| s == "vuln"),
             secret: scanners.iter().any(|s| s == "secret"),
             misconfig: scanners.iter().any(|s| s == "misconfig" || s == "config"),
@@ -459,9 +491,6 @@ impl Settings {
             ignorefile: a.ignorefile,
             vex: a.vex,
             show_suppressed: a.show_suppressed,
-            db,
-            skip_db_update: a.skip_db_update || a.offline,
-            db_repository: a.db_repository,
             list_all_pkgs: a.list_all_pkgs,
             outputs,
             summary,
@@ -753,21 +782,9 @@ fn run_scan(
     Ok(exit_status(failed, settings))
 }
 
-/// Opens the advisory DB (updating it first unless told not to).
-pub(crate) fn open_db(settings: &Settings) -> anyhow::Result<trawl_advisory::AdvisoryDb> {
-    if !settings.db.is_file() {
-        if settings.skip_db_update || settings.db_repository.is_empty() {
-            bail!(
-                "no advisory DB at {}\nhint: build one with `trawl db build --source KIND=PATH -o {}` or fetch one \
-                 with `trawl db update --db-repository URL`, or pass --db PATH",
-                settings.db.display(),
-                settings.db.display()
-            );
-        }
-        crate::commands::db::update_db(&settings.db, &settings.db_repository)?;
-    }
-    trawl_advisory::AdvisoryDb::open(&settings.db)
-        .with_context(|| format!("cannot open the advisory DB {}", settings.db.display()))
+/// The DB supply of a scan: the DB is had (fetched, or built from the publishers) once the inventory is known.
+pub(crate) fn open_db(settings: &Settings) -> anyhow::Result<crate::dbsupply::DbSupply> {
+    crate::dbsupply::DbSupply::new(settings.db_supply.clone())
 }
 
 /// Scans one source into a report (no output written).
@@ -776,7 +793,7 @@ pub(crate) fn scan_source(
     spec: &SourceSpec,
     artifact_type: ArtifactType,
     settings: &Settings,
-    db: Option<&trawl_advisory::AdvisoryDb>,
+    db: Option<&crate::dbsupply::DbSupply>,
     policy: &Policy,
 ) -> anyhow::Result<Report> {
     let started = std::time::Instant::now();
@@ -832,7 +849,7 @@ pub(crate) fn report_from_analysis(
     name: &str,
     artifact_type: ArtifactType,
     settings: &Settings,
-    db: Option<&trawl_advisory::AdvisoryDb>,
+    db: Option<&crate::dbsupply::DbSupply>,
     policy: &Policy,
     image: &trawl_source::Image,
     analyzed: trawl_analyzers::pipeline::AnalyzedImage,
@@ -873,8 +890,9 @@ pub(crate) fn report_from_analysis(
     });
 
     let mut findings: Vec<(usize, Finding)> = Vec::new();
-    if let Some(db) = db {
-        let mut m = trawl_matcher::Matcher::new(db);
+    if let Some(supply) = db {
+        let db = supply.for_inventory(os.as_ref(), &packages)?;
+        let mut m = trawl_matcher::Matcher::new(&db);
         findings = m.match_packages(os.as_ref(), &packages)?;
     }
     let matched_at = std::time::Instant::now();

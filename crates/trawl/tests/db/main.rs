@@ -2,6 +2,7 @@
 //! (tiny_http on 127.0.0.1) and a real OCI registry (Debian's docker-registry).
 
 mod serve;
+mod upstream;
 
 use assert_cmd::Command;
 use serde_json::Value;

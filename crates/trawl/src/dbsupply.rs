@@ -1,0 +1,271 @@
+//! Where a scan's advisory DB comes from, with no setup: the chain `--db` > a young DB in the cache > the
+//! published DB (OCI mirrors, digest-checked) > a DB built straight from the publishers for what this inventory
+//! needs (`trawl_advisory::supply`). Each step that is skipped says why in one line.
+
+use anyhow::{Context, bail};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use trawl_advisory::AdvisoryDb;
+use trawl_advisory::supply::{Needs, SupplyOptions};
+use trawl_advisory::upstream::Locations;
+use trawl_types::{OsInfo, Package};
+
+/// `--db-source`: which steps of the chain may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum DbSource {
+    /// The published DB, else a build from the publishers.
+    #[default]
+    Auto,
+    /// The published DB only.
+    Published,
+    /// A build from the publishers only.
+    Upstream,
+}
+
+/// Everything the chain needs from the settings.
+#[derive(Debug, Clone)]
+pub(crate) struct DbSupplyConfig {
+    /// The DB file (`--db`, or `CACHE_DIR/db/trawl.db`).
+    pub(crate) db: PathBuf,
+    /// Whether `--db` / `TRAWL_DB` named it: then it is used as given (updated only from `--db-repository`).
+    pub(crate) explicit: bool,
+    /// `--db-repository` (replaces the published mirrors).
+    pub(crate) repositories: Vec<String>,
+    /// `--skip-db-update`.
+    pub(crate) skip_update: bool,
+    /// `--offline`.
+    pub(crate) offline: bool,
+    /// `--db-max-age`.
+    pub(crate) max_age: Duration,
+    /// `--db-source`.
+    pub(crate) source: DbSource,
+    /// `--feed KIND=URL` overrides.
+    pub(crate) feeds: Vec<String>,
+}
+
+/// The DB of one run, obtained once per inventory and shared by the images of a multi-image scan.
+pub(crate) struct DbSupply {
+    config: DbSupplyConfig,
+    locations: Locations,
+    state: Mutex<Option<Arc<AdvisoryDb>>>,
+    published_failed: Mutex<bool>,
+}
+
+impl std::fmt::Debug for DbSupply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbSupply")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_young(db: &AdvisoryDb, max_age: Duration) -> bool {
+    trawl_advisory::update::age_of(&db.metadata().built_at).is_some_and(|a| a <= max_age)
+}
+
+impl DbSupply {
+    pub(crate) fn new(config: DbSupplyConfig) -> anyhow::Result<Self> {
+        let locations = Locations::resolve(&|k| std::env::var(k).ok(), &config.feeds)
+            .map_err(anyhow::Error::msg)
+            .context("bad --feed / TRAWL_FEED_* location")?;
+        Ok(DbSupply {
+            config,
+            locations,
+            state: Mutex::new(None),
+            published_failed: Mutex::new(false),
+        })
+    }
+
+    fn cache_dir(&self) -> PathBuf {
+        self.config
+            .db
+            .parent()
+            .and_then(|p| p.parent())
+            .map_or_else(|| PathBuf::from("."), PathBuf::from)
+    }
+
+    /// The DB built from the publishers for scans, beside the published one.
+    fn upstream_db(&self) -> PathBuf {
+        self.config.db.with_file_name("upstream.db")
+    }
+
+    fn open(path: &std::path::Path) -> anyhow::Result<Arc<AdvisoryDb>> {
+        Ok(Arc::new(AdvisoryDb::open(path).with_context(|| {
+            format!("cannot open the advisory DB {}", path.display())
+        })?))
+    }
+
+    /// The DB to match `os` and `packages` against.
+    pub(crate) fn for_inventory(
+        &self,
+        os: Option<&OsInfo>,
+        packages: &[Package],
+    ) -> anyhow::Result<Arc<AdvisoryDb>> {
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the DB supply was poisoned by a failed scan"))?;
+        let c = &self.config;
+        // 1. A DB named on the command line is used as given.
+        if c.explicit {
+            if let Some(db) = state.as_ref() {
+                return Ok(db.clone());
+            }
+            if !c.db.is_file() {
+                if c.skip_update || c.repositories.is_empty() {
+                    bail!(
+                        "no advisory DB at {}\nhint: build one with `trawl db build --source KIND=PATH -o {}`, fetch \
+                         one with `trawl db update --db-repository URL`, or leave out --db to get one automatically",
+                        c.db.display(),
+                        c.db.display()
+                    );
+                }
+                crate::commands::db::update_db(&c.db, &c.repositories)?;
+            }
+            let db = Self::open(&c.db)?;
+            *state = Some(db.clone());
+            return Ok(db);
+        }
+        // 2. A published DB in the cache that is young enough (or any, when told not to update).
+        if c.source != DbSource::Upstream && c.db.is_file() {
+            match AdvisoryDb::open(&c.db) {
+                Ok(db) if c.skip_update || is_young(&db, c.max_age) => return Ok(Arc::new(db)),
+                Ok(_) => tracing::info!(
+                    "the advisory DB {} is older than --db-max-age",
+                    c.db.display()
+                ),
+                Err(e) => tracing::warn!("{e:#}"),
+            }
+        }
+        let upstream = self.upstream_db();
+        if c.skip_update {
+            if c.source != DbSource::Published && upstream.is_file() {
+                return Self::open(&upstream);
+            }
+            if !c.offline {
+                bail!(
+                    "no advisory DB at {} and --skip-db-update was given\nhint: run once without it (or `trawl db \
+                     update`), or pass --db PATH",
+                    c.db.display()
+                );
+            }
+        }
+        // 3. The published DB, from its mirrors in order.
+        if c.source != DbSource::Upstream && !c.offline {
+            let mut failed = self
+                .published_failed
+                .lock()
+                .map_err(|_| anyhow::anyhow!("poisoned"))?;
+            if !*failed {
+                let locations = self.published_locations();
+                match crate::commands::db::update_db(&c.db, &locations) {
+                    Ok(()) => return Self::open(&c.db),
+                    Err(e) => {
+                        *failed = true;
+                        let reason = format!("{e:#}").replace('\n', "; ");
+                        if c.source == DbSource::Published {
+                            bail!("no published advisory DB could be had: {reason}");
+                        }
+                        tracing::warn!(
+                            "published DB skipped ({}): {reason}; building from the publishers instead",
+                            locations.join(", ")
+                        );
+                    }
+                }
+            }
+        }
+        // 4. Built straight from the publishers, for what this inventory needs.
+        let needs = needs_of(os, packages);
+        let opts = SupplyOptions {
+            cache_dir: self.cache_dir().join("feeds"),
+            db_path: upstream.clone(),
+            locations: self.locations.clone(),
+            max_age: c.max_age,
+            offline: c.offline,
+            timeout: Duration::from_secs(120),
+        };
+        let mut matched = |db: &AdvisoryDb| matched_cves(db, os, packages);
+        let outcome = match trawl_advisory::supply::supply(&opts, &needs, &mut matched) {
+            Ok(o) => o,
+            Err(e) if upstream.is_file() => {
+                tracing::warn!(
+                    "cannot refresh {}: {e}; the previous DB stays in use",
+                    upstream.display()
+                );
+                return Self::open(&upstream);
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)).context(format!(
+                    "cannot build an advisory DB from the publishers into {}",
+                    upstream.display()
+                ));
+            }
+        };
+        tracing::info!(
+            "advisory DB {}: {} feed resource(s), {} bytes transferred{}",
+            upstream.display(),
+            outcome.lines.len(),
+            outcome.bytes,
+            if outcome.rebuilt {
+                ", rebuilt"
+            } else {
+                ", unchanged"
+            }
+        );
+        Self::open(&upstream)
+    }
+
+    /// `--db-repository` when given, else the published mirrors with the DB schema as their tag.
+    fn published_locations(&self) -> Vec<String> {
+        if !self.config.repositories.is_empty() {
+            return self.config.repositories.clone();
+        }
+        self.locations
+            .db_repositories()
+            .into_iter()
+            .map(|r| {
+                let last = r.rsplit('/').next().unwrap_or("");
+                if last.contains(':') || last.contains('@') || r.starts_with("http") {
+                    r
+                } else {
+                    format!("{r}:{}", trawl_advisory::SCHEMA_VERSION)
+                }
+            })
+            .collect()
+    }
+}
+
+/// The namespaces and packages an inventory needs from upstream.
+pub(crate) fn needs_of(os: Option<&OsInfo>, packages: &[Package]) -> Needs {
+    let mut needs = Needs::default();
+    if let Some(os) = os {
+        needs.os_namespaces.insert(os.advisory_namespace());
+    }
+    for p in packages {
+        if let Some(eco) = p.ecosystem.filter(|e| !e.is_os())
+            && let Some(name) = eco.osv_name()
+        {
+            needs.packages.insert((name.to_owned(), p.name.clone()));
+        }
+    }
+    needs
+}
+
+/// The CVE IDs (finding IDs and aliases) the inventory matches in `db`.
+fn matched_cves(db: &AdvisoryDb, os: Option<&OsInfo>, packages: &[Package]) -> Vec<String> {
+    let mut m = trawl_matcher::Matcher::new(db);
+    let Ok(findings) = m.match_packages(os, packages) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = findings
+        .iter()
+        .flat_map(|(_, f)| std::iter::once(&f.id).chain(f.aliases.iter()))
+        .filter(|id| id.starts_with("CVE-"))
+        .cloned()
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}

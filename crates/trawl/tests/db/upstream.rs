@@ -1,0 +1,392 @@
+//! Issue #13: real advisory data with no setup. A real HTTP server on 127.0.0.1 serves the publishers' URL layouts
+//! (Alpine secdb `v3.x/main.json`, cvelistV5 `cves/...`, CISA KEV, FIRST EPSS) with `ETag`, `Last-Modified`,
+//! gzip and `304`, from the real samples in ../shared/data; a fresh `HOME` and only `TRAWL_FEED_*` variables.
+
+use super::trawl;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// What the server saw: per request, the path, status and payload bytes.
+#[derive(Default)]
+struct Log {
+    requests: Vec<(String, u16, usize)>,
+}
+
+struct Upstream {
+    port: u16,
+    log: Arc<Mutex<Log>>,
+    server: Arc<tiny_http::Server>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Upstream {
+    /// Serves `root`; a path under `/fail/NNN/` answers NNN.
+    fn start(root: PathBuf) -> Upstream {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind"));
+        let port = server.server_addr().to_ip().expect("ip").port();
+        let log: Arc<Mutex<Log>> = Arc::default();
+        let (s, l) = (server.clone(), log.clone());
+        let thread = std::thread::spawn(move || {
+            for req in s.incoming_requests() {
+                let path = req.url().split('?').next().unwrap_or("/").to_owned();
+                let header = |name: &str| {
+                    req.headers()
+                        .iter()
+                        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+                        .map(|h| h.value.as_str().to_owned())
+                };
+                let (status, body, headers) = answer(
+                    &root,
+                    &path,
+                    header("If-None-Match"),
+                    header("Accept-Encoding").is_some_and(|a| a.contains("gzip")),
+                );
+                l.lock()
+                    .expect("lock")
+                    .requests
+                    .push((path, status, body.len()));
+                let mut resp = tiny_http::Response::from_data(body).with_status_code(status);
+                for (k, v) in headers {
+                    resp.add_header(
+                        tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("header"),
+                    );
+                }
+                let _ = req.respond(resp);
+            }
+        });
+        Upstream {
+            port,
+            log,
+            server,
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn take(&self) -> Vec<(String, u16, usize)> {
+        std::mem::take(&mut self.log.lock().expect("lock").requests)
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn answer(
+    root: &Path,
+    path: &str,
+    if_none_match: Option<String>,
+    gzip: bool,
+) -> (u16, Vec<u8>, Vec<(String, String)>) {
+    if let Some(rest) = path.strip_prefix("/fail/") {
+        let code = rest
+            .split('/')
+            .next()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(500);
+        return (code, b"failure".to_vec(), Vec::new());
+    }
+    let rel = path.trim_start_matches('/');
+    if rel.split('/').any(|c| c == "..") {
+        return (403, Vec::new(), Vec::new());
+    }
+    let Ok(bytes) = std::fs::read(root.join(rel)) else {
+        return (404, b"not found".to_vec(), Vec::new());
+    };
+    let etag = format!("\"{}\"", trawl_test::image::sha256(&bytes));
+    let mut headers = vec![
+        ("ETag".to_owned(), etag.clone()),
+        (
+            "Last-Modified".to_owned(),
+            "Tue, 03 Dec 2024 10:00:00 GMT".to_owned(),
+        ),
+    ];
+    if if_none_match.as_deref() == Some(etag.as_str()) {
+        return (304, Vec::new(), headers);
+    }
+    if gzip && !rel.ends_with(".gz") && !rel.ends_with(".zip") {
+        headers.push(("Content-Encoding".to_owned(), "gzip".to_owned()));
+        return (200, trawl_test::image::gzip(&bytes), headers);
+    }
+    (200, bytes, headers)
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::File::create(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .expect("write");
+}
+
+/// The publishers' layouts, from the real samples: Alpine secdb v3.3–v3.11 as the JSON secdb.alpinelinux.org
+/// serves (converted from the YAML of the same data), cvelistV5 records, the KEV catalog, an EPSS CSV.
+fn layout(data: &Path, root: &Path) {
+    let secdb = data.join("advisories/alpine/alpine-secdb");
+    for rel in std::fs::read_dir(&secdb).expect("secdb").flatten() {
+        let dir = rel.path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for repo in ["main", "community"] {
+            let yaml = dir.join(format!("{repo}.yaml"));
+            if let Ok(text) = std::fs::read_to_string(&yaml) {
+                let v: Value = serde_saphyr::from_str(&text).expect("secdb YAML");
+                let name = dir
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned();
+                write(
+                    &root.join(format!("alpine/{name}/{repo}.json")),
+                    &serde_json::to_vec(&v).expect("json"),
+                );
+            }
+        }
+    }
+    let cves = data.join("advisories/cve/cvelistV5");
+    for f in walk(&cves) {
+        if f.extension().is_some_and(|e| e == "json") {
+            let rel = f.strip_prefix(&cves).expect("under");
+            write(
+                &root.join("cve5").join(rel),
+                &std::fs::read(&f).expect("read"),
+            );
+        }
+    }
+    let here =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/cve5/CVE-2019-14697.json");
+    write(
+        &root.join("cve5/cves/2019/14xxx/CVE-2019-14697.json"),
+        &std::fs::read(here).expect("fixture"),
+    );
+    write(
+        &root.join("kev/known_exploited_vulnerabilities.json"),
+        &std::fs::read(data.join("advisories/kev/known_exploited_vulnerabilities.json"))
+            .expect("kev"),
+    );
+    let epss =
+        std::fs::read(data.join(
+            "advisories/epss/lodestonesecurity-epss-data-history/epss_scores-current.head.csv",
+        ))
+        .expect("epss");
+    write(
+        &root.join("epss/epss_scores-current.csv.gz"),
+        &trawl_test::image::gzip(&epss),
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A fresh user: an empty HOME, no trawl variables but the feed locations.
+fn fresh(cmd: &mut assert_cmd::Command, home: &Path, feeds: &[(&str, String)]) {
+    cmd.env("HOME", home)
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("TRAWL_CACHE_DIR")
+        .env_remove("TRAWL_DB_MAX_AGE")
+        .env("TRAWL_FORMAT", "json")
+        .current_dir(home);
+    for (k, v) in feeds {
+        cmd.env(k, v);
+    }
+}
+
+/// (package, ID) -> (severity, title or else description) of a native JSON report.
+fn vulns(report: &Value) -> BTreeMap<(String, String), (String, String)> {
+    let mut out = BTreeMap::new();
+    for r in report["results"].as_array().into_iter().flatten() {
+        for v in r["vulnerabilities"].as_array().into_iter().flatten() {
+            out.insert(
+                (
+                    v["pkg_name"].as_str().unwrap_or_default().to_owned(),
+                    v["id"].as_str().unwrap_or_default().to_owned(),
+                ),
+                (
+                    v["severity"].as_str().unwrap_or_default().to_owned(),
+                    // MITRE's older records have no title: reports show the description in its place.
+                    v["title"]
+                        .as_str()
+                        .or_else(|| v["description"].as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
+            );
+        }
+    }
+    out
+}
+
+fn scan(
+    home: &Path,
+    feeds: &[(&str, String)],
+    image: &Path,
+    extra_env: &[(&str, &str)],
+) -> (Value, String) {
+    let mut cmd = trawl();
+    fresh(&mut cmd, home, feeds);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .args(["image", "--input"])
+        .arg(image)
+        .output()
+        .expect("trawl runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    (
+        serde_json::from_slice(&out.stdout).expect("JSON report"),
+        stderr,
+    )
+}
+
+#[test]
+fn zero_config_scan_builds_from_the_publishers_and_refreshes_with_no_payload() {
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("upstream");
+    layout(&data, &root);
+    let server = Upstream::start(root);
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let feeds = vec![
+        // The published DB's mirror answers nothing (a closed port): the chain goes on to the publishers.
+        ("TRAWL_FEED_DB", "127.0.0.1:9/trawl/trawl-db".to_owned()),
+        ("TRAWL_FEED_ALPINE_SECDB", server.url("/alpine")),
+        ("TRAWL_FEED_CVE5", server.url("/cve5")),
+        (
+            "TRAWL_FEED_KEV",
+            server.url("/kev/known_exploited_vulnerabilities.json"),
+        ),
+        (
+            "TRAWL_FEED_EPSS",
+            server.url("/epss/epss_scores-current.csv.gz"),
+        ),
+        ("TRAWL_FEED_OSV", server.url("/osv")),
+        ("TRAWL_FEED_OSV_API", server.url("/osv-api")),
+    ];
+    let image = trawl_test::repo_root().join("tests/data/images/alpine-3.7.3.tar.gz");
+
+    // First run: only the Alpine v3.7 feed (plus KEV, EPSS and the matched CVE records) is asked for.
+    let (report, stderr) = scan(&home, &feeds, &image, &[]);
+    let first = server.take();
+    let found = vulns(&report);
+    for pkg in ["musl", "musl-utils"] {
+        let (severity, title) = found
+            .get(&(pkg.to_owned(), "CVE-2019-14697".to_owned()))
+            .unwrap_or_else(|| panic!("{pkg} CVE-2019-14697 not found: {found:?}\n{stderr}"));
+        assert_eq!(severity, "CRITICAL", "{pkg}");
+        assert!(
+            title.contains("musl libc through 1.1.23"),
+            "{pkg}: title `{title}`"
+        );
+    }
+    assert!(stderr.contains("published DB skipped"), "{stderr}");
+    let paths: BTreeSet<&str> = first.iter().map(|(p, _, _)| p.as_str()).collect();
+    assert!(paths.contains("/alpine/v3.7/main.json"), "{paths:?}");
+    for p in &paths {
+        assert!(
+            !p.starts_with("/alpine/") || p.starts_with("/alpine/v3.7/"),
+            "only the v3.7 feed is needed, but {p} was asked: {paths:?}"
+        );
+        assert!(
+            !p.starts_with("/osv"),
+            "no language package, no OSV: {paths:?}"
+        );
+        assert!(!p.starts_with("/cve5/") || p.contains("CVE-"), "{paths:?}");
+    }
+    assert!(
+        paths.contains("/cve5/cves/2019/14xxx/CVE-2019-14697.json"),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.contains("/cve5/cves/2024/3xxx/CVE-2024-3094.json"),
+        "only the matched CVEs' records: {paths:?}"
+    );
+    let first_bytes: usize = first.iter().map(|(_, _, n)| n).sum();
+    assert!(first_bytes > 0);
+
+    // Second run within the maximum age: nothing transferred.
+    let (again, _) = scan(&home, &feeds, &image, &[]);
+    let second = server.take();
+    assert_eq!(
+        second.iter().map(|(_, _, n)| n).sum::<usize>(),
+        0,
+        "{second:?}"
+    );
+    assert_eq!(vulns(&again), found);
+
+    // Asked again (maximum age 0): every feed answers 304, no payload, same findings.
+    let (third, _) = scan(&home, &feeds, &image, &[("TRAWL_DB_MAX_AGE", "0")]);
+    let asked = server.take();
+    assert!(!asked.is_empty());
+    for (p, status, n) in &asked {
+        assert_eq!(
+            (*status, *n),
+            (304, 0),
+            "{p} transferred a payload: {asked:?}"
+        );
+    }
+    assert_eq!(vulns(&third), found);
+}
+
+#[test]
+fn a_failing_feed_keeps_the_others_and_names_its_url() {
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("upstream");
+    layout(&data, &root);
+    // A corrupt EPSS payload (not gzip) and a KEV feed that answers 503.
+    write(
+        &root.join("epss/epss_scores-current.csv.gz"),
+        b"not gzip at all",
+    );
+    let server = Upstream::start(root);
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let feeds = vec![
+        ("TRAWL_FEED_DB", "127.0.0.1:9/trawl/trawl-db".to_owned()),
+        ("TRAWL_FEED_ALPINE_SECDB", server.url("/alpine")),
+        ("TRAWL_FEED_CVE5", server.url("/cve5")),
+        ("TRAWL_FEED_KEV", server.url("/fail/503/kev.json")),
+        (
+            "TRAWL_FEED_EPSS",
+            server.url("/epss/epss_scores-current.csv.gz"),
+        ),
+    ];
+    let image = trawl_test::repo_root().join("tests/data/images/alpine-3.7.3.tar.gz");
+    let (report, stderr) = scan(&home, &feeds, &image, &[]);
+    assert!(
+        vulns(&report).contains_key(&("musl".to_owned(), "CVE-2019-14697".to_owned())),
+        "the Alpine feed is still built: {stderr}"
+    );
+    assert!(
+        stderr.contains(&server.url("/fail/503/kev.json")) && stderr.contains("503"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&server.url("/epss/epss_scores-current.csv.gz")) && stderr.contains("gzip"),
+        "{stderr}"
+    );
+}
