@@ -29,6 +29,15 @@ pub struct BuildOutcome {
 /// Malformed records are skipped and counted per source; only an unreadable location or a failing write is
 /// an error.
 pub fn build(sources: &[SourceSpec], output: &Path) -> Result<BuildOutcome, DbError> {
+    build_with_origins(sources, output, Vec::new())
+}
+
+/// [`build`], recording where each upstream feed came from in the metadata (a DB built from the publishers).
+pub fn build_with_origins(
+    sources: &[SourceSpec],
+    output: &Path,
+    upstream: Vec<crate::model::FeedOrigin>,
+) -> Result<BuildOutcome, DbError> {
     if sources.is_empty() {
         return Err(DbError::Usage(
             "no --source given: nothing to build".to_owned(),
@@ -40,7 +49,7 @@ pub fn build(sources: &[SourceSpec], output: &Path) -> Result<BuildOutcome, DbEr
     let tmp_path = tmp.path().to_owned();
     let mut builder = Builder::create(&tmp_path)?;
     let reports = builder.read_sources(sources)?;
-    let metadata = builder.finish(reports)?;
+    let metadata = builder.finish(reports, upstream)?;
     crate::check::full(&tmp_path)?;
     tmp.persist(&target)
         .map_err(|e| DbError::io(&target, e.error))?;
@@ -224,12 +233,17 @@ impl Builder {
 
     /// Writes the final tables from the staging ones (package rows, advisory blocks, both compressed with
     /// trained dictionaries), stores the metadata, drops the staging tables and vacuums.
-    fn finish(mut self, reports: Vec<SourceReport>) -> Result<Metadata, DbError> {
+    fn finish(
+        mut self,
+        reports: Vec<SourceReport>,
+        upstream: Vec<crate::model::FeedOrigin>,
+    ) -> Result<Metadata, DbError> {
         self.begin()?;
         let mut metadata = Metadata {
             schema_version: SCHEMA_VERSION,
             built_at: now_rfc3339(),
             sources: reports,
+            upstream,
             ..Metadata::default()
         };
         {

@@ -30,14 +30,14 @@ pub mod supply;
 pub mod update;
 pub mod upstream;
 
-pub use build::{BuildOutcome, build};
+pub use build::{BuildOutcome, build, build_with_origins};
 pub use check::verify;
 pub use db::AdvisoryDb;
 pub use feed::osv::DEFAULT_OSV_URL;
 pub use feed::{FeedKind, SourceSpec};
 pub use http::HttpError;
 pub use model::{
-    AdvisoryDetails, AffectedRange, AffectedRecord, Enrichment, EventKind, Metadata,
+    AdvisoryDetails, AffectedRange, AffectedRecord, Enrichment, EventKind, FeedOrigin, Metadata,
     PackageSpecific, RangeEvent, RangeKind, SourceReport, Versions,
 };
 pub use names::data_source;

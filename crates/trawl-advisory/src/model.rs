@@ -359,6 +359,31 @@ pub struct Metadata {
     pub kev_entries: u64,
     /// EPSS scores stored.
     pub epss_entries: u64,
+    /// For a DB built straight from the publishers: where each feed came from and how current it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upstream: Vec<FeedOrigin>,
+}
+
+/// Where one feed of a DB built from the publishers came from (`trawl db info`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedOrigin {
+    /// The feed kind (`alpine-secdb`, `osv`, `cve5`...).
+    pub feed: String,
+    /// Its location (base URL or directory).
+    pub url: String,
+    /// Files of it the DB was built from.
+    pub resources: u64,
+    /// Their payload bytes.
+    pub bytes: u64,
+    /// The newest `Last-Modified` the publisher gave, when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    /// When the least recently checked of its files was last confirmed current (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+    /// What could not be had in the run that built the DB, one line each (the copy fetched before was used).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 /// A severity entry as stored with an advisory: one source's rating, vector and score.

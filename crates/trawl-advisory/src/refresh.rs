@@ -356,6 +356,7 @@ pub fn refresh(db: &Path, updates: &[SourceSpec], output: &Path) -> Result<Build
         affected_rows: stored,
         kev_entries: count("SELECT COUNT(*) FROM kev")?,
         epss_entries: count("SELECT COUNT(*) FROM epss")?,
+        upstream: old_meta.upstream.clone(),
     };
     let meta_json = serde_json::to_string(&metadata).map_err(|e| DbError::Invalid {
         path: path.clone(),

@@ -6,7 +6,7 @@
 
 use crate::fetch::{FeedCache, FetchPolicy, FetchStatus, Fetched, validate};
 use crate::upstream::{Locations, UpstreamKind, cve5_path};
-use crate::{AdvisoryDb, DbError, FeedKind, SourceSpec};
+use crate::{AdvisoryDb, DbError, FeedKind, FeedOrigin, SourceSpec};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -19,7 +19,14 @@ pub struct Needs {
     pub os_namespaces: BTreeSet<String>,
     /// Language packages as (OSV ecosystem, name).
     pub packages: BTreeSet<(String, String)>,
+    /// Everything every feed carries (a full DB, as published): every Alpine release, the Debian tracker,
+    /// Wolfi, every OSV ecosystem without a vendor feed of its own, and the CVE records of a local cvelistV5
+    /// checkout.
+    pub everything: bool,
 }
+
+/// OS families read from their vendor's own feed rather than from OSV.
+const VENDOR_FEEDS: &[&str] = &["Alpine", "Debian", "Wolfi"];
 
 /// How to supply.
 #[derive(Debug, Clone)]
@@ -148,7 +155,15 @@ pub fn supply(
     );
 
     let mut osv_ecosystems: Option<Vec<String>> = None;
-    for ns in &needs.os_namespaces {
+    let mut namespaces = needs.os_namespaces.clone();
+    if needs.everything {
+        for release in s.alpine_releases() {
+            namespaces.insert(format!("Alpine:{release}"));
+        }
+        namespaces.insert("Debian".to_owned());
+        namespaces.insert("Wolfi".to_owned());
+    }
+    for ns in &namespaces {
         let (family, release) = ns.split_once(':').unwrap_or((ns.as_str(), ""));
         match family {
             "Alpine" if !release.is_empty() => {
@@ -213,10 +228,61 @@ pub fn supply(
         }
     }
 
+    if needs.everything {
+        let ecos = osv_ecosystems
+            .get_or_insert_with(|| s.osv_ecosystems())
+            .clone();
+        for eco in ecos {
+            let family = eco.split(':').next().unwrap_or_default();
+            if VENDOR_FEEDS.contains(&family) {
+                continue;
+            }
+            let path = format!("{}/all.zip", crate::http::encode_segment(&eco));
+            s.get(
+                UpstreamKind::Osv,
+                &path,
+                &format!("osv/{eco}/all.zip"),
+                &validate::zip,
+            );
+        }
+    }
     s.osv_packages(&needs.packages, &mut state);
+    // A full build reads the CVE records of a local cvelistV5 checkout whole (a quarter million files are not
+    // fetched one by one).
+    let cve_dir = opts.locations.url(UpstreamKind::Cve5, "");
+    let cve_dir = (needs.everything && !crate::http::is_url(&cve_dir))
+        .then(|| PathBuf::from(cve_dir.strip_prefix("file://").unwrap_or(&cve_dir)))
+        .filter(|d| d.is_dir());
+    if needs.everything && cve_dir.is_none() {
+        let line = FeedLine {
+            feed: "cve5".to_owned(),
+            url: opts.locations.url(UpstreamKind::Cve5, ""),
+            status: "absent".to_owned(),
+            bytes: 0,
+            reason: Some(
+                "a full build reads CVE records (titles, severities) from a local cvelistV5 checkout: \
+                 --feed cve5=DIR"
+                    .to_owned(),
+            ),
+        };
+        tracing::warn!(
+            "feed cve5 {}: {}",
+            line.url,
+            line.reason.as_deref().unwrap_or_default()
+        );
+        out.lines.push(line);
+    }
+    if needs.everything {
+        // Everything is in hand: build once, with no per-scan CVE round.
+        build_from_cache_with(opts, &cache, &mut state, &out.lines, cve_dir.as_deref())?;
+        out.rebuilt = true;
+        save_state(&opts.cache_dir, &state);
+        out.bytes = out.lines.iter().map(|l| l.bytes).sum();
+        return Ok(out);
+    }
     let have_all = needed.iter().all(|r| state.built_from.contains(r));
     if changed || !have_all || !opts.db_path.is_file() {
-        build_from_cache(opts, &cache, &mut state)?;
+        build_from_cache(opts, &cache, &mut state, &out.lines)?;
         out.rebuilt = true;
     }
 
@@ -249,7 +315,7 @@ pub fn supply(
         state.cves.insert(cve.clone());
     }
     if more {
-        build_from_cache(opts, &cache, &mut state)?;
+        build_from_cache(opts, &cache, &mut state, &out.lines)?;
         out.rebuilt = true;
     }
     save_state(&opts.cache_dir, &state);
@@ -320,6 +386,58 @@ impl Supplier<'_> {
         }
         self.out.lines.push(line);
         f
+    }
+
+    /// The releases the Alpine secdb carries (`v3.20`, `edge`...): the directories of a local copy, or the
+    /// links of the site's index page.
+    fn alpine_releases(&mut self) -> Vec<String> {
+        let base = self.locations.url(UpstreamKind::AlpineSecdb, "");
+        let names: Vec<String> = if crate::http::is_url(&base) {
+            let f = self.get(
+                UpstreamKind::AlpineSecdb,
+                "/",
+                "alpine-secdb/index.html",
+                &validate::text,
+            );
+            f.path
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .map(|html| {
+                    html.split("href=\"")
+                        .skip(1)
+                        .filter_map(|rest| rest.split('"').next())
+                        .map(|h| {
+                            h.trim_end_matches('/')
+                                .rsplit('/')
+                                .next()
+                                .unwrap_or_default()
+                                .to_owned()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            let dir = Path::new(base.strip_prefix("file://").unwrap_or(&base));
+            std::fs::read_dir(dir)
+                .map(|rd| {
+                    rd.flatten()
+                        .filter(|e| e.path().is_dir())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut releases: Vec<String> = names
+            .into_iter()
+            .filter(|n| n == "edge" || is_alpine_release(n))
+            .collect();
+        releases.sort();
+        releases.dedup();
+        if releases.is_empty() {
+            tracing::warn!(
+                "feed alpine-secdb {base}: no release listed (expected v3.x directories)"
+            );
+        }
+        releases
     }
 
     /// The OSV bucket's ecosystem list (cached like any resource).
@@ -429,6 +547,18 @@ impl Supplier<'_> {
     }
 }
 
+/// `v3.20` and the like.
+fn is_alpine_release(name: &str) -> bool {
+    name.strip_prefix('v')
+        .and_then(|r| r.split_once('.'))
+        .is_some_and(|(a, b)| {
+            !a.is_empty()
+                && !b.is_empty()
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+        })
+}
+
 fn record_modified(p: &Path) -> Option<String> {
     #[derive(Deserialize)]
     struct M {
@@ -518,6 +648,18 @@ fn build_from_cache(
     opts: &SupplyOptions,
     cache: &FeedCache,
     state: &mut State,
+    lines: &[FeedLine],
+) -> Result<(), DbError> {
+    build_from_cache_with(opts, cache, state, lines, None)
+}
+
+/// [`build_from_cache`], with CVE records read from `cve_dir` (a cvelistV5 checkout) instead of the cache.
+fn build_from_cache_with(
+    opts: &SupplyOptions,
+    cache: &FeedCache,
+    state: &mut State,
+    lines: &[FeedLine],
+    cve_dir: Option<&Path>,
 ) -> Result<(), DbError> {
     let dir = cache.dir();
     let mut specs = Vec::new();
@@ -534,7 +676,10 @@ fn build_from_cache(
     add(FeedKind::DebianTracker, "debian-tracker/tracker.json");
     add(FeedKind::Wolfi, "wolfi/security.json");
     add(FeedKind::Osv, "osv");
-    add(FeedKind::Cve5, "cve5");
+    match cve_dir {
+        Some(d) => add(FeedKind::Cve5, &d.display().to_string()),
+        None => add(FeedKind::Cve5, "cve5"),
+    }
     add(FeedKind::Kev, "kev/known_exploited_vulnerabilities.json");
     add(FeedKind::Epss, "epss/epss_scores-current.csv.gz");
     if specs.is_empty() {
@@ -543,9 +688,88 @@ fn build_from_cache(
             dir.display()
         )));
     }
-    crate::build(&specs, &opts.db_path)?;
+    crate::build_with_origins(&specs, &opts.db_path, origins(opts, cache, lines))?;
     state.built_from = cached_resources(dir);
     Ok(())
+}
+
+/// Per feed, where the cached files came from and how current they are, with this run's problems.
+fn origins(opts: &SupplyOptions, cache: &FeedCache, lines: &[FeedLine]) -> Vec<FeedOrigin> {
+    let mut by: BTreeMap<String, (FeedOrigin, u64)> = BTreeMap::new();
+    for rel in cached_resources(cache.dir()) {
+        let Some(meta) = cache.meta(&rel) else {
+            continue;
+        };
+        let feed = rel.split('/').next().unwrap_or_default().to_owned();
+        let Ok(kind) = feed.parse::<UpstreamKind>() else {
+            continue;
+        };
+        let (o, oldest) = by.entry(feed.clone()).or_insert_with(|| {
+            (
+                FeedOrigin {
+                    feed: feed.clone(),
+                    url: opts.locations.url(kind, ""),
+                    ..FeedOrigin::default()
+                },
+                u64::MAX,
+            )
+        });
+        o.resources += 1;
+        o.bytes += meta.size;
+        if let Some(lm) = meta.last_modified {
+            let newer = match (&o.last_modified, http_date_secs(&lm)) {
+                (None, _) => true,
+                (Some(old), Some(t)) => http_date_secs(old).is_none_or(|o| t > o),
+                (Some(_), None) => false,
+            };
+            if newer {
+                o.last_modified = Some(lm);
+            }
+        }
+        *oldest = (*oldest).min(meta.checked_at);
+    }
+    for l in lines {
+        let Some(reason) = &l.reason else { continue };
+        let Ok(kind) = l.feed.parse::<UpstreamKind>() else {
+            continue;
+        };
+        // A feed with no copy at all is listed too, with what went wrong.
+        let (o, _) = by.entry(l.feed.clone()).or_insert_with(|| {
+            (
+                FeedOrigin {
+                    feed: l.feed.clone(),
+                    url: opts.locations.url(kind, ""),
+                    ..FeedOrigin::default()
+                },
+                u64::MAX,
+            )
+        });
+        o.problems.push(format!("{}: {reason}", l.url));
+    }
+    by.into_values()
+        .map(|(mut o, oldest)| {
+            if oldest != u64::MAX {
+                o.checked_at = i64::try_from(oldest)
+                    .ok()
+                    .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                    .and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    });
+            }
+            o
+        })
+        .collect()
+}
+
+/// An HTTP date (`Tue, 03 Dec 2024 10:00:00 GMT`) as Unix seconds.
+fn http_date_secs(s: &str) -> Option<i64> {
+    let f = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(s.trim(), &f)
+        .ok()
+        .map(|t| t.assume_utc().unix_timestamp())
 }
 
 /// Every cached resource (cache-relative paths of files with a sidecar).

@@ -334,3 +334,23 @@ mod tests {
         assert_eq!(cve5_path("CVE-2019-../x"), None);
     }
 }
+
+#[cfg(test)]
+mod docs {
+    /// docs/data-sources.md lists every row of the table.
+    #[test]
+    fn the_data_sources_page_lists_every_upstream() {
+        let page = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/data-sources.md"),
+        )
+        .expect("docs/data-sources.md");
+        for u in super::UPSTREAMS {
+            let row = page
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", u.name)))
+                .unwrap_or_else(|| panic!("docs/data-sources.md has no row for `{}`", u.name));
+            assert!(row.contains(&format!("`{}`", u.env)), "{row}");
+            assert!(row.contains(&format!("`{}`", u.default)), "{row}");
+        }
+    }
+}

@@ -51,8 +51,19 @@ pub(crate) fn default_db_path() -> PathBuf {
 #[derive(Debug, Args)]
 pub(crate) struct BuildArgs {
     /// A feed, `KIND=PATH_OR_URL`; repeatable, read in order.
-    #[arg(long = "source", required = true)]
+    #[arg(long = "source", required_unless_present = "from_upstream")]
     pub(crate) sources: Vec<SourceSpec>,
+    /// Build the full DB straight from the publishers (every feed of the upstream table, docs/data-sources.md), downloading into
+    /// the feed cache with conditional requests; what `--source` would name comes from the upstream table.
+    #[arg(long, conflicts_with_all = ["sources", "base"])]
+    pub(crate) from_upstream: bool,
+    /// With --from-upstream: a feed location, `KIND=URL_OR_DIR` (mirrors, air-gapped copies); repeatable.
+    /// Each kind also has a `TRAWL_FEED_<KIND>` variable.
+    #[arg(long = "feed", value_delimiter = ',', requires = "from_upstream")]
+    pub(crate) feeds: Vec<String>,
+    /// With --from-upstream: the raw download cache [default: CACHE_DIR/feeds].
+    #[arg(long, requires = "from_upstream")]
+    pub(crate) feed_cache: Option<PathBuf>,
     /// The DB file to write (atomically).
     #[arg(short, long)]
     pub(crate) output: PathBuf,
@@ -149,6 +160,9 @@ pub(crate) fn run(cmd: DbCommand) -> anyhow::Result<ExitCode> {
 
 fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
+    if a.from_upstream {
+        return build_from_upstream(&a, started);
+    }
     let outcome = match &a.base {
         Some(base) => trawl_advisory::refresh(base, &a.sources, &a.output).with_context(|| {
             format!(
@@ -178,6 +192,75 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64()
     );
     print_metadata(&outcome.metadata, a.format, Some(outcome.size))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `db build --from-upstream`: every feed, from the publishers, into `--output`.
+fn build_from_upstream(a: &BuildArgs, started: std::time::Instant) -> anyhow::Result<ExitCode> {
+    let locations =
+        trawl_advisory::upstream::Locations::resolve(&|k| std::env::var(k).ok(), &a.feeds)
+            .map_err(anyhow::Error::msg)
+            .context("bad --feed / TRAWL_FEED_* location")?;
+    let opts = trawl_advisory::supply::SupplyOptions {
+        cache_dir: a
+            .feed_cache
+            .clone()
+            .unwrap_or_else(|| crate::commands::scan::default_cache_dir().join("feeds")),
+        db_path: a.output.clone(),
+        locations,
+        // A full build asks every publisher whether anything changed (conditional requests: a 304 is cheap).
+        max_age: std::time::Duration::ZERO,
+        offline: false,
+        timeout: std::time::Duration::from_secs(600),
+    };
+    let needs = trawl_advisory::supply::Needs {
+        everything: true,
+        ..Default::default()
+    };
+    let outcome =
+        trawl_advisory::supply::supply(&opts, &needs, &mut |_| Vec::new()).with_context(|| {
+            format!(
+                "cannot build the advisory DB {} from the publishers",
+                a.output.display()
+            )
+        })?;
+    let db = AdvisoryDb::open(&a.output)
+        .with_context(|| format!("cannot open the advisory DB {}", a.output.display()))?;
+    let size = std::fs::metadata(&a.output).map(|m| m.len()).ok();
+    tracing::info!(
+        "built {} from {} feed resource(s) ({} bytes transferred) in {:.1}s",
+        a.output.display(),
+        outcome.lines.len(),
+        outcome.bytes,
+        started.elapsed().as_secs_f64()
+    );
+    print_metadata(db.metadata(), a.format, size)?;
+    // A publishing job must not push a DB that silently lacks a feed.
+    let failed: Vec<String> = outcome
+        .lines
+        .iter()
+        .filter(|l| l.status == "failed")
+        .map(|l| {
+            format!(
+                "{} {}: {}",
+                l.feed,
+                l.url,
+                l.reason.as_deref().unwrap_or_default()
+            )
+        })
+        .collect();
+    if !failed.is_empty() {
+        anyhow::bail!(
+            "{} feed resource(s) could not be had, so {} lacks their latest data:
+  {}",
+            failed.len(),
+            a.output.display(),
+            failed.join(
+                "
+  "
+            )
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -272,7 +355,77 @@ fn print_metadata(m: &Metadata, format: InfoFormat, size: Option<u64>) -> anyhow
             for (k, n) in &m.advisories_by_source {
                 writeln!(out, "  {k:<15} {n:>8}")?;
             }
+            if !m.upstream.is_empty() {
+                writeln!(out, "Feeds (built straight from the publishers):")?;
+                for o in &m.upstream {
+                    let records: u64 = m
+                        .sources
+                        .iter()
+                        .filter(|s| s.kind == o.feed)
+                        .map(|s| s.records)
+                        .sum();
+                    let age = o
+                        .checked_at
+                        .as_deref()
+                        .and_then(trawl_advisory::update::age_of)
+                        .map_or_else(
+                            || "never checked".to_owned(),
+                            |a| format!("checked {} ago", human_age(a)),
+                        );
+                    writeln!(
+                        out,
+                        "  {:<15} {:>8} records {:>5} files {:>11} bytes  {}  {age}{}",
+                        o.feed,
+                        records,
+                        o.resources,
+                        o.bytes,
+                        o.url,
+                        o.last_modified
+                            .as_deref()
+                            .map(|t| format!(", last modified {t}"))
+                            .unwrap_or_default()
+                    )?;
+                    for p in &o.problems {
+                        writeln!(out, "      skipped: {p}")?;
+                    }
+                }
+            }
+        }
+    }
+    for o in &m.upstream {
+        if let Some(age) = o
+            .checked_at
+            .as_deref()
+            .and_then(trawl_advisory::update::age_of)
+            && age > STALE_FEED
+        {
+            tracing::warn!(
+                "feed {} ({}) was last checked {} ago: stale (the next scan refreshes it, or `--db-max-age`)",
+                o.feed,
+                o.url,
+                human_age(age)
+            );
+        }
+        for p in &o.problems {
+            tracing::warn!(
+                "feed {} was not fully had when this DB was built: {p}",
+                o.feed
+            );
         }
     }
     Ok(())
+}
+
+/// A feed not checked for this long is called stale by `db info`.
+const STALE_FEED: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// `42s`, `5m`, `3h`, `2d`.
+fn human_age(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
 }

@@ -1,6 +1,7 @@
 //! `trawl db build | info | update | push | pull` end to end: real feeds from ../shared/data, a real HTTP server
 //! (tiny_http on 127.0.0.1) and a real OCI registry (Debian's docker-registry).
 
+mod published;
 mod serve;
 mod upstream;
 

@@ -101,7 +101,13 @@ fn answer(
     if rel.split('/').any(|c| c == "..") {
         return (403, Vec::new(), Vec::new());
     }
-    let Ok(bytes) = std::fs::read(root.join(rel)) else {
+    // A directory answers with its index page, as the publishers' sites do.
+    let file = if root.join(rel).is_dir() {
+        root.join(rel).join("index.html")
+    } else {
+        root.join(rel)
+    };
+    let Ok(bytes) = std::fs::read(file) else {
         return (404, b"not found".to_vec(), Vec::new());
     };
     let etag = format!("\"{}\"", trawl_test::image::sha256(&bytes));
@@ -327,6 +333,18 @@ fn zero_config_scan_builds_from_the_publishers_and_refreshes_with_no_payload() {
     let first_bytes: usize = first.iter().map(|(_, _, n)| n).sum();
     assert!(first_bytes > 0);
 
+    // `db info` says where each feed came from and how current it is.
+    let info = db_info(&home.join(".cache/trawl/db/upstream.db"));
+    let alpine = feed_of(&info, "alpine-secdb");
+    assert_eq!(alpine["url"], server.url("/alpine"), "{info}");
+    assert_eq!(
+        alpine["last_modified"], "Tue, 03 Dec 2024 10:00:00 GMT",
+        "{info}"
+    );
+    assert!(alpine["resources"].as_u64() >= Some(1), "{info}");
+    assert!(alpine["checked_at"].as_str().is_some(), "{info}");
+    assert_eq!(feed_of(&info, "cve5")["resources"], 1, "{info}");
+
     // Second run within the maximum age: nothing transferred.
     let (again, _) = scan(&home, &feeds, &image, &[]);
     let second = server.take();
@@ -389,4 +407,203 @@ fn a_failing_feed_keeps_the_others_and_names_its_url() {
         stderr.contains(&server.url("/epss/epss_scores-current.csv.gz")) && stderr.contains("gzip"),
         "{stderr}"
     );
+
+    // The built DB records that KEV was missing, and `db info` says so.
+    let info = db_info(&home.join(".cache/trawl/db/upstream.db"));
+    let kev = feed_of(&info, "kev");
+    assert_eq!(kev["resources"], 0, "no KEV copy was ever had: {info}");
+    assert!(
+        kev["problems"][0]
+            .as_str()
+            .is_some_and(|p| p.contains(&server.url("/fail/503/kev.json")) && p.contains("503")),
+        "{info}"
+    );
+    let out = trawl()
+        .args(["db", "info", "--db"])
+        .arg(home.join(".cache/trawl/db/upstream.db"))
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("Feeds (built straight from the publishers):")
+            && table.contains(&server.url("/alpine")),
+        "{table}"
+    );
+}
+
+fn db_info(db: &Path) -> Value {
+    let out = trawl()
+        .args(["db", "info", "--format", "json", "--db"])
+        .arg(db)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn feed_of<'a>(info: &'a Value, feed: &str) -> &'a Value {
+    info["upstream"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|o| o["feed"] == feed)
+        .unwrap_or_else(|| panic!("no {feed} feed in {info}"))
+}
+
+#[test]
+fn full_build_from_the_publishers_equals_the_directory_build() {
+    let data = trawl_test::require_shared_data!();
+    let adv = data.join("advisories");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("upstream");
+    layout(&data, &root);
+    // The secdb site's index page, the Debian tracker's JSON, Wolfi's security.json and an OSV bucket.
+    let mut index = String::from("<html><body><a href=\"../\">../</a>\n");
+    let mut releases: Vec<String> = std::fs::read_dir(root.join("alpine"))
+        .expect("alpine")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    releases.sort();
+    for r in &releases {
+        index.push_str(&format!("<a href=\"{r}/\">{r}/</a>\n"));
+    }
+    index.push_str("<a href=\"license.txt\">license.txt</a></body></html>\n");
+    write(&root.join("alpine/index.html"), index.as_bytes());
+    let tracker = adv.join("debian/vunnel-fixtures/input/debian.json");
+    write(
+        &root.join("debian/tracker.json"),
+        &std::fs::read(&tracker).expect("tracker"),
+    );
+    let wolfi = adv.join("wolfi/vunnel-fixtures/input/secdb/security.json");
+    write(
+        &root.join("wolfi/security.json"),
+        &std::fs::read(&wolfi).expect("wolfi"),
+    );
+    let bucket = root.join("osv");
+    let ecosystems =
+        super::serve::make_osv_bucket(&bucket, &[adv.join("ghsa"), adv.join("go-vulndb/osv")]);
+    assert!(ecosystems.len() >= 5, "{ecosystems:?}");
+    let cves = adv.join("cve/cvelistV5/cves");
+    let server = Upstream::start(root.clone());
+
+    let upstream_db = tmp.path().join("upstream.db");
+    let mut cmd = trawl();
+    cmd.env("HOME", tmp.path())
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("TRAWL_CACHE_DIR")
+        .env("TRAWL_FEED_ALPINE_SECDB", server.url("/alpine"))
+        .env(
+            "TRAWL_FEED_DEBIAN_TRACKER",
+            server.url("/debian/tracker.json"),
+        )
+        .env("TRAWL_FEED_WOLFI", server.url("/wolfi/security.json"))
+        .env("TRAWL_FEED_OSV", server.url("/osv"))
+        .env(
+            "TRAWL_FEED_KEV",
+            server.url("/kev/known_exploited_vulnerabilities.json"),
+        )
+        .env(
+            "TRAWL_FEED_EPSS",
+            server.url("/epss/epss_scores-current.csv.gz"),
+        )
+        .args(["db", "build", "--from-upstream", "--feed"])
+        .arg(format!("cve5={}", cves.display()))
+        .arg("-o")
+        .arg(&upstream_db);
+    let out = cmd.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let asked: BTreeSet<String> = server.take().into_iter().map(|(p, _, _)| p).collect();
+    for r in &releases {
+        assert!(
+            asked.contains(&format!("/alpine/{r}/main.json")),
+            "{r}: {asked:?}"
+        );
+    }
+    for eco in &ecosystems {
+        assert!(
+            asked.iter().any(|p| p.starts_with("/osv/")
+                && p.ends_with("/all.zip")
+                && p.contains(eco.split(':').next().unwrap_or_default())),
+            "{eco}: {asked:?}"
+        );
+    }
+    assert!(
+        !asked.iter().any(|p| p.contains("license")),
+        "only release directories: {asked:?}"
+    );
+
+    // Today's directory build of the same data, from the files as the repositories hold them (secdb YAML).
+    let dir_db = tmp.path().join("dir.db");
+    let out = super::build(
+        &dir_db,
+        &[
+            format!("alpine-secdb={}", adv.join("alpine/alpine-secdb").display()),
+            format!("debian-tracker={}", tracker.display()),
+            format!("wolfi={}", wolfi.display()),
+            format!("osv={}", bucket.display()),
+            format!("cve5={}", cves.display()),
+            format!(
+                "kev={}",
+                adv.join("kev/known_exploited_vulnerabilities.json")
+                    .display()
+            ),
+            format!(
+                "epss={}",
+                root.join("epss/epss_scores-current.csv.gz").display()
+            ),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (a, b) = (db_info(&upstream_db), db_info(&dir_db));
+    assert_eq!(a["advisories_by_source"], b["advisories_by_source"]);
+    assert_eq!(a["affected_rows"], b["affected_rows"]);
+    assert_eq!(a["kev_entries"], b["kev_entries"]);
+    assert_eq!(a["epss_entries"], b["epss_entries"]);
+    let (ra, rb) = (super::db_rows(&upstream_db), super::db_rows(&dir_db));
+    assert_eq!(ra.len(), rb.len());
+    assert!(ra == rb, "every advisory and affected row is the same");
+
+    // And so the findings on the shared images.
+    let images = [
+        trawl_test::repo_root().join("tests/data/images/alpine-3.7.3.tar.gz"),
+        data.join("images/alpine-310.tar.gz"),
+        data.join("images/alpine-311.tar.gz"),
+        data.join("images/debian-bookworm-slim.tar.gz"),
+    ];
+    let mut total = 0;
+    for image in images.iter().filter(|i| i.is_file()) {
+        let found = |db: &Path| {
+            let out = trawl()
+                .args(["image", "--skip-db-update", "-f", "json", "--input"])
+                .arg(image)
+                .arg("--db")
+                .arg(db)
+                .output()
+                .expect("runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            vulns(&v)
+        };
+        let (fa, fb) = (found(&upstream_db), found(&dir_db));
+        assert_eq!(fa, fb, "{}", image.display());
+        total += fa.len();
+    }
+    // The shared images are patched releases (musl's CVE-2019-14697 in 3.7.3 is what they have); the equality of
+    // every stored row above covers the rest.
+    assert!(total >= 2, "the images have findings to compare: {total}");
 }
