@@ -217,24 +217,28 @@ impl DbSupply {
         Self::open(&upstream)
     }
 
-    /// `--db-repository` when given, else the published mirrors with the DB schema as their tag.
     fn published_locations(&self) -> Vec<String> {
-        if !self.config.repositories.is_empty() {
-            return self.config.repositories.clone();
-        }
-        self.locations
-            .db_repositories()
-            .into_iter()
-            .map(|r| {
-                let last = r.rsplit('/').next().unwrap_or("");
-                if last.contains(':') || last.contains('@') || r.starts_with("http") {
-                    r
-                } else {
-                    format!("{r}:{}", trawl_advisory::SCHEMA_VERSION)
-                }
-            })
-            .collect()
+        published_locations(&self.config.repositories, &self.locations)
     }
+}
+
+/// `--db-repository` when given, else the published mirrors (`TRAWL_FEED_DB`) with the DB schema as their tag.
+pub(crate) fn published_locations(repositories: &[String], locations: &Locations) -> Vec<String> {
+    if !repositories.is_empty() {
+        return repositories.to_vec();
+    }
+    locations
+        .db_repositories()
+        .into_iter()
+        .map(|r| {
+            let last = r.rsplit('/').next().unwrap_or("");
+            if last.contains(':') || last.contains('@') || r.starts_with("http") {
+                r
+            } else {
+                format!("{r}:{}", trawl_advisory::SCHEMA_VERSION)
+            }
+        })
+        .collect()
 }
 
 /// The namespaces and packages an inventory needs from upstream.

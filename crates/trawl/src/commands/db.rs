@@ -270,7 +270,12 @@ fn update(a: UpdateArgs) -> anyhow::Result<ExitCode> {
         tracing::info!("DB update skipped; using {}", path.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let mut opts = UpdateOptions::new(&path, a.db_repository);
+    // No location given: the published DB's mirrors, as a scan uses them.
+    let locations = trawl_advisory::upstream::Locations::resolve(&|k| std::env::var(k).ok(), &[])
+        .map_err(anyhow::Error::msg)
+        .context("bad TRAWL_FEED_DB location")?;
+    let repositories = crate::dbsupply::published_locations(&a.db_repository, &locations);
+    let mut opts = UpdateOptions::new(&path, repositories);
     opts.force = a.force;
     opts.plain_http = a.insecure;
     if let Some(t) = &a.db_timeout {
