@@ -261,6 +261,50 @@ fn quick_start_subset_builds() {
     let (records, _) = oracle_counts("alpine-secdb", &secdb);
     assert_eq!(info["sources"][0]["records"].as_u64(), Some(records));
     assert!(records > 100);
+
+    // The README's quick start: with the GHSA records committed beside it, the app's real npm lockfile shows
+    // real severities and titles.
+    let db = tmp.path().join("quickstart.db");
+    let out = build(
+        &db,
+        &[
+            format!("alpine-secdb={}", secdb.display()),
+            format!("osv={}", root.join("tests/data/advisories/ghsa").display()),
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = trawl()
+        .args(["fs", "-f", "json", "--db"])
+        .arg(&db)
+        .arg(root.join("tests/data/quickstart-app"))
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let mut found: Vec<(String, String, String)> = report["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["vulnerabilities"].as_array().into_iter().flatten())
+        .map(|v| {
+            assert!(v["title"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
+            (
+                v["pkg_name"].as_str().unwrap_or_default().to_owned(),
+                v["id"].as_str().unwrap_or_default().to_owned(),
+                v["severity"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    let want = [
+        ("lodash", "CVE-2019-10744", "CRITICAL"),
+        ("lodash", "CVE-2020-8203", "HIGH"),
+        ("minimist", "CVE-2021-44906", "CRITICAL"),
+    ];
+    assert_eq!(
+        found,
+        want.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+    );
 }
 
 fn db_rows(db: &Path) -> Vec<String> {
