@@ -246,7 +246,22 @@ pub fn supply(
             );
         }
     }
-    s.osv_packages(&needs.packages, &mut state);
+    let api = opts.locations.url(UpstreamKind::OsvApi, "");
+    if crate::http::is_url(&api) {
+        s.osv_packages(&needs.packages, &mut state);
+    } else {
+        // No OSV API (an air-gapped copy): each language ecosystem's whole `all.zip` instead.
+        let ecos: BTreeSet<&String> = needs.packages.iter().map(|(eco, _)| eco).collect();
+        for eco in ecos {
+            let path = format!("{}/all.zip", crate::http::encode_segment(eco));
+            s.get(
+                UpstreamKind::Osv,
+                &path,
+                &format!("osv/{eco}/all.zip"),
+                &validate::zip,
+            );
+        }
+    }
     // A full build reads the CVE records of a local cvelistV5 checkout whole (a quarter million files are not
     // fetched one by one).
     let cve_dir = opts.locations.url(UpstreamKind::Cve5, "");
@@ -760,6 +775,42 @@ fn origins(opts: &SupplyOptions, cache: &FeedCache, lines: &[FeedLine]) -> Vec<F
             o
         })
         .collect()
+}
+
+/// Copies every cached feed file under `cache_dir` into `dir` in the publishers' own layout (one directory per
+/// kind), so that `--feed KIND=DIR/KIND` (or the file, for one-document feeds) reads it back on a machine with no
+/// network. Returns the (kind, location) pairs to point the feeds at.
+pub fn export_bundle(
+    cache_dir: &Path,
+    dir: &Path,
+) -> Result<Vec<(UpstreamKind, PathBuf)>, DbError> {
+    let mut kinds: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for rel in cached_resources(cache_dir) {
+        let mut parts = rel.splitn(2, '/');
+        let (Some(kind), Some(rest)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if kind.parse::<UpstreamKind>().is_err() || rest == "index.html" {
+            continue;
+        }
+        // Records fetched one by one sit where the bucket serves them.
+        let rest = rest.strip_prefix("records/").unwrap_or(rest);
+        let to = dir.join(kind).join(rest);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| DbError::io(parent, e))?;
+        }
+        let from = cache_dir.join(&rel);
+        let tmp = trawl_fs::temp_file(&trawl_fs::parent_dir(&to), "bundle")
+            .map_err(|e| DbError::io(&to, e))?;
+        std::fs::copy(&from, tmp.path()).map_err(|e| DbError::io(&from, e))?;
+        tmp.persist(&to).map_err(|e| DbError::io(&to, e.error))?;
+        let single = matches!(kind, "debian-tracker" | "wolfi" | "kev" | "epss");
+        kinds.insert(kind.to_owned(), if single { to } else { dir.join(kind) });
+    }
+    Ok(kinds
+        .into_iter()
+        .filter_map(|(k, p)| k.parse::<UpstreamKind>().ok().map(|k| (k, p)))
+        .collect())
 }
 
 /// An HTTP date (`Tue, 03 Dec 2024 10:00:00 GMT`) as Unix seconds.

@@ -103,6 +103,13 @@ pub(crate) struct UpdateArgs {
     /// Talk plain HTTP / unverified HTTPS to OCI registries.
     #[arg(long)]
     pub(crate) insecure: bool,
+    /// Write an air-gapped copy into DIR instead: the full DB built from the publishers (`DIR/trawl.db`), every
+    /// feed file in the publishers' layout, and `DIR/feeds.env` pointing each `TRAWL_FEED_*` at it.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["skip_db_update", "offline"])]
+    pub(crate) offline_bundle: Option<PathBuf>,
+    /// With --offline-bundle: a feed location, `KIND=URL_OR_DIR`; repeatable.
+    #[arg(long = "feed", value_delimiter = ',', requires = "offline_bundle")]
+    pub(crate) feeds: Vec<String>,
 }
 
 /// Arguments of `trawl db info`.
@@ -264,7 +271,63 @@ fn build_from_upstream(a: &BuildArgs, started: std::time::Instant) -> anyhow::Re
     Ok(ExitCode::SUCCESS)
 }
 
+/// `db update --offline-bundle DIR`.
+fn offline_bundle(a: &UpdateArgs, dir: &Path) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))?;
+    let cache = crate::commands::scan::default_cache_dir().join("feeds");
+    let build = BuildArgs {
+        sources: Vec::new(),
+        output: dir.join("trawl.db"),
+        base: None,
+        format: InfoFormat::Table,
+        from_upstream: true,
+        feeds: a.feeds.clone(),
+        feed_cache: Some(cache.clone()),
+    };
+    let code = build_from_upstream(&build, std::time::Instant::now())?;
+    let kinds = trawl_advisory::supply::export_bundle(&cache, &dir)
+        .with_context(|| format!("cannot write the offline bundle {}", dir.display()))?;
+    let mut env = String::from(
+        "# trawl offline bundle: `set -a; . ./feeds.env; set +a`, then scan with --db trawl.db here, or with no --db\n\
+         # (a DB is built from these files for what each scan needs).\n",
+    );
+    // Every kind points into the bundle (a kind with no file there is simply absent: never the network).
+    for kind in trawl_advisory::upstream::UpstreamKind::all() {
+        use trawl_advisory::upstream::UpstreamKind as K;
+        if matches!(kind, K::Db | K::OsvApi) {
+            continue;
+        }
+        let path = kinds
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or_else(|| dir.join(kind.as_str()), |(_, p)| p.clone());
+        env.push_str(&format!("{}={}\n", kind.upstream().env, path.display()));
+    }
+    // Nothing here is fetched from a network: no published DB, no OSV API (each ecosystem's all.zip is read).
+    env.push_str(&format!(
+        "TRAWL_FEED_DB={}\nTRAWL_FEED_OSV_API={}\nTRAWL_DB_SOURCE=upstream\n",
+        dir.join("no-published-db").display(),
+        dir.join("osv").display()
+    ));
+    let env_path = dir.join("feeds.env");
+    std::fs::write(&env_path, env)
+        .with_context(|| format!("cannot write {}", env_path.display()))?;
+    tracing::info!(
+        "offline bundle in {}: trawl.db, {} feed(s), {}",
+        dir.display(),
+        kinds.len(),
+        env_path.display()
+    );
+    Ok(code)
+}
+
 fn update(a: UpdateArgs) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &a.offline_bundle {
+        return offline_bundle(&a, dir);
+    }
     let path = a.db.path();
     if a.skip_db_update || a.offline {
         tracing::info!("DB update skipped; using {}", path.display());

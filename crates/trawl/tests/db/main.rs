@@ -272,14 +272,22 @@ fn quick_start_subset_builds() {
             format!("osv={}", root.join("tests/data/advisories/ghsa").display()),
         ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = trawl()
         .args(["fs", "-f", "json", "--db"])
         .arg(&db)
         .arg(root.join("tests/data/quickstart-app"))
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let mut found: Vec<(String, String, String)> = report["results"]
         .as_array()

@@ -141,12 +141,19 @@ fn zero_config_scan_gets_the_published_db_from_a_registry_once() {
     // `db update` with no location takes the published mirrors too.
     let updated = tmp.path().join("updated/trawl.db");
     let out = trawl()
-        .env("TRAWL_FEED_DB", format!("{}/trawl/trawl-db", registry.host()))
+        .env(
+            "TRAWL_FEED_DB",
+            format!("{}/trawl/trawl-db", registry.host()),
+        )
         .args(["db", "update", "--db"])
         .arg(&updated)
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(sha256(&updated), sha256(&db));
 
     // No published DB anywhere and `--db-source published`: an error naming the location.

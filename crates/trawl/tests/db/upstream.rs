@@ -462,33 +462,11 @@ fn full_build_from_the_publishers_equals_the_directory_build() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("upstream");
     layout(&data, &root);
-    // The secdb site's index page, the Debian tracker's JSON, Wolfi's security.json and an OSV bucket.
-    let mut index = String::from("<html><body><a href=\"../\">../</a>\n");
-    let mut releases: Vec<String> = std::fs::read_dir(root.join("alpine"))
-        .expect("alpine")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    releases.sort();
-    for r in &releases {
-        index.push_str(&format!("<a href=\"{r}/\">{r}/</a>\n"));
-    }
-    index.push_str("<a href=\"license.txt\">license.txt</a></body></html>\n");
-    write(&root.join("alpine/index.html"), index.as_bytes());
+    let ecosystems = publishers(&data, &root);
     let tracker = adv.join("debian/vunnel-fixtures/input/debian.json");
-    write(
-        &root.join("debian/tracker.json"),
-        &std::fs::read(&tracker).expect("tracker"),
-    );
     let wolfi = adv.join("wolfi/vunnel-fixtures/input/secdb/security.json");
-    write(
-        &root.join("wolfi/security.json"),
-        &std::fs::read(&wolfi).expect("wolfi"),
-    );
     let bucket = root.join("osv");
-    let ecosystems =
-        super::serve::make_osv_bucket(&bucket, &[adv.join("ghsa"), adv.join("go-vulndb/osv")]);
-    assert!(ecosystems.len() >= 5, "{ecosystems:?}");
+    let releases = alpine_releases(&root);
     let cves = adv.join("cve/cvelistV5/cves");
     let server = Upstream::start(root.clone());
 
@@ -606,4 +584,142 @@ fn full_build_from_the_publishers_equals_the_directory_build() {
     // The shared images are patched releases (musl's CVE-2019-14697 in 3.7.3 is what they have); the equality of
     // every stored row above covers the rest.
     assert!(total >= 2, "the images have findings to compare: {total}");
+}
+
+fn alpine_releases(root: &Path) -> Vec<String> {
+    let mut releases: Vec<String> = std::fs::read_dir(root.join("alpine"))
+        .expect("alpine")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    releases.sort();
+    releases
+}
+
+/// Beyond [`layout`]: the secdb site's index page, the Debian tracker's JSON, Wolfi's security.json and an OSV
+/// bucket (GHSA + go-vulndb). Returns the bucket's ecosystems.
+fn publishers(data: &Path, root: &Path) -> Vec<String> {
+    let adv = data.join("advisories");
+    let mut index = String::from("<html><body><a href=\"../\">../</a>\n");
+    for r in alpine_releases(root) {
+        index.push_str(&format!("<a href=\"{r}/\">{r}/</a>\n"));
+    }
+    index.push_str("<a href=\"license.txt\">license.txt</a></body></html>\n");
+    write(&root.join("alpine/index.html"), index.as_bytes());
+    let tracker = adv.join("debian/vunnel-fixtures/input/debian.json");
+    write(
+        &root.join("debian/tracker.json"),
+        &std::fs::read(&tracker).expect("tracker"),
+    );
+    let wolfi = adv.join("wolfi/vunnel-fixtures/input/secdb/security.json");
+    write(
+        &root.join("wolfi/security.json"),
+        &std::fs::read(&wolfi).expect("wolfi"),
+    );
+    let ecosystems = super::serve::make_osv_bucket(
+        &root.join("osv"),
+        &[adv.join("ghsa"), adv.join("go-vulndb/osv")],
+    );
+    assert!(ecosystems.len() >= 5, "{ecosystems:?}");
+    ecosystems
+}
+
+#[test]
+fn an_offline_bundle_scans_with_no_network() {
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("upstream");
+    layout(&data, &root);
+    publishers(&data, &root);
+    let bundle = tmp.path().join("bundle");
+    {
+        let server = Upstream::start(root.clone());
+        let out = trawl()
+            .env("HOME", tmp.path().join("online"))
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("TRAWL_CACHE_DIR")
+            .env("TRAWL_FEED_ALPINE_SECDB", server.url("/alpine"))
+            .env(
+                "TRAWL_FEED_DEBIAN_TRACKER",
+                server.url("/debian/tracker.json"),
+            )
+            .env("TRAWL_FEED_WOLFI", server.url("/wolfi/security.json"))
+            .env("TRAWL_FEED_OSV", server.url("/osv"))
+            .env(
+                "TRAWL_FEED_KEV",
+                server.url("/kev/known_exploited_vulnerabilities.json"),
+            )
+            .env(
+                "TRAWL_FEED_EPSS",
+                server.url("/epss/epss_scores-current.csv.gz"),
+            )
+            .env("TRAWL_FEED_CVE5", server.url("/cve5"))
+            .args(["db", "update", "--offline-bundle"])
+            .arg(&bundle)
+            .output()
+            .expect("runs");
+        // CVE records are not fetched one by one for a full build: that line is expected, nothing failed.
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The server is gone. A fresh machine with only the bundle's feeds.env.
+    let env_text = std::fs::read_to_string(bundle.join("feeds.env")).expect("feeds.env");
+    let env: Vec<(String, String)> = env_text
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .collect();
+    for (_, v) in &env {
+        assert!(
+            !v.contains("://"),
+            "the bundle points only at files: {env_text}"
+        );
+    }
+    assert!(bundle.join("alpine-secdb/v3.7/main.json").is_file());
+    assert!(bundle.join("trawl.db").is_file());
+    let offline_home = tmp.path().join("offline");
+    std::fs::create_dir_all(&offline_home).expect("home");
+    let run = |args: &[&str], target: &Path| {
+        let mut cmd = trawl();
+        cmd.env("HOME", &offline_home)
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("TRAWL_CACHE_DIR")
+            .env("TRAWL_FORMAT", "json")
+            .current_dir(&offline_home);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let out = cmd.args(args).arg(target).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        assert!(!stderr.contains("http"), "no network was tried: {stderr}");
+        vulns(&serde_json::from_slice(&out.stdout).expect("JSON"))
+    };
+    let image = trawl_test::repo_root().join("tests/data/images/alpine-3.7.3.tar.gz");
+    let found = run(&["image", "--input"], &image);
+    assert!(
+        found.contains_key(&("musl".to_owned(), "CVE-2019-14697".to_owned())),
+        "{found:?}"
+    );
+    // Language packages too: the ecosystem's all.zip stands in for the OSV API.
+    let app = trawl_test::repo_root().join("tests/data/quickstart-app");
+    let found = run(&["fs"], &app);
+    assert!(
+        found.contains_key(&("lodash".to_owned(), "CVE-2019-10744".to_owned())),
+        "{found:?}"
+    );
+    // And the bundle's full DB as it is.
+    let db = bundle.join("trawl.db");
+    let found = run(
+        &["image", "--db", db.to_str().expect("utf-8"), "--input"],
+        &image,
+    );
+    assert!(
+        found.contains_key(&("musl-utils".to_owned(), "CVE-2019-14697".to_owned())),
+        "{found:?}"
+    );
 }
