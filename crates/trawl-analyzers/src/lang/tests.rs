@@ -15,7 +15,7 @@ fn wanted_by(path: &str, meta: &FileMeta) -> Vec<&'static str> {
     ANALYZERS
         .iter()
         .filter(|a| a.required(path, meta))
-        .map(|a| a.name)
+        .map(|a| a.name())
         .collect()
 }
 
@@ -160,15 +160,15 @@ fn required_table() {
 fn registered_once_in_all() {
     for a in ANALYZERS {
         assert_eq!(
-            crate::ALL.iter().filter(|x| x.name() == a.name).count(),
+            crate::ALL.iter().filter(|x| x.name() == a.name()).count(),
             1,
             "{} in ALL",
-            a.name
+            a.name()
         );
         assert_eq!(a.kind(), AnalyzerKind::Library);
     }
     for n in IMAGE {
-        assert!(ANALYZERS.iter().any(|a| a.name == *n), "{n}");
+        assert!(ANALYZERS.iter().any(|a| a.name() == *n), "{n}");
     }
     assert!(runs_in_images("os/dpkg"));
     assert!(!runs_in_images("node/package-lock"));
@@ -179,6 +179,7 @@ fn run(a: &LangAnalyzer, path: &str, content: &[u8]) -> Result<AnalysisOutput, A
         path,
         content,
         meta: FILE,
+        limits: Default::default(),
     })
 }
 
@@ -225,6 +226,7 @@ fn non_binaries_are_dropped_quickly() {
             path: "usr/bin/x",
             content: b"#!/bin/sh\necho hi\n",
             meta: EXEC,
+            limits: Default::default(),
         });
         assert!(out.expect("a script is no error").packages.is_empty());
     }
