@@ -449,14 +449,7 @@ fn analyze_prefetched(
         .collect();
     let cache_hits = cached.iter().filter(|c| **c).count();
     Ok(merge(
-        image,
-        analyzers,
-        &opts.budget,
-        opts.limits,
-        results,
-        &cached,
-        cache_hits,
-        warnings,
+        image, analyzers, opts, results, &cached, cache_hits, warnings,
     ))
 }
 
@@ -702,8 +695,7 @@ fn same_package(a: &Package, b: &Package) -> bool {
 fn merge(
     image: &Image,
     analyzers: &[&'static dyn Analyzer],
-    budget: &Arc<ReadBudget>,
-    limits: Limits,
+    opts: &AnalyzeOptions,
     results: Vec<LayerResult>,
     cached: &[bool],
     cache_hits: usize,
@@ -790,8 +782,14 @@ fn merge(
             known,
         });
     }
-    let linked: Vec<(String, &'static str, usize, AnalysisOutput)> =
-        read_link_targets(image, &deletions, needs, budget, limits, &mut warnings);
+    let linked: Vec<(String, &'static str, usize, AnalysisOutput)> = read_link_targets(
+        image,
+        &deletions,
+        needs,
+        &opts.budget,
+        opts.limits,
+        &mut warnings,
+    );
 
     // Per analyzer, per path: the versions of the output.
     let mut views: Vec<View<'_>> = Vec::new();

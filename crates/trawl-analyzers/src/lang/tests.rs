@@ -174,7 +174,7 @@ fn registered_once_in_all() {
     assert!(!runs_in_images("node/package-lock"));
 }
 
-fn run(a: &LangAnalyzer, path: &str, content: &[u8]) -> Result<AnalysisOutput, AnalyzerError> {
+fn run(a: &dyn Analyzer, path: &str, content: &[u8]) -> Result<AnalysisOutput, AnalyzerError> {
     a.analyze(&AnalysisInput {
         path,
         content,
@@ -185,7 +185,7 @@ fn run(a: &LangAnalyzer, path: &str, content: &[u8]) -> Result<AnalysisOutput, A
 
 #[test]
 fn broken_files_name_file_and_line() {
-    let cases: &[(&LangAnalyzer, &str, &[u8], &str)] = &[
+    let cases: &[(&dyn Analyzer, &str, &[u8], &str)] = &[
         (&NODE_PACKAGE_LOCK, "app/package-lock.json", b"{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/a\": {\"version\": 1\n", "line 4"),
         (&NODE_YARN_LOCK, "app/yarn.lock", b"# yarn lockfile v1\n\n\"a@^1\":\n  resolved \"x\"\n\nb@^2:\n  version \"2.0.0\"\n", "line 3"),
         (&NODE_PNPM_LOCK, "pnpm-lock.yaml", b"lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies: [\n", "line "),
@@ -199,9 +199,9 @@ fn broken_files_name_file_and_line() {
         (&JAVA_ARCHIVE, "app/x.jar", b"PK\x03\x04 not really", "zip"),
     ];
     for (a, path, content, needle) in cases {
-        let e = run(a, path, content).expect_err(path);
+        let e = run(*a, path, content).expect_err(path);
         let msg = e.to_string();
-        assert!(msg.contains(path) && msg.contains(a.name), "{msg}");
+        assert!(msg.contains(path) && msg.contains(a.name()), "{msg}");
         assert!(msg.contains(needle), "{path}: `{msg}` lacks `{needle}`");
     }
 }
