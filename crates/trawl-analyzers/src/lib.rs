@@ -29,6 +29,21 @@ impl FileMeta {
     }
 }
 
+/// Limits on what an analyzer reads inside a file (they change results: part of the layer cache key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How deep archives nested in archives are opened (`--max-archive-depth`; 0: not at all).
+    pub max_archive_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_archive_depth: trawl_lockfile::java::archive::DEFAULT_MAX_DEPTH,
+        }
+    }
+}
+
 /// A file handed to an analyzer.
 #[derive(Debug, Clone, Copy)]
 pub struct AnalysisInput<'a> {
@@ -38,6 +53,8 @@ pub struct AnalysisInput<'a> {
     pub content: &'a [u8],
     /// Mode and size.
     pub meta: FileMeta,
+    /// Limits on reading inside the file.
+    pub limits: Limits,
 }
 
 /// What an analyzer found in one file. Stored in the layer cache.

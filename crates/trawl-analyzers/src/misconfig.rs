@@ -157,6 +157,7 @@ mod tests {
                 path: "srv/Dockerfile",
                 content: df,
                 meta: meta(df.len() as u64),
+                limits: Default::default(),
             })
             .expect("analyzes");
         assert!(
@@ -170,6 +171,7 @@ mod tests {
                 path: "srv/pod.yaml",
                 content: k8s,
                 meta: meta(k8s.len() as u64),
+                limits: Default::default(),
             })
             .expect("analyzes");
         assert!(
@@ -183,6 +185,7 @@ mod tests {
                 path: "srv/t.yaml",
                 content: broken,
                 meta: meta(broken.len() as u64),
+                limits: Default::default(),
             })
             .expect("a broken manifest is a warning, not an error");
         assert_eq!(out.warnings.len(), 1);

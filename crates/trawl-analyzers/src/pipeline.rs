@@ -12,7 +12,7 @@
 //!   been continuously present in the same DB file (the layer that added or last changed it);
 //! - language packages whose file an OS package owns (`installed_files`) are dropped.
 
-use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerKind, FileMeta};
+use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerKind, FileMeta, Limits};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,6 +35,8 @@ pub struct AnalyzeOptions {
     pub parallel: usize,
     /// The memory budget of file reads (per file, and in total over the parallel walks).
     pub budget: Arc<ReadBudget>,
+    /// Limits on reading inside files (nesting depth of archives).
+    pub limits: Limits,
 }
 
 impl std::fmt::Debug for AnalyzeOptions {
@@ -47,6 +49,7 @@ impl std::fmt::Debug for AnalyzeOptions {
             .field("cache", &self.cache.is_some())
             .field("parallel", &self.parallel)
             .field("budget", &self.budget)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -117,6 +120,7 @@ pub fn open_and_analyze(
             analyzers,
             result: LayerResult::default(),
             budget: Arc::clone(&opts.budget),
+            limits: opts.limits,
         };
         // A failure here is not reported: the layer (if it is one) is read again and fails with its name.
         if let Ok(w) = trawl_layers::walk_blob(raw, &mut c) {
@@ -170,6 +174,7 @@ struct Collector<'a> {
     analyzers: &'a [&'static dyn Analyzer],
     result: LayerResult,
     budget: Arc<ReadBudget>,
+    limits: Limits,
 }
 
 impl Visitor for Collector<'_> {
@@ -198,6 +203,7 @@ impl Visitor for Collector<'_> {
             path,
             content,
             meta,
+            limits: self.limits,
         };
         for a in self.analyzers.iter().filter(|a| a.required(path, &meta)) {
             match a.analyze(&input) {
@@ -230,11 +236,13 @@ fn walk(
     layer: &Layer,
     analyzers: &[&'static dyn Analyzer],
     budget: &Arc<ReadBudget>,
+    limits: Limits,
 ) -> Result<LayerResult, WalkError> {
     let mut c = Collector {
         analyzers,
         result: LayerResult::default(),
         budget: Arc::clone(budget),
+        limits,
     };
     let entries = trawl_layers::walk_layer(layer, &mut c)?;
     c.result.entries = entries;
@@ -275,9 +283,10 @@ fn analyze_prefetched(
     let n = image.layers.len();
     // Read limits decide which files are skipped: results read under other limits are other results.
     let limits = format!(
-        "read-limits={}/{}",
+        "read-limits={}/{};archive-depth={}",
         opts.budget.per_file(),
-        opts.budget.total()
+        opts.budget.total(),
+        opts.limits.max_archive_depth
     );
     let keys: Vec<Option<String>> = image
         .layers
@@ -396,7 +405,7 @@ fn analyze_prefetched(
                     }
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&i) = todo.get(k) else { break };
-                    let r = walk(&image.layers[i], analyzers, &opts.budget);
+                    let r = walk(&image.layers[i], analyzers, &opts.budget, opts.limits);
                     if r.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }
@@ -440,13 +449,7 @@ fn analyze_prefetched(
         .collect();
     let cache_hits = cached.iter().filter(|c| **c).count();
     Ok(merge(
-        image,
-        analyzers,
-        &opts.budget,
-        results,
-        &cached,
-        cache_hits,
-        warnings,
+        image, analyzers, opts, results, &cached, cache_hits, warnings,
     ))
 }
 
@@ -491,6 +494,7 @@ fn read_link_targets(
     deletions: &[(Vec<String>, Vec<String>)],
     needs: Vec<LinkNeed>,
     budget: &Arc<ReadBudget>,
+    limits: Limits,
     warnings: &mut Vec<Warning>,
 ) -> Vec<(String, &'static str, usize, AnalysisOutput)> {
     let mut out = Vec::new();
@@ -552,6 +556,7 @@ fn read_link_targets(
             path: &need.path,
             content,
             meta: *meta,
+            limits,
         };
         for a in &need.analyzers {
             match a.analyze(&input) {
@@ -690,7 +695,7 @@ fn same_package(a: &Package, b: &Package) -> bool {
 fn merge(
     image: &Image,
     analyzers: &[&'static dyn Analyzer],
-    budget: &Arc<ReadBudget>,
+    opts: &AnalyzeOptions,
     results: Vec<LayerResult>,
     cached: &[bool],
     cache_hits: usize,
@@ -777,8 +782,14 @@ fn merge(
             known,
         });
     }
-    let linked: Vec<(String, &'static str, usize, AnalysisOutput)> =
-        read_link_targets(image, &deletions, needs, budget, &mut warnings);
+    let linked: Vec<(String, &'static str, usize, AnalysisOutput)> = read_link_targets(
+        image,
+        &deletions,
+        needs,
+        &opts.budget,
+        opts.limits,
+        &mut warnings,
+    );
 
     // Per analyzer, per path: the versions of the output.
     let mut views: Vec<View<'_>> = Vec::new();

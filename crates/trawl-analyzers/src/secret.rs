@@ -181,6 +181,7 @@ mod tests {
             path: "app/.env",
             content: text.as_bytes(),
             meta: meta(text.len() as u64),
+            limits: Default::default(),
         };
         let out = a.analyze(&input).expect("analyzes");
         assert_eq!(out.secrets.len(), 1);
@@ -196,6 +197,7 @@ mod tests {
             path: "usr/bin/x",
             content: bin,
             meta: meta(bin.len() as u64),
+            limits: Default::default(),
         };
         let out = a.analyze(&input).expect("analyzes");
         assert_eq!(
@@ -207,6 +209,7 @@ mod tests {
             path: "srv/huge.log",
             content: b"",
             meta: meta(64 << 20),
+            limits: Default::default(),
         };
         assert_eq!(
             a.analyze(&input).expect("analyzes").skipped.as_deref(),

@@ -19,6 +19,7 @@ fn run(path: &str, content: &[u8]) -> Vec<(&'static str, Result<AnalysisOutput, 
                     path,
                     content,
                     meta,
+                    limits: Default::default(),
                 })
                 .map_err(|e| e.to_string()),
             )

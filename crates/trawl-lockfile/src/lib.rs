@@ -24,6 +24,20 @@ mod util;
 
 use trawl_types::{Ecosystem, Package, Relationship};
 
+/// Most packages taken from one file. Real lockfiles list a few thousand; a file listing more is refused
+/// (an error naming the count) so a crafted one cannot hold gigabytes of packages through matching and
+/// reporting. Parsers that can count their entries cheaply check before parsing ([`too_many`]).
+pub const MAX_PACKAGES: usize = 50_000;
+
+/// The error for a file of `count` packages, when that is over [`MAX_PACKAGES`].
+pub fn too_many(count: usize) -> Option<Error> {
+    (count > MAX_PACKAGES).then(|| {
+        Error::Invalid(format!(
+            "{count} packages is over the limit of {MAX_PACKAGES} per file: not read"
+        ))
+    })
+}
+
 /// A file could not be parsed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -4,6 +4,21 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// Largest image config parsed (the size registries must accept for a manifest). A real config is a few KB;
+/// parsing one costs several times its size (it is kept whole for secret and misconfiguration checks).
+pub const MAX_CONFIG: u64 = 4 * 1024 * 1024;
+
+/// Why a config of `size` bytes is refused, when it is over [`MAX_CONFIG`] (checked before it is read, from the
+/// size the archive or layout lists, and again on the bytes).
+pub(crate) fn oversize(size: u64) -> Option<String> {
+    (size > MAX_CONFIG).then(|| {
+        format!(
+            "image config of {size} bytes is over the {MAX_CONFIG}-byte limit (a real config is a few KB): \
+             refused, as a crafted one would cost many times its size in memory"
+        )
+    })
+}
+
 /// One `history` entry of the image config.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
@@ -74,6 +89,9 @@ fn string(v: Option<&Value>) -> Option<String> {
 impl ImageConfig {
     /// Parses a config. Errors only when the JSON is not an object; missing fields stay empty.
     pub fn parse(bytes: &[u8]) -> Result<ImageConfig, String> {
+        if let Some(e) = oversize(bytes.len() as u64) {
+            return Err(e);
+        }
         let raw: Value = serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))?;
         if !raw.is_object() {
             return Err("not a JSON object".into());

@@ -48,6 +48,10 @@ pub(crate) fn open(store: Arc<dyn Store>, reference: Option<&str>) -> Result<Ima
             },
         });
     };
+    let (_, config_size) = Arc::clone(&store).opener(&m.config)?;
+    if let Some(e) = crate::config::oversize(config_size) {
+        return Err(SourceError::invalid(&path, &m.config, e));
+    }
     let config_bytes = store.read(&m.config)?;
     let config =
         ImageConfig::parse(&config_bytes).map_err(|e| SourceError::invalid(&path, &m.config, e))?;

@@ -30,7 +30,7 @@ mod stream;
 mod targuard;
 mod threaded;
 
-pub use config::{HistoryEntry, ImageConfig};
+pub use config::{HistoryEntry, ImageConfig, MAX_CONFIG};
 pub use error::SourceError;
 pub use registry::{ImageSrc, RemoteOptions};
 pub use store::{Prefetch, RawOpener};

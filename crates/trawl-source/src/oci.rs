@@ -187,6 +187,13 @@ pub(crate) fn open(store: Arc<dyn Store>, reference: Option<&str>) -> Result<Ima
         .config
         .as_ref()
         .ok_or_else(|| SourceError::invalid(&path, &desc.digest, "manifest has no config"))?;
+    // The size the layout stores (not the descriptor's claim) decides before anything is read.
+    if let Some(name) = blob_path(&cfg_desc.digest) {
+        let (_, size) = Arc::clone(&store).opener(&name)?;
+        if let Some(e) = crate::config::oversize(size) {
+            return Err(SourceError::invalid(&path, &cfg_desc.digest, e));
+        }
+    }
     let config_bytes = read_blob(store.as_ref(), cfg_desc)?;
     let config = ImageConfig::parse(&config_bytes)
         .map_err(|e| SourceError::invalid(&path, &cfg_desc.digest, e))?;

@@ -280,3 +280,156 @@ pub fn duplicate_layer_listings(dir: &Path, copies: usize, filler: usize) -> Pat
         .expect("flush");
     out
 }
+
+/// A Java archive with `pom.properties` for `g:level-<level>:1.0.0`, a stored entry of `pad` zero bytes (so the
+/// archive is big once inflated from its parent, yet compresses to nothing there) and, below level 1, the
+/// archive of the level below as a deflated entry `lib/level-<level-1>.jar`.
+fn nested_jar(level: usize, pad: usize) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let inner = (level > 1).then(|| nested_jar(level - 1, pad));
+    let mut z = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    z.start_file(
+        format!("META-INF/maven/g/level-{level}/pom.properties"),
+        deflated,
+    )
+    .expect("zip entry");
+    write!(z, "groupId=g\nartifactId=level-{level}\nversion=1.0.0\n").expect("write");
+    z.start_file(
+        "pad.bin",
+        stored.large_file(pad as u64 >= u64::from(u32::MAX)),
+    )
+    .expect("zip entry");
+    write_repeated(&mut z, 0, pad as u64);
+    if let Some(inner) = inner {
+        z.start_file(format!("lib/level-{}.jar", level - 1), deflated)
+            .expect("zip entry");
+        z.write_all(&inner).expect("write");
+    }
+    z.finish().expect("finish zip").into_inner()
+}
+
+/// A gzip'd docker-archive of `layers` layers, each holding one Java archive nested `depth` levels deep
+/// (`app/<k>/level-<depth>.jar`), every level padded with `pad` zero bytes (item 6). The released binary read 4 levels
+/// silently and held every level inflated at once; with `depth` 10, `pad` 8 MiB and 4 layers it is ~40 KB.
+pub fn nested_jars(dir: &Path, depth: usize, pad: usize, layers: usize) -> PathBuf {
+    let jar = nested_jar(depth, pad);
+    let mut img = TestImage::new("hostile:jars");
+    for k in 0..layers {
+        let tar = LayerTar::new()
+            .dir("app")
+            .dir(&format!("app/{k}"))
+            .file(&format!("app/{k}/level-{depth}.jar"), &jar)
+            .build();
+        img = img.layer(TestLayer::new(tar, Blob::Gzip, "crafted"));
+    }
+    // A plain outer archive (its layers are gzip'd): layers are random access, so `--parallel` walks them at once.
+    let out = dir.join("nested-jars.tar");
+    img.write_docker_archive(&out, false);
+    out
+}
+
+/// A gzip'd docker-archive whose image config holds an `Env` array of about `size` bytes (item 7: a 31 MB config
+/// cost 949 MiB). The config is written as text, so making it costs this process little memory (a spawned
+/// child's peak RSS counts its parent's when it is spawned with a shared address space).
+pub fn big_config(dir: &Path, size: usize) -> PathBuf {
+    let tar = LayerTar::new()
+        .dir("etc")
+        .file(
+            "etc/os-release",
+            b"ID=alpine\nVERSION_ID=3.11.6\nPRETTY_NAME=\"Alpine Linux v3.11\"\n",
+        )
+        .build();
+    let diff_id = sha256(&tar);
+    let blob = crate::image::gzip(&tar);
+    let mut config = String::with_capacity(size + 512);
+    config.push_str(r#"{"architecture":"amd64","os":"linux","config":{"Env":["#);
+    let value = "v".repeat(90);
+    for i in 0..size / 100 {
+        if i > 0 {
+            config.push(',');
+        }
+        config.push_str(&format!("\"E{i:07}={value}\""));
+    }
+    config.push_str(&format!(
+        r#"]}},"rootfs":{{"type":"layers","diff_ids":["{diff_id}"]}}}}"#
+    ));
+    let manifest = serde_json::to_vec(&serde_json::json!([
+        {"Config": "config.json", "RepoTags": ["hostile:config"], "Layers": ["l/layer.tar"]}
+    ]))
+    .expect("json");
+    let out = dir.join("big-config.tar.gz");
+    let f = fs::File::create(&out).expect("create archive");
+    let mut b = tar::Builder::new(GzEncoder::new(io::BufWriter::new(f), GzLevel::fast()));
+    for (name, bytes) in [
+        ("manifest.json", manifest.as_slice()),
+        ("config.json", config.as_bytes()),
+        ("l/layer.tar", blob.as_slice()),
+    ] {
+        let mut h = raw_header(tar::EntryType::Regular, name, bytes.len() as u64);
+        b.append_data(&mut h, name, bytes).expect("append");
+    }
+    b.into_inner()
+        .expect("finish tar")
+        .finish()
+        .expect("finish gzip")
+        .flush()
+        .expect("flush");
+    out
+}
+
+/// A docker-archive with one gzip'd layer holding `app/Cargo.lock` with `packages` registry packages (item 11: a
+/// million-package lockfile took 1.6 GiB). A million packages make a 50 MB lockfile (under the per-file read
+/// limit) and a ~2 MB image.
+pub fn many_package_lockfile(dir: &Path, packages: usize) -> PathBuf {
+    let blob_path = dir.join("layer.tar.gz");
+    let f = fs::File::create(&blob_path).expect("create blob");
+    let mut hw = HashingWriter {
+        inner: GzEncoder::new(io::BufWriter::new(f), GzLevel::fast()),
+        h: Sha256::new(),
+    };
+    let mut lock = Vec::with_capacity(packages * 52 + 16);
+    lock.extend_from_slice(b"version = 3\n");
+    for i in 0..packages {
+        write!(
+            lock,
+            "[[package]]\nname=\"c{i}\"\nversion=\"1.0.0\"\nsource=\"r\"\n"
+        )
+        .expect("write");
+    }
+    let h = raw_header(tar::EntryType::Regular, "app/Cargo.lock", lock.len() as u64);
+    hw.write_all(h.as_bytes()).expect("write");
+    hw.write_all(&lock).expect("write");
+    pad(&mut hw, lock.len() as u64);
+    write_repeated(&mut hw, 0, 1024);
+    let out = dir.join("many-packages.tar");
+    finish_one_layer_archive(hw, &blob_path, &out);
+    out
+}
+
+/// A docker-archive with one gzip'd layer holding each `(path, size)` file, filled with `a` bytes after a
+/// JSON head (item 7: a 900 MiB package.json and a 1 GB jar were read whole). Zero-cost to store: a GiB of one
+/// byte gzips to about a MB.
+pub fn big_files_in_layer(dir: &Path, files: &[(&str, u64)]) -> PathBuf {
+    let blob_path = dir.join("layer.tar.gz");
+    let f = fs::File::create(&blob_path).expect("create blob");
+    let mut hw = HashingWriter {
+        inner: GzEncoder::new(io::BufWriter::new(f), GzLevel::best()),
+        h: Sha256::new(),
+    };
+    for (path, size) in files {
+        let h = raw_header(tar::EntryType::Regular, path, *size);
+        hw.write_all(h.as_bytes()).expect("write");
+        let head = br#"{"name": "big", "version": "1.0.0", "description": ""#;
+        hw.write_all(head).expect("write");
+        write_repeated(&mut hw, b'a', size - head.len() as u64 - 2);
+        hw.write_all(b"\"}").expect("write");
+        pad(&mut hw, *size);
+    }
+    write_repeated(&mut hw, 0, 1024);
+    let out = dir.join("big-files.tar");
+    finish_one_layer_archive(hw, &blob_path, &out);
+    out
+}

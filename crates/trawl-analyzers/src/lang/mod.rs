@@ -91,6 +91,13 @@ impl Analyzer for LangAnalyzer {
             path: input.path.to_owned(),
             message: e.to_string(),
         })?;
+        if let Some(e) = lf::too_many(packages.len()) {
+            return Err(AnalyzerError {
+                analyzer: self.name,
+                path: input.path.to_owned(),
+                message: e.to_string(),
+            });
+        }
         for p in &mut packages {
             if p.file_path.is_empty() {
                 p.file_path = input.path.to_owned();
@@ -382,20 +389,62 @@ lang!(
     |_, m| executable(m),
     |i| Ok(lf::rust::auditable::parse(i.content)?.unwrap_or_default())
 );
-lang!(
-    /// `java/archive`.
-    ///
-    /// ## What it detects
-    /// Maven artifacts in Java archives: every `pom.properties` (shaded jars), else MANIFEST.MF, else the file
-    /// name; archives nested in archives up to 4 levels (`file_path` = `outer.war!/WEB-INF/lib/inner.jar`).
-    /// ## Files
-    /// `*.jar`, `*.war`, `*.ear`, `*.par`, `*.sar`, `*.nar`, `*.jpi`, `*.hpi`, `*.kar`, `*.rar` up to 1 GiB.
-    /// ## Limitations
-    /// No SHA-1 lookup: a jar with neither pom.properties nor a group in its manifest gets its artifact id as name.
-    JAVA_ARCHIVE, "java/archive",
-    |p, m| lf::java::archive::is_archive_name(base(p)) && is_regular(m) && m.size <= MAX_ARCHIVE,
-    |i| lf::java::archive::parse(i.path, i.content)
-);
+/// `java/archive`.
+///
+/// ## What it detects
+/// Maven artifacts in Java archives: every `pom.properties` (shaded jars), else MANIFEST.MF, else the file
+/// name; archives nested in archives up to `--max-archive-depth` levels (default 4;
+/// `file_path` = `outer.war!/WEB-INF/lib/inner.jar`). A nested archive left unread (too deep, or over the
+/// 64 MiB budget of nested archives) is a warning naming the archive holding it and the entry.
+/// ## Files
+/// `*.jar`, `*.war`, `*.ear`, `*.par`, `*.sar`, `*.nar`, `*.jpi`, `*.hpi`, `*.kar`, `*.rar` up to 1 GiB.
+/// ## Limitations
+/// No SHA-1 lookup: a jar with neither pom.properties nor a group in its manifest gets its artifact id as name.
+pub const JAVA_ARCHIVE: JavaArchive = JavaArchive;
+
+/// The `java/archive` analyzer (its own type: it reports nested archives it did not read).
+#[derive(Debug, Clone, Copy)]
+pub struct JavaArchive;
+
+impl Analyzer for JavaArchive {
+    fn name(&self) -> &'static str {
+        "java/archive"
+    }
+
+    fn version(&self) -> u32 {
+        // 2: unread nested archives are reported.
+        2
+    }
+
+    fn kind(&self) -> AnalyzerKind {
+        AnalyzerKind::Library
+    }
+
+    fn required(&self, path: &str, meta: &FileMeta) -> bool {
+        lf::java::archive::is_archive_name(base(path))
+            && is_regular(meta)
+            && meta.size <= MAX_ARCHIVE
+    }
+
+    fn analyze(&self, input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError> {
+        let parsed = lf::java::archive::parse_with(
+            input.path,
+            input.content,
+            input.limits.max_archive_depth,
+        )
+        .map_err(|e| AnalyzerError {
+            analyzer: self.name(),
+            path: input.path.to_owned(),
+            message: e.to_string(),
+        })?;
+        Ok(AnalysisOutput {
+            packages: parsed.packages,
+            warnings: parsed.skipped,
+            ..AnalysisOutput::default()
+        })
+    }
+}
+
 lang!(
     /// `java/pom`.
     ///
@@ -606,7 +655,7 @@ lang!(
 );
 
 /// Every language analyzer (registered in [`crate::ALL`]).
-pub const ANALYZERS: &[&LangAnalyzer] = &[
+pub const ANALYZERS: &[&dyn Analyzer] = &[
     &NODE_PACKAGE_LOCK,
     &NODE_YARN_LOCK,
     &NODE_PNPM_LOCK,
@@ -683,7 +732,7 @@ pub fn runs_in_fs(name: &str) -> bool {
 
 /// Whether the language analyzer `name` runs in image scans (see [`IMAGE`]). Non-language analyzers: `true`.
 pub fn runs_in_images(name: &str) -> bool {
-    IMAGE.contains(&name) || !ANALYZERS.iter().any(|a| a.name == name)
+    IMAGE.contains(&name) || !ANALYZERS.iter().any(|a| a.name() == name)
 }
 
 #[cfg(test)]

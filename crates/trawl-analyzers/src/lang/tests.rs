@@ -15,7 +15,7 @@ fn wanted_by(path: &str, meta: &FileMeta) -> Vec<&'static str> {
     ANALYZERS
         .iter()
         .filter(|a| a.required(path, meta))
-        .map(|a| a.name)
+        .map(|a| a.name())
         .collect()
 }
 
@@ -160,31 +160,32 @@ fn required_table() {
 fn registered_once_in_all() {
     for a in ANALYZERS {
         assert_eq!(
-            crate::ALL.iter().filter(|x| x.name() == a.name).count(),
+            crate::ALL.iter().filter(|x| x.name() == a.name()).count(),
             1,
             "{} in ALL",
-            a.name
+            a.name()
         );
         assert_eq!(a.kind(), AnalyzerKind::Library);
     }
     for n in IMAGE {
-        assert!(ANALYZERS.iter().any(|a| a.name == *n), "{n}");
+        assert!(ANALYZERS.iter().any(|a| a.name() == *n), "{n}");
     }
     assert!(runs_in_images("os/dpkg"));
     assert!(!runs_in_images("node/package-lock"));
 }
 
-fn run(a: &LangAnalyzer, path: &str, content: &[u8]) -> Result<AnalysisOutput, AnalyzerError> {
+fn run(a: &dyn Analyzer, path: &str, content: &[u8]) -> Result<AnalysisOutput, AnalyzerError> {
     a.analyze(&AnalysisInput {
         path,
         content,
         meta: FILE,
+        limits: Default::default(),
     })
 }
 
 #[test]
 fn broken_files_name_file_and_line() {
-    let cases: &[(&LangAnalyzer, &str, &[u8], &str)] = &[
+    let cases: &[(&dyn Analyzer, &str, &[u8], &str)] = &[
         (&NODE_PACKAGE_LOCK, "app/package-lock.json", b"{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/a\": {\"version\": 1\n", "line 4"),
         (&NODE_YARN_LOCK, "app/yarn.lock", b"# yarn lockfile v1\n\n\"a@^1\":\n  resolved \"x\"\n\nb@^2:\n  version \"2.0.0\"\n", "line 3"),
         (&NODE_PNPM_LOCK, "pnpm-lock.yaml", b"lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies: [\n", "line "),
@@ -198,9 +199,9 @@ fn broken_files_name_file_and_line() {
         (&JAVA_ARCHIVE, "app/x.jar", b"PK\x03\x04 not really", "zip"),
     ];
     for (a, path, content, needle) in cases {
-        let e = run(a, path, content).expect_err(path);
+        let e = run(*a, path, content).expect_err(path);
         let msg = e.to_string();
-        assert!(msg.contains(path) && msg.contains(a.name), "{msg}");
+        assert!(msg.contains(path) && msg.contains(a.name()), "{msg}");
         assert!(msg.contains(needle), "{path}: `{msg}` lacks `{needle}`");
     }
 }
@@ -225,6 +226,7 @@ fn non_binaries_are_dropped_quickly() {
             path: "usr/bin/x",
             content: b"#!/bin/sh\necho hi\n",
             meta: EXEC,
+            limits: Default::default(),
         });
         assert!(out.expect("a script is no error").packages.is_empty());
     }

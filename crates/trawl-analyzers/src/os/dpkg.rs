@@ -123,6 +123,7 @@ mod tests {
                 path: STATUS,
                 content: b"\x00\x01garbage\n",
                 meta: FileMeta::default(),
+                limits: Default::default(),
             })
             .expect_err("garbage");
         let s = e.to_string();

@@ -100,6 +100,7 @@ mod tests {
                 path: "var/lib/rpm/Packages",
                 content: b"definitely not a database",
                 meta: FileMeta::default(),
+                limits: Default::default(),
             })
             .expect_err("garbage");
         assert!(

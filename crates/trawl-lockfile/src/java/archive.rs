@@ -7,22 +7,29 @@
 //!   `Bundle-Version`) and then the file name (`name-1.2.3.jar`) give it. Without a known group the name is just the
 //!   artifact id (no Maven advisory can match it, but it shows in SBOMs);
 //! - archives inside the archive (`WEB-INF/lib/*.jar`, `BOOT-INF/lib/*.jar`, `lib/*.jar`) are read the same way, up
-//!   to [`MAX_DEPTH`] levels; their packages get `file_path` = `outer/path!/inner/path` (outer path, `!/`, the
-//!   entry's path inside the outer archive, as Java's `jar:` URLs write it).
+//!   to a depth of nesting ([`DEFAULT_MAX_DEPTH`] levels unless [`parse_with`] says otherwise); their packages get
+//!   `file_path` = `outer/path!/inner/path` (outer path, `!/`, the entry's path inside the outer archive, as Java's
+//!   `jar:` URLs write it).
 //!
-//! Each entry is read with a size cap; nested archives held at once along a chain share [`MAX_ENTRY`] bytes, so a
-//! zip bomb or deep nesting costs at most that much.
+//! Each entry is read with a size cap; nested archives held at once along a chain share [`MAX_ENTRY`] bytes, and
+//! one top-level archive at a time reads nested ones (parallel layer walks wait), so a zip bomb or deep nesting
+//! costs at most that much in the whole process. A nested archive left unread (too deep, or over what the
+//! chain has left) is named in a note ([`Parsed::skipped`]): nothing is dropped silently.
 
 use crate::{Error, Result, package};
 use std::io::{Cursor, Read};
 use trawl_types::{Ecosystem, Package};
 
-/// How deep archives inside archives are opened.
-pub const MAX_DEPTH: usize = 4;
+/// How deep archives inside archives are opened by default: an archive in an archive is level 1.
+pub const DEFAULT_MAX_DEPTH: usize = 4;
 /// Most bytes of nested archives held in memory at once along one chain of nesting (an inner archive is read
 /// only when it fits in what its parents left): memory stays bounded whatever the nesting.
 pub const MAX_ENTRY: u64 = 64 << 20;
 const MAX_SMALL: u64 = 1 << 20;
+/// Held while a top-level archive reads its nested archives.
+static NESTED_READS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// Most notes about unread nested archives kept per top-level archive (the rest are counted in one more note).
+const MAX_NOTES: usize = 20;
 
 /// Archive file name suffixes (lowercase) this parser reads.
 pub const EXTENSIONS: &[&str] = &[
@@ -35,11 +42,63 @@ pub fn is_archive_name(name: &str) -> bool {
     EXTENSIONS.iter().any(|e| lower.ends_with(e))
 }
 
-/// Parses a Java archive. `path` is the archive's path (for the file-name fallback and for `file_path`).
+/// What [`parse_with`] found.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The packages, deduplicated.
+    pub packages: Vec<Package>,
+    /// One note per nested archive that was not read, naming the archive holding it (`outer.war!/lib/a.jar`
+    /// when nested itself), the entry's path inside it, and why.
+    pub skipped: Vec<String>,
+}
+
+/// Parses a Java archive, opening nested archives up to [`DEFAULT_MAX_DEPTH`] levels. `path` is the archive's
+/// path (for the file-name fallback and for `file_path`).
 pub fn parse(path: &str, content: &[u8]) -> Result<Vec<Package>> {
-    let mut out = Vec::new();
-    parse_into(path, content, 0, MAX_ENTRY, &mut out)?;
-    Ok(crate::util::dedup(out))
+    parse_with(path, content, DEFAULT_MAX_DEPTH).map(|p| p.packages)
+}
+
+/// Parses a Java archive, opening archives nested in it up to `max_depth` levels (0: none).
+pub fn parse_with(path: &str, content: &[u8], max_depth: usize) -> Result<Parsed> {
+    let mut cx = Context {
+        max_depth,
+        out: Vec::new(),
+        skipped: Vec::new(),
+        more: 0,
+    };
+    parse_into(path, content, 0, MAX_ENTRY, &mut cx)?;
+    let mut skipped = cx.skipped;
+    if cx.more > 0 {
+        skipped.push(format!(
+            "`{path}`: {} more nested archive(s) not read",
+            cx.more
+        ));
+    }
+    Ok(Parsed {
+        packages: crate::util::dedup(cx.out),
+        skipped,
+    })
+}
+
+/// What one top-level parse carries down the nesting.
+struct Context {
+    max_depth: usize,
+    out: Vec<Package>,
+    skipped: Vec<String>,
+    /// Notes not kept past [`MAX_NOTES`].
+    more: usize,
+}
+
+impl Context {
+    fn skip(&mut self, archive: &str, entry: &str, why: std::fmt::Arguments<'_>) {
+        if self.skipped.len() < MAX_NOTES {
+            self.skipped.push(format!(
+                "`{archive}`: nested archive `{entry}` not read: {why}"
+            ));
+        } else {
+            self.more += 1;
+        }
+    }
 }
 
 #[derive(Default)]
@@ -52,13 +111,7 @@ struct Manifest {
     license: Option<String>,
 }
 
-fn parse_into(
-    path: &str,
-    content: &[u8],
-    depth: usize,
-    room: u64,
-    out: &mut Vec<Package>,
-) -> Result<()> {
+fn parse_into(path: &str, content: &[u8], depth: usize, room: u64, cx: &mut Context) -> Result<()> {
     let mut zip = zip::ZipArchive::new(Cursor::new(content))
         .map_err(|e| Error::invalid(format!("not a readable zip archive: {e}")))?;
     let mut poms: Vec<(String, String, String)> = Vec::new();
@@ -87,8 +140,21 @@ fn parse_into(
             }
         } else if name.eq_ignore_ascii_case("META-INF/MANIFEST.MF") {
             manifest = read_small(&mut f).map(|s| parse_manifest(&s));
-        } else if depth < MAX_DEPTH && is_archive_name(&name) && f.size() <= room {
-            nested.push(i);
+        } else if is_archive_name(&name) {
+            let max = cx.max_depth;
+            if depth >= max {
+                cx.skip(
+                    path,
+                    &name,
+                    format_args!(
+                        "nested deeper than {max} level(s) (raise it with --max-archive-depth)"
+                    ),
+                );
+            } else if f.size() > room {
+                cx.skip(path, &name, format_args!("{} bytes is over the {room} bytes left of the {MAX_ENTRY}-byte budget for nested archives", f.size()));
+            } else {
+                nested.push(i);
+            }
         }
     }
 
@@ -100,7 +166,7 @@ fn parse_into(
     for (g, a, v) in &poms {
         let mut p = package(Ecosystem::Maven, format!("{g}:{a}"), v);
         p.file_path = path.to_owned();
-        out.push(p);
+        cx.out.push(p);
     }
     if !own_in_poms {
         let m = manifest.unwrap_or_default();
@@ -125,11 +191,18 @@ fn parse_into(
                 let mut p = package(Ecosystem::Maven, name, v);
                 p.file_path = path.to_owned();
                 p.licenses.extend(m.license);
-                out.push(p);
+                cx.out.push(p);
             }
         }
     }
 
+    // One top-level archive at a time reads nested archives: their memory (at most MAX_ENTRY) is bounded for
+    // the process, not per thread, whatever the number of parallel layer walks.
+    let _one_at_a_time = (depth == 0 && !nested.is_empty()).then(|| {
+        NESTED_READS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    });
     for i in nested {
         let Ok(mut f) = zip.by_index(i) else { continue };
         let Ok(name) = f.name().map(|n| n.into_owned()) else {
@@ -137,12 +210,22 @@ fn parse_into(
         };
         let mut buf = Vec::with_capacity(usize::try_from(f.size().min(room)).unwrap_or(0));
         // The declared size may lie: never read past the room left.
-        if (&mut f).take(room + 1).read_to_end(&mut buf).is_err() || buf.len() as u64 > room {
-            continue;
+        match (&mut f).take(room + 1).read_to_end(&mut buf) {
+            Err(e) => {
+                cx.skip(path, &name, format_args!("unreadable: {e}"));
+                continue;
+            }
+            Ok(_) if buf.len() as u64 > room => {
+                cx.skip(path, &name, format_args!("more than the {room} bytes left of the {MAX_ENTRY}-byte budget for nested archives once inflated"));
+                continue;
+            }
+            Ok(_) => {}
         }
         let inner_path = format!("{path}!/{name}");
         // a broken inner archive does not lose the outer one's packages
-        let _ = parse_into(&inner_path, &buf, depth + 1, room - buf.len() as u64, out);
+        if let Err(e) = parse_into(&inner_path, &buf, depth + 1, room - buf.len() as u64, cx) {
+            cx.skip(path, &name, format_args!("{e}"));
+        }
     }
     Ok(())
 }
@@ -232,6 +315,61 @@ mod tests {
         assert_eq!(
             split_file_name("log4j-core-2.14.1.jar"),
             (Some("log4j-core".into()), Some("2.14.1".into()))
+        );
+    }
+
+    /// A jar of `g:level-<level>:1` holding the jar of the level below as `lib/level-<level-1>.jar`.
+    fn nested(level: usize) -> Vec<u8> {
+        use std::io::Write;
+        let opts = zip::write::SimpleFileOptions::default();
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        z.start_file(
+            format!("META-INF/maven/g/level-{level}/pom.properties"),
+            opts,
+        )
+        .expect("entry");
+        write!(z, "groupId=g\nartifactId=level-{level}\nversion=1\n").expect("write");
+        if level > 1 {
+            z.start_file(format!("lib/level-{}.jar", level - 1), opts)
+                .expect("entry");
+            z.write_all(&nested(level - 1)).expect("write");
+        }
+        z.finish().expect("zip").into_inner()
+    }
+
+    #[test]
+    fn nesting_depth_is_a_setting_and_what_is_left_is_named() {
+        let jar = nested(4);
+        let names =
+            |p: &Parsed| -> Vec<String> { p.packages.iter().map(|p| p.name.clone()).collect() };
+        let all = parse_with("a/level-4.jar", &jar, 3).expect("parses");
+        assert_eq!(names(&all).len(), 4);
+        assert!(all.skipped.is_empty(), "{:?}", all.skipped);
+        let two = parse_with("a/level-4.jar", &jar, 2).expect("parses");
+        assert_eq!(names(&two).len(), 3);
+        assert_eq!(
+            two.skipped,
+            [
+                "`a/level-4.jar!/lib/level-3.jar!/lib/level-2.jar`: nested archive `lib/level-1.jar` not read: \
+              nested deeper than 2 level(s) (raise it with --max-archive-depth)"
+            ]
+        );
+        let none = parse_with("a/level-4.jar", &jar, 0).expect("parses");
+        assert_eq!(names(&none), ["g:level-4"]);
+        assert_eq!(none.skipped.len(), 1);
+        assert!(none.skipped[0].starts_with("`a/level-4.jar`: nested archive `lib/level-3.jar`"));
+        // A broken nested archive is named too.
+        let opts = zip::write::SimpleFileOptions::default();
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        z.start_file("lib/bad.jar", opts).expect("entry");
+        std::io::Write::write_all(&mut z, b"not a zip").expect("write");
+        let outer = z.finish().expect("zip").into_inner();
+        let p = parse_with("x.war", &outer, 4).expect("parses");
+        assert!(
+            p.skipped[0]
+                .starts_with("`x.war`: nested archive `lib/bad.jar` not read: not a readable zip"),
+            "{:?}",
+            p.skipped
         );
     }
 

@@ -137,6 +137,10 @@ pub(crate) struct ScanArgs {
     /// Most file content held in memory at once over all parallel reads (same units) [default: 128M].
     #[arg(long, env = "TRAWL_MAX_READ_TOTAL", value_parser = parse_size)]
     pub(crate) max_read_total: Option<u64>,
+    /// How deep archives nested in archives (jars in a war...) are opened; 0: not at all. Deeper ones are
+    /// reported in a warning naming them [default: 4].
+    #[arg(long, env = "TRAWL_MAX_ARCHIVE_DEPTH")]
+    pub(crate) max_archive_depth: Option<usize>,
     /// Report development dependencies of lockfiles too.
     #[arg(long, value_parser = crate::commands::env_bool(), env = "TRAWL_INCLUDE_DEV_DEPS")]
     pub(crate) include_dev_deps: bool,
@@ -200,6 +204,7 @@ struct FileConfig {
     max_file_size: Option<u64>,
     #[serde(default, deserialize_with = "de_size")]
     max_read_total: Option<u64>,
+    max_archive_depth: Option<usize>,
     include_dev_deps: Option<bool>,
     skip_dirs: Option<Vec<String>>,
     skip_files: Option<Vec<String>>,
@@ -267,6 +272,7 @@ impl ScanArgs {
         opt(&mut self.parallel, c.parallel);
         opt(&mut self.max_file_size, c.max_file_size);
         opt(&mut self.max_read_total, c.max_read_total);
+        opt(&mut self.max_archive_depth, c.max_archive_depth);
         flag(&mut self.include_dev_deps, c.include_dev_deps);
         vec(&mut self.skip_dirs, c.skip_dirs);
         vec(&mut self.skip_files, c.skip_files);
@@ -311,6 +317,8 @@ pub(crate) struct Settings {
     pub(crate) parallel: usize,
     /// `--max-file-size` / `--max-read-total`: shared by every scan of the run.
     pub(crate) read_budget: Arc<trawl_layers::ReadBudget>,
+    /// `--max-archive-depth`.
+    pub(crate) limits: trawl_analyzers::Limits,
     pub(crate) include_dev_deps: bool,
     /// `--skip-dirs`, `--skip-files`, `--file-patterns`; `None` when none was given.
     pub(crate) path_filter: Option<Arc<PathFilter>>,
@@ -500,6 +508,11 @@ impl Settings {
                 a.max_file_size.unwrap_or(trawl_layers::MAX_FILE),
                 a.max_read_total.unwrap_or(trawl_layers::MAX_READ_TOTAL),
             )),
+            limits: trawl_analyzers::Limits {
+                max_archive_depth: a
+                    .max_archive_depth
+                    .unwrap_or(trawl_analyzers::Limits::default().max_archive_depth),
+            },
             include_dev_deps: a.include_dev_deps,
             path_filter,
             path_filter_key,
@@ -808,6 +821,7 @@ pub(crate) fn scan_source(
         cache,
         parallel: settings.parallel,
         budget: Arc::clone(&settings.read_budget),
+        limits: settings.limits,
     };
     // One pass over a compressed archive: its layers are analysed while it is indexed; the index is kept beside
     // the layer cache so a re-scan of the same file skips that pass.

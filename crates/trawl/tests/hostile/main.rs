@@ -401,3 +401,101 @@ fn shared_images_stay_small() {
     }
     assert!(seen > 0, "no shared image scanned");
 }
+
+/// Issue #14 item 6: jars nested 10 deep (12 MiB of zeros at each level, four layers of them, ~60 KB in all)
+/// are read to the default depth in bounded memory, and the archive left unread is named in a warning, with or
+/// without parallel layer walks; `--max-archive-depth` changes where reading stops.
+#[test]
+fn nested_jars() {
+    let a = Area::new();
+    let input = hostile::nested_jars(&a.input(), 10, 12 << 20, 4);
+    assert!(fs::metadata(&input).expect("input").len() < 512 * 1024);
+    let unread = "`app/0/level-10.jar!/lib/level-9.jar!/lib/level-8.jar!/lib/level-7.jar!/lib/level-6.jar`: \
+                  nested archive `lib/level-5.jar` not read: nested deeper than 4 level(s) \
+                  (raise it with --max-archive-depth)";
+    for parallel in ["1", "4"] {
+        let run = a.scan(&input, &["--no-cache", "--parallel", parallel]);
+        run.within(CRAFTED_RSS_MIB).exit(0).stderr_has(unread);
+        let warnings = run.warnings();
+        assert!(warnings.iter().any(|w| w.contains(unread)), "{warnings:#?}");
+        let text = run.report().to_string();
+        assert!(text.contains("pkg:maven/g/level-6@1.0.0"), "level 6 read");
+        assert!(
+            !text.contains("pkg:maven/g/level-5@1.0.0"),
+            "level 5 not read"
+        );
+    }
+    // Depth 1: only the archive in the outer one is read; the next is named.
+    let run = a.scan(&input, &["--no-cache", "--max-archive-depth", "1"]);
+    run.within(CRAFTED_RSS_MIB).exit(0).stderr_has(
+        "`app/3/level-10.jar!/lib/level-9.jar`: nested archive `lib/level-8.jar` not read: nested deeper \
+         than 1 level(s)",
+    );
+    assert!(
+        !run.report()
+            .to_string()
+            .contains("pkg:maven/g/level-8@1.0.0")
+    );
+}
+
+/// Issue #14 item 7: a 31 MB image config (a huge `Env`) is refused with an error naming the image and the
+/// size, in bounded memory; one just under the 4 MiB limit is scanned (its Env is secret-scanned) in budget.
+#[test]
+fn big_image_config() {
+    let a = Area::new();
+    let input = hostile::big_config(&a.input(), 31_000_000);
+    assert!(fs::metadata(&input).expect("input").len() < 2 * 1024 * 1024);
+    a.scan(&input, &[])
+        .within(CRAFTED_RSS_MIB)
+        .exit(2)
+        .stderr_has("big-config.tar.gz")
+        .stderr_has("image config of 31")
+        .stderr_has("bytes is over the 4194304-byte limit");
+    // Just under the limit: read, in bounded memory.
+    let b = Area::new();
+    let input = hostile::big_config(&b.input(), 4_100_000);
+    b.scan(&input, &[]).within(CRAFTED_RSS_MIB).exit(0);
+}
+
+/// Issue #14 item 11: a Cargo.lock of a million packages (50 MB, ~1 MB in the image) costs bounded memory; the
+/// packages past the per-file cap are dropped with a warning naming the file.
+#[test]
+fn million_package_lockfile() {
+    let a = Area::new();
+    let input = hostile::many_package_lockfile(&a.input(), 1_000_000);
+    let len = fs::metadata(&input).expect("input").len();
+    assert!(len < 8 * 1024 * 1024, "{len} bytes");
+    let run = a.scan(&input, &[]);
+    run.within(CRAFTED_RSS_MIB).exit(0);
+    let warnings = run.warnings();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("app/Cargo.lock") && w.contains("1000000 packages")),
+        "{warnings:#?}"
+    );
+}
+
+/// Issue #14 item 7: a 900 MiB package.json and a 1 GiB jar (~2 MB of image) are skipped by the per-file read
+/// limit, each named in a warning, without being held in memory.
+#[test]
+fn huge_package_json_and_jar() {
+    let a = Area::new();
+    let files = [
+        ("app/node_modules/big/package.json", 900 << 20),
+        ("app/big-1.0.jar", 1 << 30),
+    ];
+    let input = hostile::big_files_in_layer(&a.input(), &files);
+    assert!(fs::metadata(&input).expect("input").len() < 8 * 1024 * 1024);
+    let run = a.scan(&input, &[]);
+    run.within(CRAFTED_RSS_MIB).exit(0);
+    let warnings = run.warnings();
+    for (path, size) in files {
+        assert!(
+            warnings.iter().any(|w| w.contains(&format!(
+                "skipped `{path}`: {size} bytes is over the per-file read limit of 67108864 bytes"
+            ))),
+            "{warnings:#?}"
+        );
+    }
+}
