@@ -9,7 +9,7 @@ use crate::schema::{
     package_key_hash, severity_code, severity_from_code, status_code, status_from_code,
 };
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// What a build produced.
@@ -269,9 +269,11 @@ impl Builder {
         };
         metadata.kev_entries = count("SELECT COUNT(*) FROM kev")?;
         metadata.epss_entries = count("SELECT COUNT(*) FROM epss")?;
-        let (extras, stored) = self.write_packages()?;
+        tracing::debug!("writing package rows");
+        let (with_specific, stored) = self.write_packages()?;
         metadata.affected_rows = stored;
-        self.write_advisory_blocks(extras)?;
+        tracing::debug!("writing advisory documents");
+        self.write_advisory_blocks(&with_specific)?;
         let meta_json = serde_json::to_string(&metadata).map_err(|e| DbError::Invalid {
             path: self.path.clone(),
             message: e.to_string(),
@@ -297,10 +299,10 @@ impl Builder {
     }
 
     /// One `package` row per (namespace, package): every record of the key that is not withdrawn, ordered
-    /// by advisory ID (then data source), in one compact blob. Returns the per-package `ecosystem_specific` /
-    /// `database_specific` by staging advisory row, for the advisory documents, and the number of records
-    /// stored.
-    fn write_packages(&mut self) -> Result<(HashMap<i64, Vec<PackageSpecific>>, u64), DbError> {
+    /// by advisory ID (then data source), in one compact blob. Returns the staging advisory rows that have a
+    /// per-package `ecosystem_specific` / `database_specific` (their documents read them back, see
+    /// [`staged_package_specific`]) and the number of records stored.
+    fn write_packages(&mut self) -> Result<(HashSet<i64>, u64), DbError> {
         let path = self.path.clone();
         let sq = |e| DbError::sqlite(&path, e);
         let namespaces: HashMap<i64, String> = self
@@ -308,15 +310,15 @@ impl Builder {
             .iter()
             .map(|(k, v)| (*v, k.clone()))
             .collect();
-        let mut extras: HashMap<i64, Vec<PackageSpecific>> = HashMap::new();
+        let mut with_specific: HashSet<i64> = HashSet::new();
         let mut keys: Vec<(i64, String, Vec<u8>)> = Vec::new();
         let mut stored = 0u64;
         {
             let mut current: Option<(i64, String)> = None;
             let mut records: Vec<StoredRecord> = Vec::new();
             for_each_staged(&self.conn, &self.path, &namespaces, &mut |row| {
-                if let Some(x) = row.extras {
-                    extras.entry(row.advisory).or_default().push(x);
+                if row.has_specific {
+                    with_specific.insert(row.advisory);
                 }
                 if row.withdrawn {
                     return Ok(());
@@ -344,7 +346,7 @@ impl Builder {
         let compressed = self.compress_all("package", &blobs, true, PACKAGE_LEVEL)?;
         // Row IDs: the key's hash, probing forward on a (rare) collision; inserted in row ID order so the
         // table's pages come out full.
-        let mut used: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        let mut used: HashSet<i64> = HashSet::new();
         let mut rows: Vec<(i64, i64, &str, Vec<u8>)> = Vec::with_capacity(keys.len());
         for ((ns, name, _), blob) in keys.iter().zip(compressed) {
             let ns_name = namespaces.get(ns).map_or("", String::as_str);
@@ -369,16 +371,18 @@ impl Builder {
         for (id, ns, name, blob) in rows {
             insert.execute(params![id, ns, name, blob]).map_err(sq)?;
         }
-        Ok((extras, stored))
+        Ok((with_specific, stored))
     }
 
     /// Advisory documents in blocks of consecutive IDs (about [`BLOCK_BYTES`] of JSON each; all sources of
     /// one ID in the same block), each entry `(vuln_id, source id, JSON)`.
-    fn write_advisory_blocks(
-        &mut self,
-        mut extras: HashMap<i64, Vec<PackageSpecific>>,
-    ) -> Result<(), DbError> {
+    fn write_advisory_blocks(&mut self, with_specific: &HashSet<i64>) -> Result<(), DbError> {
         let path = self.path.clone();
+        let namespaces: HashMap<i64, String> = self
+            .namespaces
+            .iter()
+            .map(|(k, v)| (*v, k.clone()))
+            .collect();
         let sq = |e| DbError::sqlite(&path, e);
         // Each block is compressed and stored as soon as it is full: the documents are about a gigabyte at
         // full scale and are never all in memory.
@@ -426,7 +430,10 @@ impl Builder {
                 .split_first()
                 .and_then(|(_, json)| serde_json::from_slice(json).ok())
                 .unwrap_or_default();
-            doc.package_specific = extras.remove(&rowid).unwrap_or_default();
+            if with_specific.contains(&rowid) {
+                doc.package_specific =
+                    staged_package_specific(&self.conn, &path, &namespaces, rowid)?;
+            }
             let json = serde_json::to_vec(&doc).unwrap_or_else(|_| b"{}".to_vec());
             put_str(&mut block, &vuln_id);
             put_varint(&mut block, u64::try_from(source).unwrap_or(0));
@@ -528,8 +535,61 @@ pub(crate) struct StagedRow {
     pub(crate) withdrawn: bool,
     /// The record (its `source` is the staging data source ID).
     pub(crate) record: StoredRecord,
-    /// The row's `ecosystem_specific` / `database_specific`, for the advisory document.
-    pub(crate) extras: Option<PackageSpecific>,
+    /// The row has an `ecosystem_specific` / `database_specific` (for the advisory document, read back by
+    /// [`staged_package_specific`]).
+    pub(crate) has_specific: bool,
+}
+
+/// The part of a staged affected row's JSON that goes into the advisory document (the rest is skipped).
+#[derive(serde::Deserialize)]
+struct StagedSpecific {
+    #[serde(rename = "es", default)]
+    ecosystem_specific: Option<serde_json::Value>,
+    #[serde(rename = "ds", default)]
+    database_specific: Option<serde_json::Value>,
+}
+
+/// The per-package `ecosystem_specific` / `database_specific` of one staging advisory row, in storage order
+/// (namespace, package, then feed order). Read back from the staged rows as each document is written, one
+/// advisory at a time: holding them all until then (as JSON trees) took gigabytes at full scale.
+pub(crate) fn staged_package_specific(
+    conn: &Connection,
+    path: &Path,
+    namespaces: &HashMap<i64, String>,
+    advisory: i64,
+) -> Result<Vec<PackageSpecific>, DbError> {
+    let sq = |e| DbError::sqlite(path, e);
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT ns, name, data FROM stage_affected WHERE advisory = ?1 ORDER BY ns, name, seq",
+        )
+        .map_err(sq)?;
+    let mut q = stmt.query([advisory]).map_err(sq)?;
+    let mut out = Vec::new();
+    while let Some(r) = q.next().map_err(sq)? {
+        let blob = r
+            .get_ref(2)
+            .and_then(|v| v.as_blob().map_err(Into::into))
+            .map_err(sq)?;
+        let Some(doc) = blob
+            .split_first()
+            .and_then(|(_, json)| serde_json::from_slice::<StagedSpecific>(json).ok())
+        else {
+            continue;
+        };
+        if doc.ecosystem_specific.is_none() && doc.database_specific.is_none() {
+            continue;
+        }
+        let ns: i64 = r.get(0).map_err(sq)?;
+        out.push(PackageSpecific {
+            source: String::new(),
+            namespace: namespaces.get(&ns).map_or("", String::as_str).to_owned(),
+            package: r.get(1).map_err(sq)?,
+            ecosystem_specific: doc.ecosystem_specific,
+            database_specific: doc.database_specific,
+        });
+    }
+    Ok(out)
 }
 
 /// Every staged affected row in storage order: by namespace, package, advisory ID, data source, then feed
@@ -569,16 +629,7 @@ pub(crate) fn for_each_staged(
         };
         let ns_name = namespaces.get(&ns).map_or("", String::as_str);
         let matching_versions = uncovered_versions(ns_name, &doc.ranges, doc.versions);
-        let extras =
-            (doc.ecosystem_specific.is_some() || doc.database_specific.is_some()).then(|| {
-                PackageSpecific {
-                    source: String::new(),
-                    namespace: ns_name.to_owned(),
-                    package: name.clone(),
-                    ecosystem_specific: doc.ecosystem_specific,
-                    database_specific: doc.database_specific,
-                }
-            });
+        let has_specific = doc.ecosystem_specific.is_some() || doc.database_specific.is_some();
         let aliases: String = r.get(4).map_err(sq)?;
         let source: i64 = r.get(5).map_err(sq)?;
         let record = StoredRecord {
@@ -606,7 +657,7 @@ pub(crate) fn for_each_staged(
             advisory,
             withdrawn,
             record,
-            extras,
+            has_specific,
         })?;
     }
     Ok(())

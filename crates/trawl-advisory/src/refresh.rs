@@ -13,15 +13,15 @@
 use crate::DbError;
 use crate::build::{
     ADVISORY_LEVEL, BuildOutcome, Builder, PACKAGE_LEVEL, StagedRow, compress_blob,
-    for_each_staged, now_rfc3339,
+    for_each_staged, now_rfc3339, staged_package_specific,
 };
 use crate::codec::{StoredRecord, decode_records_with, encode_records};
 use crate::db::{AdvisoryDb, decompress_into};
 use crate::feed::SourceSpec;
-use crate::model::{AdvisoryDoc, Metadata, PackageSpecific};
+use crate::model::{AdvisoryDoc, Metadata};
 use crate::schema::{BLOB_ZSTD, BLOB_ZSTD_DICT, MAX_PROBES, SCHEMA_VERSION, package_key_hash};
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Applies the records of `updates` to the DB at `db` and writes the result to `output` atomically
@@ -118,14 +118,14 @@ pub fn refresh(db: &Path, updates: &[SourceSpec], output: &Path) -> Result<Build
         .map(|(k, v)| (*v, k.clone()))
         .collect();
     let mut new_rows: HashMap<(i64, String), Vec<StoredRecord>> = HashMap::new();
-    let mut extras: HashMap<i64, Vec<PackageSpecific>> = HashMap::new();
+    let mut with_specific: HashSet<i64> = HashSet::new();
     for_each_staged(
         &stage.conn,
         &stage.path,
         &stage_namespaces,
         &mut |row: StagedRow| {
-            if let Some(x) = row.extras {
-                extras.entry(row.advisory).or_default().push(x);
+            if row.has_specific {
+                with_specific.insert(row.advisory);
             }
             if row.withdrawn {
                 return Ok(());
@@ -272,7 +272,10 @@ pub fn refresh(db: &Path, updates: &[SourceSpec], output: &Path) -> Result<Build
                 .split_first()
                 .and_then(|(_, json)| serde_json::from_slice(json).ok())
                 .unwrap_or_default();
-            doc.package_specific = extras.remove(&rowid).unwrap_or_default();
+            if with_specific.contains(&rowid) {
+                doc.package_specific =
+                    staged_package_specific(&stage.conn, &stage.path, &stage_namespaces, rowid)?;
+            }
             let json = serde_json::to_vec(&doc).map_err(|e| DbError::Invalid {
                 path: path.clone(),
                 message: format!("{vuln_id}: {e}"),
