@@ -79,6 +79,30 @@ pub struct FetchPolicy {
 pub struct FeedCache {
     dir: PathBuf,
     agent: ureq::Agent,
+    progress: Option<Progress>,
+}
+
+/// How far one download is.
+#[derive(Debug, Clone, Copy)]
+pub struct ProgressEvent<'a> {
+    /// What is downloaded.
+    pub url: &'a str,
+    /// Bytes received so far.
+    pub done: u64,
+    /// The payload's size, when the server said it.
+    pub total: Option<u64>,
+    /// The download ended (complete or not).
+    pub finished: bool,
+}
+
+/// A callback told of each download's progress (a terminal's progress bar).
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(&ProgressEvent<'_>) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 fn now_secs() -> u64 {
@@ -108,7 +132,15 @@ impl FeedCache {
         FeedCache {
             dir: dir.to_owned(),
             agent: http::agent(timeout),
+            progress: None,
         }
+    }
+
+    /// Tells `progress` how each download goes.
+    #[must_use]
+    pub fn with_progress(mut self, progress: Option<Progress>) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// The cache directory.
@@ -196,6 +228,27 @@ impl FeedCache {
     }
 
     /// POSTs `body` (JSON) to `url` and returns the answer (not cached: callers cache what they derive).
+    /// GETs `url` and returns the answer (not cached: callers cache what they derive).
+    pub fn get_bytes(&self, url: &str) -> Result<Vec<u8>, HttpError> {
+        let mut resp = self
+            .agent
+            .get(url)
+            .call()
+            .map_err(|e| http::transport(url, &e))?;
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
+            return Err(HttpError::Status {
+                url: url.to_owned(),
+                status,
+            });
+        }
+        resp.body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()
+            .map_err(|e| http::transport(url, &e))
+    }
+
     pub fn post_json(&self, url: &str, body: &serde_json::Value) -> Result<Vec<u8>, HttpError> {
         let mut resp = self
             .agent
@@ -274,9 +327,26 @@ impl FeedCache {
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| DownloadError::Other(format!("{}: {e}", dir.display())))?;
+        // The size on the wire is the payload's only when it is not content-encoded.
+        let total = header("content-length")
+            .filter(|_| header("content-encoding").is_none())
+            .and_then(|l| l.trim().parse::<u64>().ok());
         let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
-        let size = copy_counting(&mut reader, tmp.as_file_mut())
-            .map_err(|e| DownloadError::Other(format!("{url}: download cut short: {e}")))?;
+        let progress = self.progress.clone();
+        let tell = |done: u64, finished: bool| {
+            if let Some(p) = &progress {
+                (p.0)(&ProgressEvent {
+                    url,
+                    done,
+                    total,
+                    finished,
+                });
+            }
+        };
+        let copied = copy_counting(&mut reader, tmp.as_file_mut(), &mut |n| tell(n, false));
+        tell(copied.as_ref().map_or(0, |n| *n), true);
+        let size =
+            copied.map_err(|e| DownloadError::Other(format!("{url}: download cut short: {e}")))?;
         validate(tmp.path()).map_err(|e| DownloadError::Other(format!("{url}: {e}")))?;
         let meta = CachedMeta {
             url: url.to_owned(),
@@ -334,7 +404,7 @@ impl FeedCache {
             .map_err(|e| DownloadError::Other(format!("{}: {e}", dir.display())))?;
         let mut f = std::fs::File::open(src_path)
             .map_err(|e| DownloadError::Other(format!("{src}: {e}")))?;
-        let size = copy_counting(&mut f, tmp.as_file_mut())
+        let size = copy_counting(&mut f, tmp.as_file_mut(), &mut |_| {})
             .map_err(|e| DownloadError::Other(format!("{src}: {e}")))?;
         let meta = CachedMeta {
             url: src.to_owned(),
@@ -355,8 +425,25 @@ enum DownloadError {
     Other(String),
 }
 
-fn copy_counting(r: &mut dyn Read, w: &mut std::fs::File) -> std::io::Result<u64> {
-    let n = std::io::copy(r, w)?;
+/// Copies `r` into `w` (then syncs it), telling `tick` the bytes copied so far after each chunk.
+fn copy_counting(
+    r: &mut dyn Read,
+    w: &mut std::fs::File,
+    tick: &mut dyn FnMut(u64),
+) -> std::io::Result<u64> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut n = 0u64;
+    loop {
+        let k = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        w.write_all(&buf[..k])?;
+        n += k as u64;
+        tick(n);
+    }
     w.flush()?;
     w.sync_all()?;
     Ok(n)
@@ -421,5 +508,65 @@ pub mod validate {
             Ok(_) => Ok(()),
             Err(e) => Err(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::sync::{Arc, Mutex};
+
+    /// One HTTP/1.1 answer on 127.0.0.1, with a Content-Length.
+    fn serve_once(body: Vec<u8>) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            if let Ok((stream, _)) = listener.accept() {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                let mut w = stream;
+                let _ = write!(
+                    w,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nETag: \"x\"\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = w.write_all(&body);
+            }
+        });
+        format!("http://{addr}/feed.json")
+    }
+
+    #[test]
+    fn a_download_reports_its_progress_to_the_end() {
+        let body = format!("[{}0]", "0,".repeat(200_000)).into_bytes();
+        let url = serve_once(body.clone());
+        let tmp = tempfile::tempdir().expect("tempdir");
+        type Events = Vec<(u64, Option<u64>, bool)>;
+        let events: Arc<Mutex<Events>> = Arc::default();
+        let seen = events.clone();
+        let cache = FeedCache::new(tmp.path(), Duration::from_secs(10)).with_progress(Some(
+            Progress(Arc::new(move |e| {
+                seen.lock()
+                    .expect("lock")
+                    .push((e.done, e.total, e.finished));
+            })),
+        ));
+        let policy = FetchPolicy {
+            max_age: Duration::ZERO,
+            offline: false,
+        };
+        let f = cache.fetch(&url, "x/feed.json", policy, &validate::json);
+        assert_eq!(f.status, FetchStatus::Downloaded(body.len() as u64));
+        let events = events.lock().expect("lock");
+        let size = body.len() as u64;
+        assert!(events.len() > 2, "several chunks: {events:?}");
+        assert!(events.windows(2).all(|w| w[0].0 <= w[1].0), "monotonic");
+        assert!(events.iter().all(|e| e.1 == Some(size)));
+        assert_eq!(events.last(), Some(&(size, Some(size), true)));
+        assert_eq!(events.iter().filter(|e| e.2).count(), 1);
     }
 }

@@ -43,6 +43,8 @@ pub struct SupplyOptions {
     pub offline: bool,
     /// Overall timeout of one download.
     pub timeout: Duration,
+    /// Told how each download goes (a terminal's progress bar).
+    pub progress: Option<crate::fetch::Progress>,
 }
 
 /// One line of the supply log: one resource of one feed.
@@ -91,6 +93,142 @@ struct State {
     /// CVE IDs whose records are cached or known absent.
     #[serde(default)]
     cves: BTreeSet<String>,
+    /// EPSS scores asked of the API: CVE -> (score, percentile, score date, when asked).
+    #[serde(default)]
+    epss: BTreeMap<String, (String, String, String, u64)>,
+}
+
+/// Where the scores asked of the EPSS API are kept, as an EPSS CSV the build reads.
+const EPSS_API_CSV: &str = "epss/api/epss_scores-asked.csv";
+
+/// Asks FIRST's EPSS API for the scores of `cves` not asked within the maximum age (100 a request), and writes
+/// every score known into [`EPSS_API_CSV`]. Returns whether a score changed.
+fn epss_scores(
+    cache: &FeedCache,
+    locations: &Locations,
+    policy: FetchPolicy,
+    cves: &[String],
+    state: &mut State,
+    out: &mut SupplyOutcome,
+) -> bool {
+    #[derive(Deserialize)]
+    struct Answer {
+        #[serde(default)]
+        data: Vec<Score>,
+    }
+    #[derive(Deserialize)]
+    struct Score {
+        cve: String,
+        epss: String,
+        percentile: String,
+        #[serde(default)]
+        date: String,
+    }
+    let now = now_secs();
+    let wanted: Vec<&String> = cves
+        .iter()
+        .filter(|c| c.starts_with("CVE-") && !c.contains(['/', '&', '?', '#', ',']))
+        .filter(|c| {
+            state
+                .epss
+                .get(c.as_str())
+                .is_none_or(|e| now.saturating_sub(e.3) >= policy.max_age.as_secs())
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let base = locations.url(UpstreamKind::EpssApi, "");
+    let mut changed = false;
+    for chunk in wanted.chunks(100) {
+        let ids: Vec<&str> = chunk.iter().map(|c| c.as_str()).collect();
+        let url = format!("{base}?cve={}&limit=100", ids.join(","));
+        let line = match cache
+            .get_bytes(&url)
+            .map_err(|e| e.to_string())
+            .and_then(|b| {
+                serde_json::from_slice::<Answer>(&b)
+                    .map(|a| (a, b.len()))
+                    .map_err(|e| format!("{url}: bad answer: {e}"))
+            }) {
+            Ok((answer, bytes)) => {
+                for id in &ids {
+                    // A CVE with no score yet is remembered as asked.
+                    let entry = state
+                        .epss
+                        .entry((*id).to_owned())
+                        .or_insert_with(|| (String::new(), String::new(), String::new(), now));
+                    entry.3 = now;
+                }
+                for sc in answer.data {
+                    if let Some(e) = state.epss.get_mut(&sc.cve)
+                        && (e.0 != sc.epss || e.1 != sc.percentile)
+                    {
+                        *e = (sc.epss, sc.percentile, sc.date, now);
+                        changed = true;
+                    }
+                }
+                tracing::info!(
+                    "feed epss-api {base}: {} CVE(s) asked, {bytes} bytes",
+                    ids.len()
+                );
+                FeedLine {
+                    feed: "epss-api".to_owned(),
+                    url: base.clone(),
+                    status: "downloaded".to_owned(),
+                    bytes: bytes as u64,
+                    reason: None,
+                }
+            }
+            Err(e) => {
+                let reason = format!("{e} (scores asked before stay in use)");
+                tracing::warn!("feed epss-api {base}: failed: {reason}");
+                FeedLine {
+                    feed: "epss-api".to_owned(),
+                    url: base.clone(),
+                    status: "failed".to_owned(),
+                    bytes: 0,
+                    reason: Some(reason),
+                }
+            }
+        };
+        let failed = line.reason.is_some();
+        out.lines.push(line);
+        if failed {
+            break;
+        }
+    }
+    let path = cache.dir().join(EPSS_API_CSV);
+    if changed || (!path.is_file() && state.epss.values().any(|e| !e.0.is_empty())) {
+        let date = state
+            .epss
+            .values()
+            .map(|e| e.2.as_str())
+            .max()
+            .unwrap_or_default();
+        let mut csv = format!("#model_version:api,score_date:{date}\ncve,epss,percentile\n");
+        for (cve, (score, pct, _, _)) in &state.epss {
+            if !score.is_empty() {
+                csv.push_str(&format!("{cve},{score},{pct}\n"));
+            }
+        }
+        let write = || -> std::io::Result<()> {
+            let dir = trawl_fs::parent_dir(&path);
+            std::fs::create_dir_all(&dir)?;
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".trawl-epss-")
+                .suffix(".tmp")
+                .tempfile_in(&dir)?;
+            std::io::Write::write_all(&mut tmp, csv.as_bytes())?;
+            tmp.persist(&path).map_err(|e| e.error)?;
+            Ok(())
+        };
+        if let Err(e) = write() {
+            tracing::warn!("{}: cannot save the EPSS scores: {e}", path.display());
+            return false;
+        }
+        changed = true;
+    }
+    changed
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -122,7 +260,7 @@ pub fn supply(
     matched_cves: &mut dyn FnMut(&AdvisoryDb) -> Vec<String>,
 ) -> Result<SupplyOutcome, DbError> {
     std::fs::create_dir_all(&opts.cache_dir).map_err(|e| DbError::io(&opts.cache_dir, e))?;
-    let cache = FeedCache::new(&opts.cache_dir, opts.timeout);
+    let cache = FeedCache::new(&opts.cache_dir, opts.timeout).with_progress(opts.progress.clone());
     let policy = FetchPolicy {
         max_age: opts.max_age,
         offline: opts.offline,
@@ -147,12 +285,19 @@ pub fn supply(
         "kev/known_exploited_vulnerabilities.json",
         &validate::json,
     );
-    s.get(
-        UpstreamKind::Epss,
-        "",
-        "epss/epss_scores-current.csv.gz",
-        &validate::gzip,
-    );
+    // EPSS: the whole file (~3 MB gzip'd) for a full build or when there is no API to ask (an offline copy); a
+    // scan otherwise asks FIRST's API for the scores of what it matched (below).
+    let epss_api = !opts.offline
+        && !needs.everything
+        && crate::http::is_url(&opts.locations.url(UpstreamKind::EpssApi, ""));
+    if !epss_api {
+        s.get(
+            UpstreamKind::Epss,
+            "",
+            "epss/epss_scores-current.csv.gz",
+            &validate::gzip,
+        );
+    }
 
     let mut osv_ecosystems: Option<Vec<String>> = None;
     let mut namespaces = needs.os_namespaces.clone();
@@ -328,6 +473,9 @@ pub fn supply(
             &validate::json,
         );
         state.cves.insert(cve.clone());
+    }
+    if epss_api && epss_scores(&cache, &opts.locations, policy, &cves, &mut state, &mut out) {
+        more = true;
     }
     if more {
         build_from_cache(opts, &cache, &mut state, &out.lines)?;
@@ -696,7 +844,11 @@ fn build_from_cache_with(
         None => add(FeedKind::Cve5, "cve5"),
     }
     add(FeedKind::Kev, "kev/known_exploited_vulnerabilities.json");
-    add(FeedKind::Epss, "epss/epss_scores-current.csv.gz");
+    if dir.join("epss/epss_scores-current.csv.gz").is_file() {
+        add(FeedKind::Epss, "epss/epss_scores-current.csv.gz");
+    } else {
+        add(FeedKind::Epss, EPSS_API_CSV);
+    }
     if specs.is_empty() {
         return Err(DbError::Usage(format!(
             "no feed could be fetched into {}: nothing to build a DB from (see the feed lines above)",

@@ -28,6 +28,8 @@ pub enum UpstreamKind {
     Kev,
     /// FIRST EPSS scores (gzip'd CSV).
     Epss,
+    /// FIRST's EPSS API: the scores of named CVEs.
+    EpssApi,
     /// CVE JSON 5 records (cvelistV5 layout: `cves/<year>/<bucket>xxx/<ID>.json`): severities and titles.
     Cve5,
 }
@@ -124,6 +126,14 @@ pub const UPSTREAMS: &[Upstream] = &[
         default: "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz",
         layout: "one gzip'd CSV",
         carries: "EPSS scores",
+    },
+    Upstream {
+        kind: UpstreamKind::EpssApi,
+        name: "epss-api",
+        env: "TRAWL_FEED_EPSS_API",
+        default: "https://api.first.org/data/v1/epss",
+        layout: "GET ?cve=CVE-A,CVE-B (100 a request)",
+        carries: "EPSS scores of the CVEs a scan matched (a scan does not download every score)",
     },
     Upstream {
         kind: UpstreamKind::Cve5,

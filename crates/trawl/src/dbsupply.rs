@@ -185,6 +185,7 @@ impl DbSupply {
             max_age: c.max_age,
             offline: c.offline,
             timeout: Duration::from_secs(120),
+            progress: terminal_progress(),
         };
         let mut matched = |db: &AdvisoryDb| matched_cves(db, os, packages);
         let outcome = match trawl_advisory::supply::supply(&opts, &needs, &mut matched) {
@@ -203,6 +204,13 @@ impl DbSupply {
                 ));
             }
         };
+        if outcome.rebuilt
+            && let Ok(db) = AdvisoryDb::open(&upstream)
+        {
+            for s in &db.metadata().sources {
+                tracing::info!("feed {}: {} records", s.kind, s.records);
+            }
+        }
         tracing::info!(
             "advisory DB {}: {} feed resource(s), {} bytes transferred{}",
             upstream.display(),
@@ -239,6 +247,48 @@ pub(crate) fn published_locations(repositories: &[String], locations: &Locations
             }
         })
         .collect()
+}
+
+/// A progress bar per download when stderr is a terminal (bytes, and the size when the server gives it); CI
+/// logs get the one line per feed the supply logs instead.
+pub(crate) fn terminal_progress() -> Option<trawl_advisory::fetch::Progress> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() || !tracing::enabled!(tracing::Level::INFO) {
+        return None;
+    }
+    let bar: Arc<Mutex<Option<(String, indicatif::ProgressBar)>>> = Arc::default();
+    Some(trawl_advisory::fetch::Progress(Arc::new(move |e| {
+        let Ok(mut slot) = bar.lock() else { return };
+        if slot.as_ref().is_none_or(|(url, _)| url != e.url) {
+            let pb = match e.total {
+                Some(t) => indicatif::ProgressBar::new(t).with_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                ),
+                None => indicatif::ProgressBar::new_spinner().with_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} {msg} {bytes} {bytes_per_sec}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                ),
+            };
+            pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            pb.set_message(e.url.to_owned());
+            *slot = Some((e.url.to_owned(), pb));
+        }
+        if let Some((_, pb)) = slot.as_ref() {
+            pb.set_position(e.done);
+            if e.finished {
+                pb.finish_and_clear();
+            }
+        }
+        if e.finished {
+            *slot = None;
+        }
+    })))
 }
 
 /// The namespaces and packages an inventory needs from upstream.

@@ -219,6 +219,7 @@ fn build_from_upstream(a: &BuildArgs, started: std::time::Instant) -> anyhow::Re
         max_age: std::time::Duration::ZERO,
         offline: false,
         timeout: std::time::Duration::from_secs(600),
+        progress: crate::dbsupply::terminal_progress(),
     };
     let needs = trawl_advisory::supply::Needs {
         everything: true,

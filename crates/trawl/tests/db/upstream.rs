@@ -38,12 +38,17 @@ impl Upstream {
                         .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
                         .map(|h| h.value.as_str().to_owned())
                 };
-                let (status, body, headers) = answer(
-                    &root,
-                    &path,
-                    header("If-None-Match"),
-                    header("Accept-Encoding").is_some_and(|a| a.contains("gzip")),
-                );
+                let query = req.url().split_once('?').map(|(_, q)| q.to_owned());
+                let (status, body, headers) = if path == "/epss-api" {
+                    epss_api(&root, query.as_deref().unwrap_or_default())
+                } else {
+                    answer(
+                        &root,
+                        &path,
+                        header("If-None-Match"),
+                        header("Accept-Encoding").is_some_and(|a| a.contains("gzip")),
+                    )
+                };
                 l.lock()
                     .expect("lock")
                     .requests
@@ -81,6 +86,31 @@ impl Drop for Upstream {
             let _ = t.join();
         }
     }
+}
+
+/// FIRST's EPSS API (`?cve=A,B&limit=100`), answered from `epss-api.csv` under `root`.
+fn epss_api(root: &Path, query: &str) -> (u16, Vec<u8>, Vec<(String, String)>) {
+    let Ok(csv) = std::fs::read_to_string(root.join("epss-api.csv")) else {
+        return (503, b"unavailable".to_vec(), Vec::new());
+    };
+    let asked: BTreeSet<&str> = query
+        .split('&')
+        .filter_map(|kv| kv.strip_prefix("cve="))
+        .flat_map(|v| v.split(','))
+        .collect();
+    let data: Vec<Value> = csv
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split(',');
+            let (cve, epss, pct) = (f.next()?, f.next()?, f.next()?);
+            asked.contains(cve).then(|| {
+                serde_json::json!({"cve": cve, "epss": epss, "percentile": pct, "date": "2026-09-29"})
+            })
+        })
+        .collect();
+    let body =
+        serde_json::json!({"status": "OK", "status-code": 200, "total": data.len(), "data": data});
+    (200, serde_json::to_vec(&body).expect("json"), Vec::new())
 }
 
 fn answer(
@@ -190,6 +220,10 @@ fn layout(data: &Path, root: &Path) {
         &root.join("epss/epss_scores-current.csv.gz"),
         &trawl_test::image::gzip(&epss),
     );
+    // What FIRST's API answers: the real rows, and a score for the CVE the alpine 3.7.3 image matches.
+    let mut api = String::from_utf8_lossy(&epss).into_owned();
+    api.push_str("CVE-2019-14697,0.01234,0.56789\n");
+    write(&root.join("epss-api.csv"), api.as_bytes());
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -291,6 +325,7 @@ fn zero_config_scan_builds_from_the_publishers_and_refreshes_with_no_payload() {
         ),
         ("TRAWL_FEED_OSV", server.url("/osv")),
         ("TRAWL_FEED_OSV_API", server.url("/osv-api")),
+        ("TRAWL_FEED_EPSS_API", server.url("/epss-api")),
     ];
     let image = trawl_test::repo_root().join("tests/data/images/alpine-3.7.3.tar.gz");
 
@@ -332,6 +367,23 @@ fn zero_config_scan_builds_from_the_publishers_and_refreshes_with_no_payload() {
     );
     let first_bytes: usize = first.iter().map(|(_, _, n)| n).sum();
     assert!(first_bytes > 0);
+    // A scan asks the EPSS API for what it matched instead of downloading every score.
+    assert!(paths.contains("/epss-api"), "{paths:?}");
+    assert!(
+        !paths.contains("/epss/epss_scores-current.csv.gz"),
+        "{paths:?}"
+    );
+    let epss: Vec<&Value> = report["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["vulnerabilities"].as_array().into_iter().flatten())
+        .filter(|v| v["id"] == "CVE-2019-14697")
+        .collect();
+    assert!(
+        epss.iter().all(|v| v["epss"].as_f64() == Some(0.01234)),
+        "{epss:?}"
+    );
 
     // `db info` says where each feed came from and how current it is.
     let info = db_info(&home.join(".cache/trawl/db/upstream.db"));
@@ -360,6 +412,10 @@ fn zero_config_scan_builds_from_the_publishers_and_refreshes_with_no_payload() {
     let asked = server.take();
     assert!(!asked.is_empty());
     for (p, status, n) in &asked {
+        // The EPSS API's answers (a few hundred bytes for the matched CVEs) carry no validators: asked again.
+        if p == "/epss-api" {
+            continue;
+        }
         assert_eq!(
             (*status, *n),
             (304, 0),
@@ -375,7 +431,8 @@ fn a_failing_feed_keeps_the_others_and_names_its_url() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("upstream");
     layout(&data, &root);
-    // A corrupt EPSS payload (not gzip) and a KEV feed that answers 503.
+    // A KEV feed that answers 503, an EPSS API that answers garbage, and (read when there is no API) a corrupt
+    // EPSS file.
     write(
         &root.join("epss/epss_scores-current.csv.gz"),
         b"not gzip at all",
@@ -392,6 +449,7 @@ fn a_failing_feed_keeps_the_others_and_names_its_url() {
             "TRAWL_FEED_EPSS",
             server.url("/epss/epss_scores-current.csv.gz"),
         ),
+        ("TRAWL_FEED_EPSS_API", server.url("/fail/200/epss-api")),
     ];
     let image = trawl_test::repo_root().join("tests/data/images/alpine-3.7.3.tar.gz");
     let (report, stderr) = scan(&home, &feeds, &image, &[]);
@@ -402,6 +460,17 @@ fn a_failing_feed_keeps_the_others_and_names_its_url() {
     assert!(
         stderr.contains(&server.url("/fail/503/kev.json")) && stderr.contains("503"),
         "{stderr}"
+    );
+    assert!(
+        stderr.contains(&server.url("/fail/200/epss-api")) && stderr.contains("bad answer"),
+        "{stderr}"
+    );
+    // With no EPSS API (a local path), the whole file is read: its corruption is named with its URL.
+    let (_, stderr) = scan(
+        &home,
+        &feeds,
+        &image,
+        &[("TRAWL_FEED_EPSS_API", "/nonexistent/epss-api")],
     );
     assert!(
         stderr.contains(&server.url("/epss/epss_scores-current.csv.gz")) && stderr.contains("gzip"),
