@@ -93,6 +93,9 @@ struct State {
     /// CVE IDs whose records are cached or known absent.
     #[serde(default)]
     cves: BTreeSet<String>,
+    /// CVE records the publisher answered 404 for, with when.
+    #[serde(default)]
+    absent: BTreeMap<String, u64>,
     /// EPSS scores asked of the API: CVE -> (score, percentile, score date, when asked).
     #[serde(default)]
     epss: BTreeMap<String, (String, String, String, u64)>,
@@ -466,12 +469,26 @@ pub fn supply(
         if known && cache.cached(&format!("cve5/{path}")).is_none() && policy.offline {
             continue;
         }
-        s.get(
+        // A record the publisher does not have (yet) is not asked again within the maximum age.
+        let now = now_secs();
+        if state
+            .absent
+            .get(cve.as_str())
+            .is_some_and(|t| now.saturating_sub(*t) < policy.max_age.as_secs())
+        {
+            continue;
+        }
+        let f = s.get(
             UpstreamKind::Cve5,
             &path,
             &format!("cve5/{path}"),
             &validate::json,
         );
+        if f.status == FetchStatus::Absent {
+            state.absent.insert(cve.clone(), now);
+        } else {
+            state.absent.remove(cve.as_str());
+        }
         state.cves.insert(cve.clone());
     }
     if epss_api && epss_scores(&cache, &opts.locations, policy, &cves, &mut state, &mut out) {
