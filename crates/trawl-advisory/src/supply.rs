@@ -310,6 +310,8 @@ pub fn supply(
         }
         namespaces.insert("Debian".to_owned());
         namespaces.insert("Wolfi".to_owned());
+        namespaces.insert("Amazon Linux:2".to_owned());
+        namespaces.insert("Amazon Linux:2023".to_owned());
     }
     for ns in &namespaces {
         let (family, release) = ns.split_once(':').unwrap_or((ns.as_str(), ""));
@@ -341,6 +343,7 @@ pub fn supply(
                     &validate::json,
                 );
             }
+            "Amazon Linux" => s.alas(release),
             _ => {
                 // Everything else the OSV bucket carries, per release where it has one.
                 let ecos = osv_ecosystems.get_or_insert_with(|| s.osv_ecosystems());
@@ -522,6 +525,17 @@ impl Supplier<'_> {
         check: &crate::fetch::Validator,
     ) -> Fetched {
         let url = self.locations.url(kind, path);
+        self.get_url(kind, url, rel, check)
+    }
+
+    /// [`Supplier::get`] of a full URL (one a publisher's index pointed to).
+    fn get_url(
+        &mut self,
+        kind: UpstreamKind,
+        url: String,
+        rel: &str,
+        check: &crate::fetch::Validator,
+    ) -> Fetched {
         let f = self.cache.fetch(&url, rel, self.policy, check);
         self.needed.insert(rel.to_owned());
         let (status, bytes, reason) = match &f.status {
@@ -618,6 +632,95 @@ impl Supplier<'_> {
             );
         }
         releases
+    }
+
+    /// Amazon Linux's `updateinfo.xml` of `release` (`2`, `2023`): the repository's `mirror.list` names the
+    /// current mirror, whose `repodata/repomd.xml` names the updateinfo file. A local copy (an offline bundle)
+    /// holds `<release>/updateinfo.xml.gz` directly. Only the file the build reads goes under `alas/`.
+    fn alas(&mut self, release: &str) {
+        let rel = format!("alas/{release}/updateinfo.xml.gz");
+        let base = self.locations.url(UpstreamKind::Alas, "");
+        if !crate::http::is_url(&base) {
+            self.get(
+                UpstreamKind::Alas,
+                &format!("{release}/updateinfo.xml.gz"),
+                &rel,
+                &validate::gzip,
+            );
+            return;
+        }
+        let list = match release {
+            "2" => "2/core/latest/x86_64/mirror.list",
+            "2023" => "al2023/core/mirrors/latest/x86_64/mirror.list",
+            _ => {
+                self.out.lines.push(FeedLine {
+                    feed: "alas".to_owned(),
+                    url: base,
+                    status: "absent".to_owned(),
+                    bytes: 0,
+                    reason: Some(format!(
+                        "Amazon Linux {release}: only Amazon Linux 2 and 2023 repositories are read (Amazon \
+                         Linux 1 is past its end of life): its packages are not matched"
+                    )),
+                });
+                return;
+            }
+        };
+        let f = self.get(
+            UpstreamKind::Alas,
+            list,
+            &format!("alas-meta/{release}/mirror.list"),
+            &validate::text,
+        );
+        let Some(mirror) = f
+            .path
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|t| {
+                t.lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(|l| l.trim_end_matches('/').to_owned())
+            })
+        else {
+            return;
+        };
+        let f = self.get_url(
+            UpstreamKind::Alas,
+            format!("{mirror}/repodata/repomd.xml"),
+            &format!("alas-meta/{release}/repomd.xml"),
+            &validate::text,
+        );
+        let href = f
+            .path
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|xml| updateinfo_href(&xml));
+        let Some(href) =
+            href.filter(|h| !h.contains("..") && !h.starts_with('/') && !h.contains("://"))
+        else {
+            self.out.lines.push(FeedLine {
+                feed: "alas".to_owned(),
+                url: format!("{mirror}/repodata/repomd.xml"),
+                status: "absent".to_owned(),
+                bytes: 0,
+                reason: Some("no updateinfo listed in the repository metadata".to_owned()),
+            });
+            return;
+        };
+        if href.ends_with(".gz") {
+            self.get_url(
+                UpstreamKind::Alas,
+                format!("{mirror}/{href}"),
+                &rel,
+                &validate::gzip,
+            );
+        } else {
+            self.get_url(
+                UpstreamKind::Alas,
+                format!("{mirror}/{href}"),
+                &format!("alas/{release}/updateinfo.xml"),
+                &validate::text,
+            );
+        }
     }
 
     /// The OSV bucket's ecosystem list (cached like any resource).
@@ -725,6 +828,21 @@ impl Supplier<'_> {
             self.policy = policy;
         }
     }
+}
+
+/// The `href` of the `updateinfo` data in a yum `repomd.xml`.
+fn updateinfo_href(xml: &str) -> Option<String> {
+    let start = xml
+        .find("type=\"updateinfo\"")
+        .or_else(|| xml.find("type='updateinfo'"))?;
+    let rest = &xml[start..];
+    let end = rest.find("</data>").unwrap_or(rest.len());
+    let block = &rest[..end];
+    let at = block.find("href=")?;
+    let quoted = &block[at + 5..];
+    let quote = quoted.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = &quoted[1..];
+    inner.find(quote).map(|e| inner[..e].to_owned())
 }
 
 /// `v3.20` and the like.
@@ -855,6 +973,7 @@ fn build_from_cache_with(
     add(FeedKind::AlpineSecdb, "alpine-secdb");
     add(FeedKind::DebianTracker, "debian-tracker/tracker.json");
     add(FeedKind::Wolfi, "wolfi/security.json");
+    add(FeedKind::Alas, "alas");
     add(FeedKind::Osv, "osv");
     match cve_dir {
         Some(d) => add(FeedKind::Cve5, &d.display().to_string()),

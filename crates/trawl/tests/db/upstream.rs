@@ -550,6 +550,7 @@ fn full_build_from_the_publishers_equals_the_directory_build() {
             server.url("/debian/tracker.json"),
         )
         .env("TRAWL_FEED_WOLFI", server.url("/wolfi/security.json"))
+        .env("TRAWL_FEED_ALAS", server.url("/alas"))
         .env("TRAWL_FEED_OSV", server.url("/osv"))
         .env(
             "TRAWL_FEED_KEV",
@@ -724,6 +725,7 @@ fn an_offline_bundle_scans_with_no_network() {
                 server.url("/epss/epss_scores-current.csv.gz"),
             )
             .env("TRAWL_FEED_CVE5", server.url("/cve5"))
+            .env("TRAWL_FEED_ALAS", server.url("/alas"))
             .args(["db", "update", "--offline-bundle"])
             .arg(&bundle)
             .output()
@@ -791,4 +793,93 @@ fn an_offline_bundle_scans_with_no_network() {
         found.contains_key(&("musl-utils".to_owned(), "CVE-2019-14697".to_owned())),
         "{found:?}"
     );
+}
+
+#[test]
+fn amazon_linux_comes_from_its_repository_metadata() {
+    let _data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("upstream");
+    std::fs::create_dir_all(&root).expect("root");
+    let server = Upstream::start(root.clone());
+    // cdn.amazonlinux.com's layout: mirror.list names the current mirror, whose repomd.xml names the updateinfo.
+    // The updateinfo is the illustrative one of trawl-advisory's tests (no ALAS sample exists in ../shared/data).
+    let mirror = "/alas/mirror/2/core/2.0/x86_64/0f1e2d";
+    write(
+        &root.join("alas/2/core/latest/x86_64/mirror.list"),
+        format!("{}\n", server.url(mirror)).as_bytes(),
+    );
+    write(
+        &root.join(format!(
+            "{}/repodata/repomd.xml",
+            mirror.trim_start_matches('/')
+        )),
+        br#"<?xml version="1.0" encoding="UTF-8"?>
+<repomd xmlns="http://linux.duke.edu/metadata/repo">
+  <data type="primary"><location href="repodata/aa-primary.sqlite.gz"/></data>
+  <data type="updateinfo"><location href="repodata/bb-updateinfo.xml.gz"/></data>
+</repomd>
+"#,
+    );
+    let updateinfo = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../trawl-advisory/tests/data/alas2-updateinfo.xml"),
+    )
+    .expect("updateinfo");
+    write(
+        &root.join(format!(
+            "{}/repodata/bb-updateinfo.xml.gz",
+            mirror.trim_start_matches('/')
+        )),
+        &trawl_test::image::gzip(&updateinfo),
+    );
+    // An Amazon Linux 2 inventory, as a CycloneDX SBOM.
+    let sbom = tmp.path().join("al2.cdx.json");
+    write(
+        &sbom,
+        serde_json::to_string(&serde_json::json!({
+            "bomFormat": "CycloneDX",
+            "specVersion": "1.5",
+            "version": 1,
+            "metadata": {"component": {"type": "operating-system", "name": "amzn", "version": "2"}},
+            "components": [{
+                "type": "library",
+                "name": "curl",
+                "version": "7.79.1-1.amzn2.0.1",
+                "purl": "pkg:rpm/amazon/curl@7.79.1-1.amzn2.0.1?arch=x86_64&distro=amzn-2"
+            }]
+        }))
+        .expect("json")
+        .as_bytes(),
+    );
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let feeds = vec![
+        ("TRAWL_FEED_DB", "127.0.0.1:9/trawl/trawl-db".to_owned()),
+        ("TRAWL_FEED_ALAS", server.url("/alas")),
+        ("TRAWL_FEED_CVE5", server.url("/cve5")),
+        ("TRAWL_FEED_KEV", server.url("/kev.json")),
+        ("TRAWL_FEED_EPSS_API", server.url("/epss-api")),
+    ];
+    let mut cmd = trawl();
+    fresh(&mut cmd, &home, &feeds);
+    let out = cmd.arg("sbom").arg(&sbom).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let found = vulns(&serde_json::from_slice(&out.stdout).expect("JSON"));
+    assert!(
+        found
+            .get(&("curl".to_owned(), "CVE-2023-23915".to_owned()))
+            .is_some_and(|(s, _)| s == "HIGH"),
+        "{found:?}\n{stderr}"
+    );
+    let asked: BTreeSet<String> = server.take().into_iter().map(|(p, _, _)| p).collect();
+    for p in [
+        "/alas/2/core/latest/x86_64/mirror.list",
+        "/alas/mirror/2/core/2.0/x86_64/0f1e2d/repodata/repomd.xml",
+        "/alas/mirror/2/core/2.0/x86_64/0f1e2d/repodata/bb-updateinfo.xml.gz",
+    ] {
+        assert!(asked.contains(p), "{p}: {asked:?}");
+    }
+    assert!(!asked.iter().any(|p| p.contains("primary")), "{asked:?}");
 }
