@@ -96,9 +96,119 @@ struct State {
     /// CVE records the publisher answered 404 for, with when.
     #[serde(default)]
     absent: BTreeMap<String, u64>,
+    /// Per OSV ecosystem of a full build, the newest `modified` its DB holds (from `modified_id.csv`).
+    #[serde(default)]
+    osv_newest: BTreeMap<String, String>,
     /// EPSS scores asked of the API: CVE -> (score, percentile, score date, when asked).
     #[serde(default)]
     epss: BTreeMap<String, (String, String, String, u64)>,
+}
+
+/// More changed records than this in one ecosystem: its `all.zip` is fetched instead, and the DB built afresh.
+const MAX_DELTA_RECORDS: usize = 20_000;
+
+/// The OSV side of a full build: built afresh from every `all.zip`, or the records changed since the last one.
+#[derive(Debug, Default)]
+struct OsvDelta {
+    full: bool,
+    /// Cache-relative paths of the changed records fetched this run.
+    records: Vec<String>,
+}
+
+/// The (modified, ID) rows of a `modified_id.csv` newer than `after`, and the newest `modified` of all.
+fn modified_since(csv: &str, after: Option<&str>) -> (Vec<(String, String)>, Option<String>) {
+    let mut newer = Vec::new();
+    let mut newest: Option<String> = None;
+    for line in csv.lines() {
+        let Some((m, id)) = line.trim().split_once(',') else {
+            continue;
+        };
+        let (m, id) = (m.trim(), id.trim());
+        if m.is_empty() || id.is_empty() {
+            continue;
+        }
+        if newest.as_deref().is_none_or(|n| m > n) {
+            newest = Some(m.to_owned());
+        }
+        if after.is_some_and(|a| m > a) {
+            newer.push((m.to_owned(), id.to_owned()));
+        }
+    }
+    (newer, newest)
+}
+
+/// Refreshes the DB in place with what changed since it was built: every vendor feed that was downloaded anew
+/// (whole: a record of one release must not drop the others'), KEV, EPSS, and the changed OSV records. Returns
+/// whether anything was applied.
+fn refresh_from_cache(
+    opts: &SupplyOptions,
+    cache: &FeedCache,
+    lines: &[FeedLine],
+    records: &[String],
+) -> Result<bool, DbError> {
+    let dir = cache.dir();
+    let downloaded: BTreeSet<&str> = lines
+        .iter()
+        .filter(|l| l.status == "downloaded")
+        .map(|l| l.feed.as_str())
+        .collect();
+    let mut specs = Vec::new();
+    for (feed, kind, rel) in [
+        ("alpine-secdb", FeedKind::AlpineSecdb, "alpine-secdb"),
+        (
+            "debian-tracker",
+            FeedKind::DebianTracker,
+            "debian-tracker/tracker.json",
+        ),
+        ("wolfi", FeedKind::Wolfi, "wolfi/security.json"),
+        ("alas", FeedKind::Alas, "alas"),
+        (
+            "kev",
+            FeedKind::Kev,
+            "kev/known_exploited_vulnerabilities.json",
+        ),
+        ("epss", FeedKind::Epss, "epss/epss_scores-current.csv.gz"),
+    ] {
+        if downloaded.contains(feed) && dir.join(rel).exists() {
+            specs.push(SourceSpec {
+                kind,
+                location: dir.join(rel).display().to_string(),
+            });
+        }
+    }
+    // This run's changed records only, in a directory of their own.
+    let staging = tempfile::Builder::new()
+        .prefix(".trawl-osv-delta-")
+        .tempdir_in(dir)
+        .map_err(|e| DbError::io(dir, e))?;
+    let mut any_record = false;
+    for rel in records {
+        let from = dir.join(rel);
+        if !from.is_file() {
+            continue;
+        }
+        let to = staging.path().join(rel.replace('/', "_"));
+        std::fs::copy(&from, &to).map_err(|e| DbError::io(&from, e))?;
+        any_record = true;
+    }
+    if any_record {
+        specs.push(SourceSpec {
+            kind: FeedKind::Osv,
+            location: staging.path().display().to_string(),
+        });
+    }
+    if specs.is_empty() {
+        tracing::info!("{}: nothing changed upstream", opts.db_path.display());
+        return Ok(false);
+    }
+    tracing::info!(
+        "{}: refreshing with {} changed feed(s) and {} changed OSV record(s)",
+        opts.db_path.display(),
+        specs.len() - usize::from(any_record),
+        records.len()
+    );
+    crate::refresh(&opts.db_path, &specs, &opts.db_path)?;
+    Ok(true)
 }
 
 /// Where the scores asked of the EPSS API are kept, as an EPSS CSV the build reads.
@@ -379,23 +489,20 @@ pub fn supply(
         }
     }
 
+    let mut osv_delta = OsvDelta::default();
     if needs.everything {
-        let ecos = osv_ecosystems
+        let ecos: Vec<String> = osv_ecosystems
             .get_or_insert_with(|| s.osv_ecosystems())
-            .clone();
-        for eco in ecos {
-            let family = eco.split(':').next().unwrap_or_default();
-            if VENDOR_FEEDS.contains(&family) {
-                continue;
-            }
-            let path = format!("{}/all.zip", crate::http::encode_segment(&eco));
-            s.get(
-                UpstreamKind::Osv,
-                &path,
-                &format!("osv/{eco}/all.zip"),
-                &validate::zip,
-            );
-        }
+            .iter()
+            .filter(|e| !VENDOR_FEEDS.contains(&e.split(':').next().unwrap_or_default()))
+            .cloned()
+            .collect();
+        // A DB a week old is built afresh (CVE records from a checkout are only read then).
+        let recent = AdvisoryDb::open(&opts.db_path).ok().is_some_and(|db| {
+            crate::update::age_of(&db.metadata().built_at)
+                .is_some_and(|a| a < Duration::from_secs(7 * 24 * 3600))
+        });
+        osv_delta = s.osv_everything(&ecos, &mut state, recent);
     }
     let api = opts.locations.url(UpstreamKind::OsvApi, "");
     if crate::http::is_url(&api) {
@@ -439,9 +546,13 @@ pub fn supply(
         out.lines.push(line);
     }
     if needs.everything {
-        // Everything is in hand: build once, with no per-scan CVE round.
-        build_from_cache_with(opts, &cache, &mut state, &out.lines, cve_dir.as_deref())?;
-        out.rebuilt = true;
+        // Everything is in hand: a full build, or a refresh of the base with what changed.
+        if osv_delta.full {
+            build_from_cache_with(opts, &cache, &mut state, &out.lines, cve_dir.as_deref())?;
+            out.rebuilt = true;
+        } else {
+            out.rebuilt = refresh_from_cache(opts, &cache, &out.lines, &osv_delta.records)?;
+        }
         save_state(&opts.cache_dir, &state);
         out.bytes = out.lines.iter().map(|l| l.bytes).sum();
         return Ok(out);
@@ -721,6 +832,94 @@ impl Supplier<'_> {
                 &validate::text,
             );
         }
+    }
+
+    /// The OSV side of a full build. With a recent DB and each ecosystem's newest `modified` known, only the
+    /// records `modified_id.csv` lists as newer are fetched; otherwise (or when one ecosystem changed too much)
+    /// every `all.zip`, and the DB is built afresh.
+    fn osv_everything(&mut self, ecos: &[String], state: &mut State, recent: bool) -> OsvDelta {
+        let mut delta = OsvDelta {
+            full: !recent,
+            records: Vec::new(),
+        };
+        let mut newest: BTreeMap<String, String> = BTreeMap::new();
+        if !delta.full {
+            for eco in ecos {
+                let seg = crate::http::encode_segment(eco);
+                let last = state.osv_newest.get(eco).cloned();
+                if last.is_none() || self.cache.cached(&format!("osv/{eco}/all.zip")).is_none() {
+                    delta.full = true;
+                    break;
+                }
+                let f = self.get(
+                    UpstreamKind::Osv,
+                    &format!("{seg}/modified_id.csv"),
+                    &format!("osv/{eco}/modified_id.csv"),
+                    &validate::text,
+                );
+                let Some(csv) = f.path.and_then(|p| std::fs::read_to_string(p).ok()) else {
+                    delta.full = true;
+                    break;
+                };
+                let (newer, top) = modified_since(&csv, last.as_deref());
+                if newer.len() > MAX_DELTA_RECORDS {
+                    delta.full = true;
+                    break;
+                }
+                for (_, id) in &newer {
+                    if id.contains(['/', '\\']) || id.contains("..") {
+                        continue;
+                    }
+                    let rel = format!("osv-delta/{eco}/{id}.json");
+                    let policy = self.policy;
+                    self.policy.max_age = Duration::ZERO;
+                    let f = self.get(
+                        UpstreamKind::Osv,
+                        &format!("{seg}/{id}.json"),
+                        &rel,
+                        &validate::json,
+                    );
+                    self.policy = policy;
+                    if f.path.is_some() {
+                        delta.records.push(rel);
+                    }
+                }
+                if let Some(t) = top.or(last) {
+                    newest.insert(eco.clone(), t);
+                }
+            }
+        }
+        if delta.full {
+            delta.records.clear();
+            newest.clear();
+            // Every all.zip as it is now holds every change: the records fetched one by one are done with.
+            let _ = std::fs::remove_dir_all(self.cache.dir().join("osv-delta"));
+            for eco in ecos {
+                let seg = crate::http::encode_segment(eco);
+                // The list first: what it names is in the archive fetched after it.
+                let f = self.get(
+                    UpstreamKind::Osv,
+                    &format!("{seg}/modified_id.csv"),
+                    &format!("osv/{eco}/modified_id.csv"),
+                    &validate::text,
+                );
+                if let Some(top) = f
+                    .path
+                    .and_then(|p| std::fs::read_to_string(p).ok())
+                    .and_then(|csv| modified_since(&csv, None).1)
+                {
+                    newest.insert(eco.clone(), top);
+                }
+                self.get(
+                    UpstreamKind::Osv,
+                    &format!("{seg}/all.zip"),
+                    &format!("osv/{eco}/all.zip"),
+                    &validate::zip,
+                );
+            }
+        }
+        state.osv_newest = newest;
+        delta
     }
 
     /// The OSV bucket's ecosystem list (cached like any resource).

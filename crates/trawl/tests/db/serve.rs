@@ -98,6 +98,8 @@ fn respond(root: &Path, path: &str) -> tiny_http::Response<std::io::Cursor<Vec<u
 /// Writes `<ECOSYSTEM>/all.zip` (records grouped by their first affected ecosystem) and `ecosystems.txt`.
 pub(crate) fn make_osv_bucket(bucket: &Path, sources: &[PathBuf]) -> Vec<String> {
     let mut groups: std::collections::BTreeMap<String, Vec<(String, Vec<u8>)>> = Default::default();
+    let mut modified: std::collections::BTreeMap<String, Vec<(String, String)>> =
+        Default::default();
     for src in sources {
         let mut files: Vec<PathBuf> = walk(src);
         files.sort();
@@ -112,6 +114,10 @@ pub(crate) fn make_osv_bucket(bucket: &Path, sources: &[PathBuf]) -> Vec<String>
                 .unwrap_or("unknown")
                 .to_owned();
             let name = format!("{}.json", v["id"].as_str().expect("id"));
+            modified.entry(eco.clone()).or_default().push((
+                v["modified"].as_str().unwrap_or_default().to_owned(),
+                v["id"].as_str().expect("id").to_owned(),
+            ));
             groups.entry(eco).or_default().push((name, bytes));
         }
     }
@@ -129,6 +135,12 @@ pub(crate) fn make_osv_bucket(bucket: &Path, sources: &[PathBuf]) -> Vec<String>
             zw.write_all(&bytes).expect("zip write");
         }
         zw.finish().expect("zip finish");
+        // As the bucket publishes it: `modified,id`, newest first.
+        let mut rows = modified.remove(&eco).unwrap_or_default();
+        rows.sort();
+        rows.reverse();
+        let csv: String = rows.iter().map(|(m, id)| format!("{m},{id}\n")).collect();
+        std::fs::write(dir.join("modified_id.csv"), csv).expect("write");
         ecosystems.push(eco);
     }
     std::fs::write(bucket.join("ecosystems.txt"), ecosystems.join("\n") + "\n").expect("write");

@@ -883,3 +883,156 @@ fn amazon_linux_comes_from_its_repository_metadata() {
     }
     assert!(!asked.iter().any(|p| p.contains("primary")), "{asked:?}");
 }
+
+/// Replaces (or adds) `record` in `<bucket>/<eco>/all.zip`, serves it alone too, and puts it first in
+/// `modified_id.csv`, as the OSV bucket does when a record changes.
+fn change_bucket_record(bucket: &Path, eco: &str, record: &Value) {
+    use std::io::Read;
+    let id = record["id"].as_str().expect("id");
+    let dir = bucket.join(eco);
+    let zip_path = dir.join("all.zip");
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    {
+        let mut z =
+            zip::ZipArchive::new(std::fs::File::open(&zip_path).expect("zip")).expect("zip");
+        for i in 0..z.len() {
+            let mut e = z.by_index(i).expect("entry");
+            let mut b = Vec::new();
+            e.read_to_end(&mut b).expect("read");
+            let name = e.name().expect("entry name").into_owned();
+            if name != format!("{id}.json") {
+                entries.push((name, b));
+            }
+        }
+    }
+    let bytes = serde_json::to_vec_pretty(record).expect("json");
+    entries.push((format!("{id}.json"), bytes.clone()));
+    let mut zw = zip::ZipWriter::new(std::fs::File::create(&zip_path).expect("create"));
+    for (name, b) in entries {
+        zw.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("entry");
+        zw.write_all(&b).expect("write");
+    }
+    zw.finish().expect("finish");
+    write(&dir.join(format!("{id}.json")), &bytes);
+    let csv = std::fs::read_to_string(dir.join("modified_id.csv")).unwrap_or_default();
+    let rest: String = csv
+        .lines()
+        .filter(|l| !l.ends_with(&format!(",{id}")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    write(
+        &dir.join("modified_id.csv"),
+        format!(
+            "{},{id}\n{rest}",
+            record["modified"].as_str().expect("modified")
+        )
+        .as_bytes(),
+    );
+}
+
+#[test]
+fn a_full_build_is_refreshed_with_only_the_changed_osv_records() {
+    let data = trawl_test::require_shared_data!();
+    let adv = data.join("advisories");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("upstream");
+    layout(&data, &root);
+    publishers(&data, &root);
+    let server = Upstream::start(root.clone());
+    let build = |home: &Path, db: &Path| {
+        let out = trawl()
+            .env("HOME", home)
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("TRAWL_CACHE_DIR")
+            .env("TRAWL_FEED_ALPINE_SECDB", server.url("/alpine"))
+            .env(
+                "TRAWL_FEED_DEBIAN_TRACKER",
+                server.url("/debian/tracker.json"),
+            )
+            .env("TRAWL_FEED_WOLFI", server.url("/wolfi/security.json"))
+            .env("TRAWL_FEED_ALAS", server.url("/alas"))
+            .env("TRAWL_FEED_OSV", server.url("/osv"))
+            .env(
+                "TRAWL_FEED_KEV",
+                server.url("/kev/known_exploited_vulnerabilities.json"),
+            )
+            .env(
+                "TRAWL_FEED_EPSS",
+                server.url("/epss/epss_scores-current.csv.gz"),
+            )
+            .env("TRAWL_FEED_CVE5", server.url("/cve5"))
+            .args(["db", "build", "--from-upstream", "-o"])
+            .arg(db)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let lodash = |db: &Path| {
+        let out = trawl()
+            .args(["fs", "-f", "json", "--skip-db-update", "--db"])
+            .arg(db)
+            .arg(trawl_test::repo_root().join("tests/data/quickstart-app"))
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        vulns(&serde_json::from_slice(&out.stdout).expect("JSON"))
+    };
+    let home = tmp.path().join("home");
+    let db = tmp.path().join("nightly.db");
+    build(&home, &db);
+    let key = ("lodash".to_owned(), "CVE-2020-8203".to_owned());
+    assert!(
+        lodash(&db).contains_key(&key),
+        "lodash 4.17.11 is affected before the change"
+    );
+    server.take();
+
+    // Upstream, GHSA-p6mc-m468-83gw changes: fixed in 4.17.10, so 4.17.11 is no longer affected.
+    let path = adv.join(
+        "ghsa/advisories/github-reviewed/2020/07/GHSA-p6mc-m468-83gw/GHSA-p6mc-m468-83gw.json",
+    );
+    let mut record: Value =
+        serde_json::from_slice(&std::fs::read(path).expect("record")).expect("json");
+    record["modified"] = Value::from("2030-01-01T00:00:00Z");
+    let text = serde_json::to_string(&record)
+        .expect("json")
+        .replace("\"4.17.20\"", "\"4.17.10\"");
+    let record: Value = serde_json::from_str(&text).expect("json");
+    change_bucket_record(&root.join("osv"), "npm", &record);
+
+    // The next night: the list, then that one record; no archive.
+    build(&home, &db);
+    let asked: BTreeSet<String> = server
+        .take()
+        .into_iter()
+        .filter(|(_, status, _)| *status == 200)
+        .map(|(p, _, _)| p)
+        .collect();
+    assert!(asked.contains("/osv/npm/modified_id.csv"), "{asked:?}");
+    assert!(
+        asked.contains("/osv/npm/GHSA-p6mc-m468-83gw.json"),
+        "{asked:?}"
+    );
+    assert!(
+        !asked.iter().any(|p| p.ends_with("all.zip")),
+        "no archive is downloaded again: {asked:?}"
+    );
+    let refreshed = lodash(&db);
+    assert!(!refreshed.contains_key(&key), "{refreshed:?}");
+
+    // The same answers as a build from scratch of the changed bucket.
+    let fresh = tmp.path().join("fresh.db");
+    build(&tmp.path().join("fresh-home"), &fresh);
+    assert_eq!(refreshed, lodash(&fresh));
+    let (a, b) = (db_info(&db), db_info(&fresh));
+    assert_eq!(a["advisories_by_source"], b["advisories_by_source"]);
+}
