@@ -41,7 +41,7 @@ pub use model::{
     PackageSpecific, RangeEvent, RangeKind, SourceReport, Versions,
 };
 pub use names::data_source;
-pub use refresh::refresh;
+pub use refresh::{refresh, refresh_with_origins};
 pub use schema::SCHEMA_VERSION;
 
 use std::path::{Path, PathBuf};

@@ -32,6 +32,16 @@ use std::path::{Path, PathBuf};
 /// advisory as a full build of the base's feeds with the updated records in place of the old ones.
 /// Malformed update records are skipped and counted, as in a build.
 pub fn refresh(db: &Path, updates: &[SourceSpec], output: &Path) -> Result<BuildOutcome, DbError> {
+    refresh_with_origins(db, updates, output, None)
+}
+
+/// [`refresh`], recording `upstream` (where each feed came from) in the metadata instead of the base's.
+pub fn refresh_with_origins(
+    db: &Path,
+    updates: &[SourceSpec],
+    output: &Path,
+    upstream: Option<Vec<crate::model::FeedOrigin>>,
+) -> Result<BuildOutcome, DbError> {
     if updates.is_empty() {
         return Err(DbError::Usage(
             "no --source given: nothing to refresh with".to_owned(),
@@ -359,7 +369,7 @@ pub fn refresh(db: &Path, updates: &[SourceSpec], output: &Path) -> Result<Build
         affected_rows: stored,
         kev_entries: count("SELECT COUNT(*) FROM kev")?,
         epss_entries: count("SELECT COUNT(*) FROM epss")?,
-        upstream: old_meta.upstream.clone(),
+        upstream: upstream.unwrap_or_else(|| old_meta.upstream.clone()),
     };
     let meta_json = serde_json::to_string(&metadata).map_err(|e| DbError::Invalid {
         path: path.clone(),

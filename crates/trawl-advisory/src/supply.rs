@@ -207,7 +207,12 @@ fn refresh_from_cache(
         specs.len() - usize::from(any_record),
         records.len()
     );
-    crate::refresh(&opts.db_path, &specs, &opts.db_path)?;
+    crate::refresh_with_origins(
+        &opts.db_path,
+        &specs,
+        &opts.db_path,
+        Some(origins(opts, cache, lines)),
+    )?;
     Ok(true)
 }
 
@@ -1202,7 +1207,12 @@ fn origins(opts: &SupplyOptions, cache: &FeedCache, lines: &[FeedLine]) -> Vec<F
         let Some(meta) = cache.meta(&rel) else {
             continue;
         };
-        let feed = rel.split('/').next().unwrap_or_default().to_owned();
+        let feed = match rel.split('/').next().unwrap_or_default() {
+            // Records fetched since the last full build are part of the OSV feed.
+            "osv-delta" => "osv",
+            f => f,
+        }
+        .to_owned();
         let Ok(kind) = feed.parse::<UpstreamKind>() else {
             continue;
         };

@@ -989,6 +989,7 @@ fn a_full_build_is_refreshed_with_only_the_changed_osv_records() {
     let home = tmp.path().join("home");
     let db = tmp.path().join("nightly.db");
     build(&home, &db);
+    let osv_files = feed_of(&db_info(&db), "osv")["resources"].as_u64();
     let key = ("lodash".to_owned(), "CVE-2020-8203".to_owned());
     assert!(
         lodash(&db).contains_key(&key),
@@ -1028,6 +1029,15 @@ fn a_full_build_is_refreshed_with_only_the_changed_osv_records() {
     );
     let refreshed = lodash(&db);
     assert!(!refreshed.contains_key(&key), "{refreshed:?}");
+    // `db info` of the refreshed DB describes this run's feeds (the changed record is among the OSV files).
+    let info = db_info(&db);
+    let osv = feed_of(&info, "osv");
+    assert!(osv["url"] == server.url("/osv"), "{info}");
+    assert_eq!(
+        osv["resources"].as_u64(),
+        osv_files.map(|n| n + 1),
+        "the changed record is one more OSV file: {info}"
+    );
 
     // The same answers as a build from scratch of the changed bucket.
     let fresh = tmp.path().join("fresh.db");
