@@ -137,4 +137,29 @@ mod tests {
         assert!(seen.iter().any(|e| e == "TRAWL_QUIET"), "{seen:?}");
         assert!(seen.iter().any(|e| e == "TRAWL_INSECURE"), "{seen:?}");
     }
+
+    /// The `--help` of every command is a committed snapshot (`src/snapshots/`): a flag added, renamed or
+    /// re-described shows in review. `cargo insta review` (or `INSTA_UPDATE=always`) accepts a change.
+    #[test]
+    fn help_of_every_command() {
+        fn walk(cmd: clap::Command, path: &str, out: &mut Vec<(String, String)>) {
+            // What the environment holds must not change the snapshot.
+            let mut cmd = cmd.term_width(110).mut_args(|a| a.hide_env_values(true));
+            let text = cmd.render_long_help().to_string();
+            out.push((path.to_owned(), text));
+            let subs: Vec<clap::Command> = cmd.get_subcommands().cloned().collect();
+            for sub in subs.into_iter().filter(|s| s.get_name() != "help") {
+                let name = format!("{path}-{}", sub.get_name());
+                walk(sub, &name, out);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut helps = Vec::new();
+        walk(cmd, "trawl", &mut helps);
+        assert!(helps.len() > 10, "{}", helps.len());
+        for (name, text) in helps {
+            insta::assert_snapshot!(format!("help-{name}"), text);
+        }
+    }
 }
