@@ -427,12 +427,12 @@ fn print_metadata(m: &Metadata, format: InfoFormat, size: Option<u64>) -> anyhow
             if !m.upstream.is_empty() {
                 writeln!(out, "Feeds (built straight from the publishers):")?;
                 for o in &m.upstream {
+                    // The build's own report of the feed (refreshes append theirs after it).
                     let records: u64 = m
                         .sources
                         .iter()
-                        .filter(|s| s.kind == o.feed)
-                        .map(|s| s.records)
-                        .sum();
+                        .find(|s| s.kind == o.feed)
+                        .map_or(0, |s| s.records);
                     let age = o
                         .checked_at
                         .as_deref()
