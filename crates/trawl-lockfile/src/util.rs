@@ -16,6 +16,13 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// The content as UTF-8 (a lossy copy when it is not; a BOM is dropped).
+/// Lines whose first non-blank bytes are `needle`: a cheap count of a lockfile's entries before it is parsed.
+pub(crate) fn count_lines_starting(hay: &[u8], needle: &[u8]) -> usize {
+    hay.split(|b| *b == b'\n')
+        .filter(|l| l.trim_ascii_start().starts_with(needle))
+        .count()
+}
+
 pub(crate) fn text(content: &[u8]) -> std::borrow::Cow<'_, str> {
     let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
     String::from_utf8_lossy(content)

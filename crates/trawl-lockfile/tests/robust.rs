@@ -124,3 +124,39 @@ fn binaries_and_archives_survive_truncation_and_flips() {
         }
     }
 }
+
+/// A lockfile listing more than `MAX_PACKAGES` entries is refused before it is parsed, whatever its format.
+#[test]
+fn oversized_lockfiles_are_refused_before_parsing() {
+    let n = trawl_lockfile::MAX_PACKAGES + 1;
+    let mut npm =
+        String::from("{\n  \"name\": \"x\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\n");
+    let mut yarn = String::from("# yarn lockfile v1\n\n");
+    let mut pnpm = String::from("lockfileVersion: '9.0'\n\npackages:\n\n");
+    for i in 0..n {
+        // lockfile v3 lists each package once; v2 twice (the count is halved for it), so give v3 two per entry.
+        npm.push_str(&format!(
+            "    \"node_modules/p{i}\": {{\n      \"version\": \"1.0.{i}\"\n    }},\n    \"node_modules/q{i}\": {{\n      \"version\": \"1.0.{i}\"\n    }},\n"
+        ));
+        yarn.push_str(&format!(
+            "p{i}@^1.0.0:\n  version \"1.0.{i}\"\n  resolved \"x\"\n\n"
+        ));
+        pnpm.push_str(&format!(
+            "  p{i}@1.0.{i}:\n    resolution: {{integrity: sha512-x}}\n\n"
+        ));
+    }
+    npm.push_str("    \"\": {}\n  }\n}\n");
+    let over = |r: Result<Vec<trawl_types::Package>, trawl_lockfile::Error>, what: &str| match r {
+        Err(e) => assert!(e.to_string().contains("over the limit"), "{what}: {e}"),
+        Ok(p) => panic!("{what}: {} packages read", p.len()),
+    };
+    over(
+        node::package_lock::parse(npm.as_bytes()),
+        "package-lock.json",
+    );
+    over(node::yarn_lock::parse(yarn.as_bytes()), "yarn.lock");
+    over(node::pnpm_lock::parse(pnpm.as_bytes()), "pnpm-lock.yaml");
+    // Just under the limit is read.
+    let small: String = yarn.lines().take(5 * 1000).collect::<Vec<_>>().join("\n");
+    assert!(node::yarn_lock::parse(small.as_bytes()).is_ok_and(|p| p.len() > 500));
+}

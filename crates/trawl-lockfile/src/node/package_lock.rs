@@ -51,6 +51,11 @@ struct V1Dep {
 
 /// Parses a package-lock.json (any lockfile version).
 pub fn parse(content: &[u8]) -> Result<Vec<Package>> {
+    // Counted before parsing (one `"version"` line per entry; lockfile v2 lists each package twice).
+    let versions = crate::util::count_lines_starting(content, b"\"version\":");
+    if let Some(e) = crate::too_many(versions / 2) {
+        return Err(e);
+    }
     let lock: Lock = json(content)?;
     if lock.lockfile_version >= 2 || !lock.packages.is_empty() {
         Ok(parse_packages(&lock.packages))

@@ -39,6 +39,10 @@ struct Lock {
 
 /// Parses a pnpm-lock.yaml.
 pub fn parse(content: &[u8]) -> Result<Vec<Package>> {
+    // Counted before parsing: one `resolution:` line per package (a YAML tree costs many times its size).
+    if let Some(e) = crate::too_many(crate::util::count_lines_starting(content, b"resolution:")) {
+        return Err(e);
+    }
     let lock: Lock = yaml(content)?;
     let version = match &lock.lockfile_version {
         Some(Value::String(s)) => s.parse::<f64>().unwrap_or(0.0),

@@ -19,6 +19,12 @@ struct Block {
 
 /// Parses a yarn.lock.
 pub fn parse(content: &[u8]) -> Result<Vec<Package>> {
+    // Counted before parsing: one `version` line per entry (`version "1.2.3"` or berry's `version: 1.2.3`).
+    let entries = crate::util::count_lines_starting(content, b"version \"")
+        + crate::util::count_lines_starting(content, b"version: ");
+    if let Some(e) = crate::too_many(entries) {
+        return Err(e);
+    }
     let s = text(content);
     let mut out = Vec::new();
     let mut cur: Option<Block> = None;

@@ -28,7 +28,7 @@ struct Pkg {
 /// Parses a Cargo.lock.
 pub fn parse(content: &[u8]) -> Result<Vec<Package>> {
     // Counted before parsing: a TOML document costs several times its size in memory.
-    let tables = count(content, b"[[package]]");
+    let tables = crate::util::count_lines_starting(content, b"[[package]]");
     if let Some(e) = crate::too_many(tables) {
         return Err(e);
     }
@@ -62,11 +62,4 @@ pub fn parse(content: &[u8]) -> Result<Vec<Package>> {
         })
         .collect();
     Ok(dedup(out))
-}
-
-/// Occurrences of `needle` at the start of a line.
-fn count(hay: &[u8], needle: &[u8]) -> usize {
-    hay.split(|b| *b == b'\n')
-        .filter(|l| l.trim_ascii_start().starts_with(needle))
-        .count()
 }
