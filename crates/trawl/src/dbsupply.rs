@@ -276,7 +276,18 @@ pub(crate) fn terminal_progress() -> Option<trawl_advisory::fetch::Progress> {
                 ),
             };
             pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            pb.set_message(e.url.to_owned());
+            // The URL's tail keeps the bar on one line of a narrow terminal.
+            let tail: String = {
+                let chars: Vec<char> = e.url.chars().collect();
+                let keep = chars.len().min(40);
+                let t: String = chars[chars.len() - keep..].iter().collect();
+                if keep < chars.len() {
+                    format!("…{t}")
+                } else {
+                    t
+                }
+            };
+            pb.set_message(tail);
             *slot = Some((e.url.to_owned(), pb));
         }
         if let Some((_, pb)) = slot.as_ref() {
