@@ -241,7 +241,7 @@ impl Builder {
         self.begin()?;
         let mut metadata = Metadata {
             schema_version: SCHEMA_VERSION,
-            built_at: now_rfc3339(),
+            built_at: trawl_types::time::now_rfc3339(),
             sources: reports,
             upstream,
             ..Metadata::default()
@@ -840,13 +840,4 @@ impl Sink for Builder {
             .map_err(|e| self.sq(e))?;
         Ok(())
     }
-}
-
-/// Current UTC time, RFC 3339, seconds precision.
-pub(crate) fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
 }

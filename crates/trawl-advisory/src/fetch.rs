@@ -8,7 +8,7 @@ use crate::http::{self, HttpError};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 /// What the sidecar of a cached resource records.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,12 +105,6 @@ impl std::fmt::Debug for Progress {
     }
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// Refuses relative paths that would leave the cache (`..`, absolute, empty components).
 fn safe_rel(rel: &str) -> Result<PathBuf, String> {
     let mut out = PathBuf::new();
@@ -200,7 +194,7 @@ impl FeedCache {
             };
         }
         if let Some(m) = &old
-            && now_secs().saturating_sub(m.checked_at) < policy.max_age.as_secs()
+            && trawl_types::time::unix_now().saturating_sub(m.checked_at) < policy.max_age.as_secs()
         {
             return Fetched {
                 path: have,
@@ -306,7 +300,7 @@ impl FeedCache {
             && let Some(m) = old
         {
             let mut meta = m.clone();
-            meta.checked_at = now_secs();
+            meta.checked_at = trawl_types::time::unix_now();
             if etag.is_some() {
                 meta.etag = etag;
             }
@@ -352,7 +346,7 @@ impl FeedCache {
             url: url.to_owned(),
             etag,
             last_modified,
-            checked_at: now_secs(),
+            checked_at: trawl_types::time::unix_now(),
             size,
         };
         tmp.persist(path)
@@ -389,7 +383,7 @@ impl FeedCache {
             && m.etag == stamp
         {
             let mut meta = m.clone();
-            meta.checked_at = now_secs();
+            meta.checked_at = trawl_types::time::unix_now();
             write_meta(side, &meta).map_err(DownloadError::Other)?;
             return Ok((FetchStatus::NotModified, meta));
         }
@@ -410,7 +404,7 @@ impl FeedCache {
             url: src.to_owned(),
             etag: stamp,
             last_modified: None,
-            checked_at: now_secs(),
+            checked_at: trawl_types::time::unix_now(),
             size,
         };
         tmp.persist(path)

@@ -13,7 +13,7 @@
 use crate::DbError;
 use crate::build::{
     ADVISORY_LEVEL, BuildOutcome, Builder, PACKAGE_LEVEL, StagedRow, compress_blob,
-    for_each_staged, now_rfc3339, staged_package_specific,
+    for_each_staged, staged_package_specific,
 };
 use crate::codec::{StoredRecord, decode_records_with, encode_records};
 use crate::db::{AdvisoryDb, decompress_into};
@@ -363,7 +363,7 @@ pub fn refresh_with_origins(
     sources.extend(reports);
     let metadata = Metadata {
         schema_version: SCHEMA_VERSION,
-        built_at: now_rfc3339(),
+        built_at: trawl_types::time::now_rfc3339(),
         sources,
         advisories_by_source: by_source,
         affected_rows: stored,

@@ -76,14 +76,11 @@ pub(crate) const MAX_PROBES: i64 = 8;
 /// the package name, folded to 32 bits (a row ID under 2^32 takes 5 bytes in SQLite's records instead of 9;
 /// collisions are probed). Stable across builds and platforms (part of the file format).
 pub(crate) fn package_key_hash(namespace: &str, name: &str) -> i64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut h = OFFSET;
-    for b in namespace.bytes().chain([0xff]).chain(name.bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(PRIME);
-    }
-    i64::from((h ^ (h >> 32)) as u32)
+    let h = trawl_types::hash::Fnv1a::new()
+        .update(namespace.as_bytes())
+        .update(&[0xff])
+        .update(name.as_bytes());
+    i64::from(h.finish_u32())
 }
 
 /// Blob format byte: plain JSON.

@@ -242,7 +242,7 @@ fn epss_scores(
         #[serde(default)]
         date: String,
     }
-    let now = now_secs();
+    let now = trawl_types::time::unix_now();
     let wanted: Vec<&String> = cves
         .iter()
         .filter(|c| c.starts_with("CVE-") && !c.contains(['/', '&', '?', '#', ',']))
@@ -359,12 +359,6 @@ struct PackageQuery {
 type BatchAnswers = Vec<Vec<(String, String)>>;
 
 const STATE: &str = "state.json";
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
 
 /// Builds (or keeps) the DB at `opts.db_path` for `needs`. `matched_cves` is called with the DB once it holds
 /// the needed feeds and returns the CVE IDs the scan matched, whose CVE records (titles, severities) are then
@@ -589,7 +583,7 @@ pub fn supply(
             continue;
         }
         // A record the publisher does not have (yet) is not asked again within the maximum age.
-        let now = now_secs();
+        let now = trawl_types::time::unix_now();
         if state
             .absent
             .get(cve.as_str())
@@ -950,7 +944,7 @@ impl Supplier<'_> {
     /// Asks the OSV API which records name each package (those not asked within the maximum age), then fetches
     /// each record from the bucket.
     fn osv_packages(&mut self, packages: &BTreeSet<(String, String)>, state: &mut State) {
-        let now = now_secs();
+        let now = trawl_types::time::unix_now();
         let stale: Vec<&(String, String)> = packages
             .iter()
             .filter(|(eco, name)| {

@@ -81,23 +81,6 @@ pub fn age_of(built_at: &str) -> Option<Duration> {
     ))
 }
 
-/// Parses `90s`, `30m`, `6h`, `5d` (or plain seconds).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("bad duration `{s}` (expected e.g. 90s, 30m, 6h, 5d)"))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(format!("bad duration unit in `{s}` (use s, m, h or d)")),
-    };
-    Ok(Duration::from_secs(secs))
-}
-
 /// Runs an update.
 pub fn update(opts: &UpdateOptions) -> Result<UpdateOutcome, DbError> {
     if opts.locations.is_empty() {
@@ -235,18 +218,4 @@ pub fn file_digest(path: &Path) -> Result<String, DbError> {
     let mut hasher = Sha256::new();
     std::io::copy(&mut f, &mut hasher).map_err(|e| DbError::io(path, e))?;
     Ok(format!("sha256:{}", hex::encode(hasher.finalize())))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("6h"), Ok(Duration::from_secs(21_600)));
-        assert_eq!(parse_duration("5d"), Ok(Duration::from_secs(432_000)));
-        assert!(parse_duration("5w").is_err());
-        assert!(parse_duration("h").is_err());
-    }
 }

@@ -50,11 +50,10 @@ static POLICIES: OnceLock<(trawl_misconfig::Policies, u32)> = OnceLock::new();
 /// `fingerprint` identifies them (e.g. the policy files' text): it goes into [`Analyzer::version`] so cached
 /// layer results made without them are not reused. Returns `false` if policies were already set.
 pub fn configure(policies: trawl_misconfig::Policies, fingerprint: &str) -> bool {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in fingerprint.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
+    // Stable across runs and platforms (the cache key must be).
+    let h = trawl_types::hash::Fnv1a::new()
+        .update(fingerprint.as_bytes())
+        .finish_u32();
     POLICIES.set((policies, h)).is_ok()
 }
 

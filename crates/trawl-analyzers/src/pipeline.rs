@@ -21,7 +21,7 @@ use trawl_layers::{LayerCache, LayerEntries, MergedTree, Node, ReadBudget, Visit
 use trawl_source::{ArtifactKind, Image, Layer};
 use trawl_types::{Inventory, LayerRef, Misconfiguration, OsInfo, Package, SecretFinding, Warning};
 
-pub use trawl_layers::{FsCache, default_cache_dir};
+pub use trawl_layers::FsCache;
 
 /// How to analyse an image.
 #[derive(Clone, Default)]

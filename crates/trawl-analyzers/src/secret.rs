@@ -36,12 +36,10 @@ static CONFIGURED: OnceLock<(Scanner, u32)> = OnceLock::new();
 /// `fingerprint` identifies the configuration (e.g. the rules file's text): it goes into [`Analyzer::version`],
 /// so cached layer results made with other rules are not reused. Returns `false` if a rule set was already set.
 pub fn configure(scanner: Scanner, fingerprint: &str) -> bool {
-    // FNV-1a: stable across runs and platforms (the cache key must be).
-    let mut h: u32 = 0x811c_9dc5;
-    for b in fingerprint.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
+    // Stable across runs and platforms (the cache key must be).
+    let h = trawl_types::hash::Fnv1a::new()
+        .update(fingerprint.as_bytes())
+        .finish_u32();
     CONFIGURED.set((scanner, h)).is_ok()
 }
 

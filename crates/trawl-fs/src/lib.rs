@@ -119,6 +119,21 @@ fn special_kind(_: &std::fs::FileType) -> SpecialKind {
     SpecialKind::CharDevice
 }
 
+/// trawl's cache directory (layer cache `layers/`, advisory DB `db/`, feed downloads `feeds/`):
+/// `$TRAWL_CACHE_DIR`, else `$XDG_CACHE_HOME/trawl`, else `$HOME/.cache/trawl`, else `TMPDIR/trawl-cache`.
+/// Empty variables count as unset.
+pub fn cache_dir() -> PathBuf {
+    cache_dir_from(&|k| std::env::var_os(k))
+}
+
+fn cache_dir_from(env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
+    let var = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    var("TRAWL_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("trawl")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache").join("trawl")))
+        .unwrap_or_else(|| std::env::temp_dir().join("trawl-cache"))
+}
+
 /// The directory a file is written in: its parent, or `.` for a bare file name.
 pub fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
@@ -222,16 +237,12 @@ fn owner_tag() -> &'static str {
         let ns = std::fs::read_link("/proc/self/ns/pid");
         match (boot, ns) {
             (Ok(boot), Ok(ns)) => {
-                // FNV-1a: stable across builds and platforms (the std hasher is not).
-                let mut h: u32 = 0x811c_9dc5;
-                for b in boot
-                    .trim()
-                    .bytes()
-                    .chain([0])
-                    .chain(OsStr::as_encoded_bytes(ns.as_os_str()).iter().copied())
-                {
-                    h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-                }
+                // Stable across builds and platforms (the std hasher is not).
+                let h = trawl_types::hash::Fnv1a::new()
+                    .update(boot.trim().as_bytes())
+                    .update(&[0])
+                    .update(OsStr::as_encoded_bytes(ns.as_os_str()))
+                    .finish_u32();
                 format!("{h:08x}")
             }
             _ => "x".to_owned(),
@@ -250,6 +261,41 @@ mod tests {
             .open(path)
             .expect("open to age");
         f.set_modified(SystemTime::now() - by).expect("set mtime");
+    }
+
+    /// The three former copies disagreed: the scan's ignored `TRAWL_CACHE_DIR` (so `db build --from-upstream`
+    /// and offline bundles put feeds under `~/.cache` while the DB went to `$TRAWL_CACHE_DIR`), the layer
+    /// crate's had no fallback without `HOME`.
+    #[test]
+    fn cache_dir_order() {
+        let of = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            cache_dir_from(&move |k| {
+                vars.iter()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            })
+        };
+        let all = [
+            ("TRAWL_CACHE_DIR", "/t"),
+            ("XDG_CACHE_HOME", "/x"),
+            ("HOME", "/h"),
+        ];
+        assert_eq!(of(&all), PathBuf::from("/t"));
+        assert_eq!(of(&all[1..]), PathBuf::from("/x/trawl"));
+        assert_eq!(of(&all[2..]), PathBuf::from("/h/.cache/trawl"));
+        assert_eq!(
+            of(&[
+                ("TRAWL_CACHE_DIR", ""),
+                ("XDG_CACHE_HOME", ""),
+                ("HOME", "/h")
+            ]),
+            PathBuf::from("/h/.cache/trawl")
+        );
+        assert_eq!(of(&[]), std::env::temp_dir().join("trawl-cache"));
     }
 
     #[test]

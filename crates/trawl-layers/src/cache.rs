@@ -89,18 +89,6 @@ pub fn get_json<T: DeserializeOwned>(cache: &dyn LayerCache, key: &str) -> Optio
     serde_json::from_slice(&json).ok()
 }
 
-/// The default cache directory: `$TRAWL_CACHE_DIR`, else `$XDG_CACHE_HOME/trawl`, else `$HOME/.cache/trawl`.
-pub fn default_cache_dir() -> Option<PathBuf> {
-    let env = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    env("TRAWL_CACHE_DIR")
-        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("trawl")))
-        .or_else(|| env("HOME").map(|d| d.join(".cache").join("trawl")))
-}
-
 /// Default bound of [`FsCache`]: 2 GiB.
 pub const DEFAULT_MAX_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 

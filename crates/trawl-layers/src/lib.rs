@@ -16,8 +16,7 @@ mod merge;
 mod walk;
 
 pub use cache::{
-    CacheError, DEFAULT_MAX_BYTES, FsCache, LayerCache, cache_key, default_cache_dir, get_json,
-    put_json,
+    CacheError, DEFAULT_MAX_BYTES, FsCache, LayerCache, cache_key, get_json, put_json,
 };
 pub use merge::{MAX_LINK_HOPS, MAX_RESOLVE_STEPS, MAX_RESOLVED_PATH, MergedTree, Node};
 pub use walk::{

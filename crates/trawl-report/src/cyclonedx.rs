@@ -534,7 +534,8 @@ fn build(report: &Report) -> Bom {
         serial_number: format!("urn:uuid:{}", uuid::Uuid::new_v4()),
         version: 1,
         metadata: Metadata {
-            timestamp: normalize_datetime(&report.created_at).unwrap_or_else(crate::now_rfc3339),
+            timestamp: normalize_datetime(&report.created_at)
+                .unwrap_or_else(trawl_types::time::now_rfc3339),
             tools: Tools {
                 components: vec![tool],
             },

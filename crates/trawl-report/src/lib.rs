@@ -21,7 +21,7 @@ mod util;
 pub use model::{
     Artifact, ArtifactType, BaselineSummary, CacheStats, FindingKey, GateInfo, ImageLayerStatus,
     ImageStatus, LayerInfo, PolicySummary, Report, ReportFormat, ResultClass, SCHEMA_VERSION,
-    ScanResult, SeverityCounts, Tool, now_rfc3339,
+    ScanResult, SeverityCounts, Tool,
 };
 
 use std::io::Write;

@@ -542,7 +542,7 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             tool: Tool::default(),
-            created_at: now_rfc3339(),
+            created_at: trawl_types::time::now_rfc3339(),
             artifact,
             scanners: Vec::new(),
             results: Vec::new(),
@@ -639,14 +639,6 @@ impl Report {
             None => self.artifact.name.clone(),
         }
     }
-}
-
-/// The current UTC time as RFC 3339 with second precision (`2026-11-29T10:00:00Z`).
-pub fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now.replace_nanosecond(0).unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
 }
 
 /// Every output format.

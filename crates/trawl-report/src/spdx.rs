@@ -399,7 +399,8 @@ fn build(report: &Report) -> Document {
         }
     }
 
-    let created = normalize_datetime(&report.created_at).unwrap_or_else(crate::now_rfc3339);
+    let created =
+        normalize_datetime(&report.created_at).unwrap_or_else(trawl_types::time::now_rfc3339);
     // SPDX wants second precision (`YYYY-MM-DDThh:mm:ssZ`).
     let created = trim_to_seconds(&created);
     Document {

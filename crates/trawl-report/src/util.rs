@@ -68,20 +68,16 @@ pub(crate) fn short_digest(d: &str) -> String {
     hex.chars().take(12).collect()
 }
 
-/// A stable 64-bit FNV-1a hash as 16 hex digits (stable across versions and platforms, unlike `DefaultHasher`).
+/// A stable 64-bit FNV-1a hash of `parts` joined by 0x1f (unit separator), as 16 hex digits.
 pub(crate) fn fnv1a_hex(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = trawl_types::hash::Fnv1a::new();
     for (i, p) in parts.iter().enumerate() {
         if i > 0 {
-            h ^= 0x1f;
-            h = h.wrapping_mul(0x0100_0000_01b3);
+            h = h.update(&[0x1f]);
         }
-        for b in p.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+        h = h.update(p.as_bytes());
     }
-    format!("{h:016x}")
+    h.hex()
 }
 
 /// A one-line version of free text (newlines and tabs become spaces, runs of spaces collapse).

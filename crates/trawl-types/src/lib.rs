@@ -9,8 +9,10 @@
 mod ecosystem;
 mod extra;
 mod finding;
+pub mod hash;
 mod package;
 mod purl;
+pub mod time;
 
 pub use ecosystem::{Ecosystem, OsFamily};
 pub use extra::{Misconfiguration, SecretFinding};
@@ -19,4 +21,8 @@ pub use package::{Inventory, LayerRef, OsInfo, Package, Relationship, Warning};
 pub use purl::{Purl, purl_encode};
 
 /// Version of the serialised shapes stored in the layer cache. Part of every cache key.
-pub const CACHE_FORMAT_VERSION: u32 = 1;
+///
+/// 2: the parts of the key that were hashed with the std `DefaultHasher` (path filters) or a 32-bit FNV-1a
+/// (custom secret rules and Rego policies) now use [`hash::Fnv1a`]; the bump keeps any old entry from being
+/// read under a new key.
+pub const CACHE_FORMAT_VERSION: u32 = 2;

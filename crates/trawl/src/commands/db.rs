@@ -5,8 +5,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use trawl_advisory::update::{UpdateOptions, UpdateOutcome, parse_duration};
+use trawl_advisory::update::{UpdateOptions, UpdateOutcome};
 use trawl_advisory::{AdvisoryDb, Metadata, SourceSpec};
+use trawl_types::time::parse_duration;
 
 /// `trawl db` subcommands.
 #[derive(Debug, Subcommand)]
@@ -40,11 +41,7 @@ impl DbPathArgs {
 
 /// The default DB path: `CACHE_DIR/db/trawl.db` (`$TRAWL_CACHE_DIR`, `$XDG_CACHE_HOME/trawl`, `~/.cache/trawl`).
 pub(crate) fn default_db_path() -> PathBuf {
-    let cache = std::env::var_os("TRAWL_CACHE_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(crate::commands::scan::default_cache_dir);
-    cache.join("db").join("trawl.db")
+    trawl_fs::cache_dir().join("db").join("trawl.db")
 }
 
 /// Arguments of `trawl db build`.
@@ -212,7 +209,7 @@ fn build_from_upstream(a: &BuildArgs, started: std::time::Instant) -> anyhow::Re
         cache_dir: a
             .feed_cache
             .clone()
-            .unwrap_or_else(|| crate::commands::scan::default_cache_dir().join("feeds")),
+            .unwrap_or_else(|| trawl_fs::cache_dir().join("feeds")),
         db_path: a.output.clone(),
         locations,
         // A full build asks every publisher whether anything changed (conditional requests: a 304 is cheap).
@@ -278,7 +275,7 @@ fn offline_bundle(a: &UpdateArgs, dir: &Path) -> anyhow::Result<ExitCode> {
     let dir = dir
         .canonicalize()
         .with_context(|| format!("cannot resolve {}", dir.display()))?;
-    let cache = crate::commands::scan::default_cache_dir().join("feeds");
+    let cache = trawl_fs::cache_dir().join("feeds");
     let build = BuildArgs {
         sources: Vec::new(),
         output: dir.join("trawl.db"),
@@ -343,10 +340,10 @@ fn update(a: UpdateArgs) -> anyhow::Result<ExitCode> {
     opts.force = a.force;
     opts.plain_http = a.insecure;
     if let Some(t) = &a.db_timeout {
-        opts.timeout = parse_duration(t).map_err(anyhow::Error::msg)?;
+        opts.timeout = parse_duration(t)?;
     }
     if let Some(age) = &a.db_max_age {
-        opts.max_age = Some(parse_duration(age).map_err(anyhow::Error::msg)?);
+        opts.max_age = Some(parse_duration(age)?);
     }
     match trawl_advisory::update::update(&opts)
         .with_context(|| format!("cannot update {}", path.display()))?

@@ -70,20 +70,12 @@ pub(crate) struct RemoteArgs {
     pub(crate) images_from: Option<PathBuf>,
 }
 
-fn parse_duration(s: &str) -> anyhow::Result<Duration> {
-    let s = s.trim();
-    let (num, mult) = match s.chars().last() {
-        Some('s') => (&s[..s.len() - 1], 1),
-        Some('m') => (&s[..s.len() - 1], 60),
-        Some('h') => (&s[..s.len() - 1], 3600),
-        _ => (s, 1),
-    };
-    let n: f64 = num
-        .parse()
+/// `--timeout`: a [`trawl_types::time::parse_duration`] duration, not zero.
+fn parse_timeout(s: &str) -> anyhow::Result<Duration> {
+    trawl_types::time::parse_duration(s)
         .ok()
-        .filter(|n: &f64| n.is_finite() && *n > 0.0)
-        .with_context(|| format!("invalid --timeout {s:?}: use e.g. 30s, 2m or 90"))?;
-    Ok(Duration::from_secs_f64(n * f64::from(mult)))
+        .filter(|d| !d.is_zero())
+        .with_context(|| format!("invalid --timeout {:?}: use e.g. 30s, 2m or 90", s.trim()))
 }
 
 impl RemoteArgs {
@@ -117,7 +109,7 @@ impl RemoteArgs {
             ..ClientOptions::default()
         };
         if let Some(t) = &self.timeout {
-            options.timeout = parse_duration(t)?;
+            options.timeout = parse_timeout(t)?;
         }
         let client = Client::new(options)?;
         let platform = match &self.platform {
@@ -638,9 +630,7 @@ fn aggregate(
     let mut report = template.unwrap_or_else(|| Report {
         schema_version: trawl_report::SCHEMA_VERSION,
         tool: trawl_report::Tool::default(),
-        created_at: time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
+        created_at: trawl_types::time::now_rfc3339(),
         artifact: Artifact::default(),
         scanners: settings.scanner_names(),
         results: Vec::new(),
@@ -679,11 +669,13 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("30s").expect("ok"), Duration::from_secs(30));
-        assert_eq!(parse_duration("2m").expect("ok"), Duration::from_secs(120));
-        assert_eq!(parse_duration("90").expect("ok"), Duration::from_secs(90));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("-1s").is_err());
+        assert_eq!(parse_timeout("30s").expect("ok"), Duration::from_secs(30));
+        assert_eq!(parse_timeout("2m").expect("ok"), Duration::from_secs(120));
+        assert_eq!(parse_timeout("90").expect("ok"), Duration::from_secs(90));
+        assert_eq!(parse_timeout("1.5m").expect("ok"), Duration::from_secs(90));
+        assert!(parse_timeout("soon").is_err());
+        assert!(parse_timeout("-1s").is_err());
+        assert!(parse_timeout("0s").is_err());
     }
 
     #[test]

@@ -350,17 +350,6 @@ fn sbom_formats_only(formats: &[String]) -> bool {
         })
 }
 
-/// The cache directory: flag, `TRAWL_CACHE_DIR`, `$XDG_CACHE_HOME/trawl`, `~/.cache/trawl`.
-pub(crate) fn default_cache_dir() -> PathBuf {
-    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
-        return PathBuf::from(x).join("trawl");
-    }
-    if let Some(h) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
-        return PathBuf::from(h).join(".cache/trawl");
-    }
-    std::env::temp_dir().join("trawl-cache")
-}
-
 impl Settings {
     pub(crate) fn resolve(mut a: ScanArgs, default_scanners: &[&str]) -> anyhow::Result<Settings> {
         a.merge_config()?;
@@ -463,7 +452,7 @@ impl Settings {
                 );
                 (Some(Arc::new(f)), key)
             };
-        let cache_root = a.cache_dir.clone().unwrap_or_else(default_cache_dir);
+        let cache_root = a.cache_dir.clone().unwrap_or_else(trawl_fs::cache_dir);
         let db =
             a.db.clone()
                 .unwrap_or_else(|| cache_root.join("db/trawl.db"));
@@ -477,9 +466,7 @@ impl Settings {
             skip_update: a.skip_db_update || a.offline,
             offline: a.offline,
             max_age: match &a.db_max_age {
-                Some(s) => trawl_advisory::update::parse_duration(s)
-                    .map_err(anyhow::Error::msg)
-                    .context("bad --db-max-age")?,
+                Some(s) => trawl_types::time::parse_duration(s).context("bad --db-max-age")?,
                 None => std::time::Duration::from_secs(24 * 3600),
             },
             source: a.db_source.unwrap_or_default(),
@@ -665,11 +652,10 @@ impl Filtered {
         filter: Arc<PathFilter>,
         key: &str,
     ) -> &'static dyn Analyzer {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut h);
+        // A stable hash: the name is part of the layer cache key.
+        let h = trawl_types::hash::Fnv1a::new().update(key.as_bytes()).hex();
         let name: &'static str =
-            Box::leak(format!("{}[filter:{:016x}]", inner.name(), h.finish()).into_boxed_str());
+            Box::leak(format!("{}[filter:{h}]", inner.name()).into_boxed_str());
         Box::leak(Box::new(Filtered {
             inner,
             filter,
@@ -1058,7 +1044,7 @@ pub(crate) fn report_from_analysis(
     Ok(Report {
         schema_version: trawl_report::SCHEMA_VERSION,
         tool: trawl_report::Tool::default(),
-        created_at: now_rfc3339(),
+        created_at: trawl_types::time::now_rfc3339(),
         artifact: Artifact {
             name: name.to_owned(),
             artifact_type,
@@ -1173,12 +1159,6 @@ fn lang_type(p: &Package) -> String {
         (None, _) => "unknown",
     };
     t.to_owned()
-}
-
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// Whether the build fails: with `--exit-code N`, when anything survived the policy (with `--fail-on new`,
