@@ -349,3 +349,44 @@ fn broken_inputs_are_clear_errors() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// What the analyzers find in the shared images, every field of every package, is an insta snapshot
+/// (`tests/inventory/snapshots/`): a change to any analyzer's output shows in review (issue #16 guard rail).
+/// `INSTA_UPDATE=always cargo nextest run -p trawl --test inventory analyzer_output` accepts a change.
+#[test]
+fn analyzer_output_of_the_shared_images() {
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for (name, image) in [
+        ("alpine-310", data.join("images/alpine-310.tar.gz")),
+        ("alpine-311", data.join("images/alpine-311.tar.gz")),
+        (
+            "debian-bookworm-slim",
+            data.join("images/debian-bookworm-slim.tar.gz"),
+        ),
+    ] {
+        let report = trawl_json(&["image", "--input"], &image, &tmp.path().join("cache"));
+        let mut lines = Vec::new();
+        for r in report["results"].as_array().into_iter().flatten() {
+            // The input's path is where this checkout is: not part of the snapshot.
+            let target = r["target"]
+                .as_str()
+                .unwrap_or_default()
+                .replace(&image.display().to_string(), name);
+            lines.push(format!(
+                "## {target} ({}, {})",
+                r["class"].as_str().unwrap_or_default(),
+                r["type"].as_str().unwrap_or_default()
+            ));
+            let mut pkgs: Vec<String> = r["packages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| serde_json::to_string(p).expect("json"))
+                .collect();
+            pkgs.sort();
+            lines.extend(pkgs);
+        }
+        insta::assert_snapshot!(format!("inventory-{name}"), lines.join("\n"));
+    }
+}
