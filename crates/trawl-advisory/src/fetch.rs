@@ -74,6 +74,9 @@ pub struct FetchPolicy {
     pub offline: bool,
 }
 
+/// Most bytes an API answer (OSV querybatch, EPSS) may hold.
+const API_ANSWER_LIMIT: u64 = 64 << 20;
+
 /// The download cache (`CACHE_DIR/feeds`).
 #[derive(Debug, Clone)]
 pub struct FeedCache {
@@ -221,47 +224,26 @@ impl FeedCache {
         }
     }
 
-    /// POSTs `body` (JSON) to `url` and returns the answer (not cached: callers cache what they derive).
-    /// GETs `url` and returns the answer (not cached: callers cache what they derive).
+    /// GETs `url` and returns the answer, up to 64 MiB (not cached: callers cache what they derive).
     pub fn get_bytes(&self, url: &str) -> Result<Vec<u8>, HttpError> {
-        let mut resp = self
+        let resp = self
             .agent
             .get(url)
             .call()
             .map_err(|e| http::transport(url, &e))?;
-        let status = resp.status().as_u16();
-        if !(200..300).contains(&status) {
-            return Err(HttpError::Status {
-                url: url.to_owned(),
-                status,
-            });
-        }
-        resp.body_mut()
-            .with_config()
-            .limit(64 << 20)
-            .read_to_vec()
-            .map_err(|e| http::transport(url, &e))
+        http::read_answer(url, resp, API_ANSWER_LIMIT)
     }
 
+    /// POSTs `body` (JSON) to `url` and returns the answer, up to 64 MiB (not cached: callers cache what they
+    /// derive).
     pub fn post_json(&self, url: &str, body: &serde_json::Value) -> Result<Vec<u8>, HttpError> {
-        let mut resp = self
+        let resp = self
             .agent
             .post(url)
             .header("Content-Type", "application/json")
             .send(body.to_string())
             .map_err(|e| http::transport(url, &e))?;
-        let status = resp.status().as_u16();
-        if !(200..300).contains(&status) {
-            return Err(HttpError::Status {
-                url: url.to_owned(),
-                status,
-            });
-        }
-        resp.body_mut()
-            .with_config()
-            .limit(64 << 20)
-            .read_to_vec()
-            .map_err(|e| http::transport(url, &e))
+        http::read_answer(url, resp, API_ANSWER_LIMIT)
     }
 
     fn download(

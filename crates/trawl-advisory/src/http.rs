@@ -65,7 +65,16 @@ pub(crate) fn transport(url: &str, e: &ureq::Error) -> HttpError {
 
 /// GETs `url` fully into memory (no size limit: DBs and feed archives are large).
 pub(crate) fn get_bytes(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, HttpError> {
-    let mut resp = agent.get(url).call().map_err(|e| transport(url, &e))?;
+    let resp = agent.get(url).call().map_err(|e| transport(url, &e))?;
+    read_answer(url, resp, u64::MAX)
+}
+
+/// The body of a `2xx` answer, up to `limit` bytes; any other status is an error naming `url`.
+pub(crate) fn read_answer(
+    url: &str,
+    mut resp: ureq::http::Response<ureq::Body>,
+    limit: u64,
+) -> Result<Vec<u8>, HttpError> {
     let status = resp.status().as_u16();
     if !(200..300).contains(&status) {
         return Err(HttpError::Status {
@@ -75,7 +84,7 @@ pub(crate) fn get_bytes(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, HttpE
     }
     resp.body_mut()
         .with_config()
-        .limit(u64::MAX)
+        .limit(limit)
         .read_to_vec()
         .map_err(|e| transport(url, &e))
 }
