@@ -74,6 +74,28 @@ impl Upstream {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// trawl with `home` as HOME and every feed pointed at this server's publisher layouts ([`layout`] and
+    /// [`publishers`]).
+    fn publishers_cmd(&self, home: &Path) -> assert_cmd::Command {
+        let mut cmd = trawl();
+        cmd.env("HOME", home)
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("TRAWL_CACHE_DIR");
+        for (kind, path) in [
+            ("ALPINE_SECDB", "/alpine"),
+            ("DEBIAN_TRACKER", "/debian/tracker.json"),
+            ("WOLFI", "/wolfi/security.json"),
+            ("ALAS", "/alas"),
+            ("OSV", "/osv"),
+            ("KEV", "/kev/known_exploited_vulnerabilities.json"),
+            ("EPSS", "/epss/epss_scores-current.csv.gz"),
+            ("CVE5", "/cve5"),
+        ] {
+            cmd.env(format!("TRAWL_FEED_{kind}"), self.url(path));
+        }
+        cmd
+    }
+
     fn take(&self) -> Vec<(String, u16, usize)> {
         std::mem::take(&mut self.log.lock().expect("lock").requests)
     }
@@ -386,7 +408,7 @@ fn zero_config_scan_builds_from_the_publishers_and_refreshes_with_no_payload() {
     );
 
     // `db info` says where each feed came from and how current it is.
-    let info = db_info(&home.join(".cache/trawl/db/upstream.db"));
+    let info = super::info_json(&home.join(".cache/trawl/db/upstream.db"));
     let alpine = feed_of(&info, "alpine-secdb");
     assert_eq!(alpine["url"], server.url("/alpine"), "{info}");
     assert_eq!(
@@ -478,7 +500,7 @@ fn a_failing_feed_keeps_the_others_and_names_its_url() {
     );
 
     // The built DB records that KEV was missing, and `db info` says so.
-    let info = db_info(&home.join(".cache/trawl/db/upstream.db"));
+    let info = super::info_json(&home.join(".cache/trawl/db/upstream.db"));
     let kev = feed_of(&info, "kev");
     assert_eq!(kev["resources"], 0, "no KEV copy was ever had: {info}");
     assert!(
@@ -499,20 +521,6 @@ fn a_failing_feed_keeps_the_others_and_names_its_url() {
             && table.contains(&server.url("/alpine")),
         "{table}"
     );
-}
-
-fn db_info(db: &Path) -> Value {
-    let out = trawl()
-        .args(["db", "info", "--format", "json", "--db"])
-        .arg(db)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
 fn feed_of<'a>(info: &'a Value, feed: &str) -> &'a Value {
@@ -540,27 +548,8 @@ fn full_build_from_the_publishers_equals_the_directory_build() {
     let server = Upstream::start(root.clone());
 
     let upstream_db = tmp.path().join("upstream.db");
-    let mut cmd = trawl();
-    cmd.env("HOME", tmp.path())
-        .env_remove("XDG_CACHE_HOME")
-        .env_remove("TRAWL_CACHE_DIR")
-        .env("TRAWL_FEED_ALPINE_SECDB", server.url("/alpine"))
-        .env(
-            "TRAWL_FEED_DEBIAN_TRACKER",
-            server.url("/debian/tracker.json"),
-        )
-        .env("TRAWL_FEED_WOLFI", server.url("/wolfi/security.json"))
-        .env("TRAWL_FEED_ALAS", server.url("/alas"))
-        .env("TRAWL_FEED_OSV", server.url("/osv"))
-        .env(
-            "TRAWL_FEED_KEV",
-            server.url("/kev/known_exploited_vulnerabilities.json"),
-        )
-        .env(
-            "TRAWL_FEED_EPSS",
-            server.url("/epss/epss_scores-current.csv.gz"),
-        )
-        .args(["db", "build", "--from-upstream", "--feed"])
+    let mut cmd = server.publishers_cmd(tmp.path());
+    cmd.args(["db", "build", "--from-upstream", "--feed"])
         .arg(format!("cve5={}", cves.display()))
         .arg("-o")
         .arg(&upstream_db);
@@ -613,7 +602,7 @@ fn full_build_from_the_publishers_equals_the_directory_build() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (a, b) = (db_info(&upstream_db), db_info(&dir_db));
+    let (a, b) = (super::info_json(&upstream_db), super::info_json(&dir_db));
     assert_eq!(a["advisories_by_source"], b["advisories_by_source"]);
     assert_eq!(a["affected_rows"], b["affected_rows"]);
     assert_eq!(a["kev_entries"], b["kev_entries"]);
@@ -705,27 +694,8 @@ fn an_offline_bundle_scans_with_no_network() {
     let bundle = tmp.path().join("bundle");
     {
         let server = Upstream::start(root.clone());
-        let out = trawl()
-            .env("HOME", tmp.path().join("online"))
-            .env_remove("XDG_CACHE_HOME")
-            .env_remove("TRAWL_CACHE_DIR")
-            .env("TRAWL_FEED_ALPINE_SECDB", server.url("/alpine"))
-            .env(
-                "TRAWL_FEED_DEBIAN_TRACKER",
-                server.url("/debian/tracker.json"),
-            )
-            .env("TRAWL_FEED_WOLFI", server.url("/wolfi/security.json"))
-            .env("TRAWL_FEED_OSV", server.url("/osv"))
-            .env(
-                "TRAWL_FEED_KEV",
-                server.url("/kev/known_exploited_vulnerabilities.json"),
-            )
-            .env(
-                "TRAWL_FEED_EPSS",
-                server.url("/epss/epss_scores-current.csv.gz"),
-            )
-            .env("TRAWL_FEED_CVE5", server.url("/cve5"))
-            .env("TRAWL_FEED_ALAS", server.url("/alas"))
+        let out = server
+            .publishers_cmd(&tmp.path().join("online"))
             .args(["db", "update", "--offline-bundle"])
             .arg(&bundle)
             .output()
@@ -941,27 +911,8 @@ fn a_full_build_is_refreshed_with_only_the_changed_osv_records() {
     publishers(&data, &root);
     let server = Upstream::start(root.clone());
     let build = |home: &Path, db: &Path| {
-        let out = trawl()
-            .env("HOME", home)
-            .env_remove("XDG_CACHE_HOME")
-            .env_remove("TRAWL_CACHE_DIR")
-            .env("TRAWL_FEED_ALPINE_SECDB", server.url("/alpine"))
-            .env(
-                "TRAWL_FEED_DEBIAN_TRACKER",
-                server.url("/debian/tracker.json"),
-            )
-            .env("TRAWL_FEED_WOLFI", server.url("/wolfi/security.json"))
-            .env("TRAWL_FEED_ALAS", server.url("/alas"))
-            .env("TRAWL_FEED_OSV", server.url("/osv"))
-            .env(
-                "TRAWL_FEED_KEV",
-                server.url("/kev/known_exploited_vulnerabilities.json"),
-            )
-            .env(
-                "TRAWL_FEED_EPSS",
-                server.url("/epss/epss_scores-current.csv.gz"),
-            )
-            .env("TRAWL_FEED_CVE5", server.url("/cve5"))
+        let out = server
+            .publishers_cmd(home)
             .args(["db", "build", "--from-upstream", "-o"])
             .arg(db)
             .output()
@@ -989,7 +940,7 @@ fn a_full_build_is_refreshed_with_only_the_changed_osv_records() {
     let home = tmp.path().join("home");
     let db = tmp.path().join("nightly.db");
     build(&home, &db);
-    let osv_files = feed_of(&db_info(&db), "osv")["resources"].as_u64();
+    let osv_files = feed_of(&super::info_json(&db), "osv")["resources"].as_u64();
     let key = ("lodash".to_owned(), "CVE-2020-8203".to_owned());
     assert!(
         lodash(&db).contains_key(&key),
@@ -1030,7 +981,7 @@ fn a_full_build_is_refreshed_with_only_the_changed_osv_records() {
     let refreshed = lodash(&db);
     assert!(!refreshed.contains_key(&key), "{refreshed:?}");
     // `db info` of the refreshed DB describes this run's feeds (the changed record is among the OSV files).
-    let info = db_info(&db);
+    let info = super::info_json(&db);
     let osv = feed_of(&info, "osv");
     assert!(osv["url"] == server.url("/osv"), "{info}");
     assert_eq!(
@@ -1043,6 +994,6 @@ fn a_full_build_is_refreshed_with_only_the_changed_osv_records() {
     let fresh = tmp.path().join("fresh.db");
     build(&tmp.path().join("fresh-home"), &fresh);
     assert_eq!(refreshed, lodash(&fresh));
-    let (a, b) = (db_info(&db), db_info(&fresh));
+    let (a, b) = (super::info_json(&db), super::info_json(&fresh));
     assert_eq!(a["advisories_by_source"], b["advisories_by_source"]);
 }
