@@ -204,9 +204,8 @@ impl DbSupply {
                 ));
             }
         };
-        if outcome.rebuilt
-            && let Ok(db) = AdvisoryDb::open(&upstream)
-        {
+        let db = Self::open(&upstream)?;
+        if outcome.rebuilt {
             for s in &db.metadata().sources {
                 tracing::info!("feed {}: {} records", s.kind, s.records);
             }
@@ -222,7 +221,7 @@ impl DbSupply {
                 ", unchanged"
             }
         );
-        Self::open(&upstream)
+        Ok(db)
     }
 
     fn published_locations(&self) -> Vec<String> {
