@@ -704,7 +704,7 @@ impl Supplier<'_> {
                 &validate::text,
             );
             f.path
-                .and_then(|p| std::fs::read_to_string(p).ok())
+                .and_then(|p| read_index(&p))
                 .map(|html| {
                     html.split("href=\"")
                         .skip(1)
@@ -782,16 +782,12 @@ impl Supplier<'_> {
             &format!("alas-meta/{release}/mirror.list"),
             &validate::text,
         );
-        let Some(mirror) = f
-            .path
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .and_then(|t| {
-                t.lines()
-                    .map(str::trim)
-                    .find(|l| !l.is_empty() && !l.starts_with('#'))
-                    .map(|l| l.trim_end_matches('/').to_owned())
-            })
-        else {
+        let Some(mirror) = f.path.and_then(|p| read_index(&p)).and_then(|t| {
+            t.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(|l| l.trim_end_matches('/').to_owned())
+        }) else {
             return;
         };
         let f = self.get_url(
@@ -802,7 +798,7 @@ impl Supplier<'_> {
         );
         let href = f
             .path
-            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|p| read_index(&p))
             .and_then(|xml| updateinfo_href(&xml));
         let Some(href) =
             href.filter(|h| !h.contains("..") && !h.starts_with('/') && !h.contains("://"))
@@ -856,7 +852,7 @@ impl Supplier<'_> {
                     &format!("osv/{eco}/modified_id.csv"),
                     &validate::text,
                 );
-                let Some(csv) = f.path.and_then(|p| std::fs::read_to_string(p).ok()) else {
+                let Some(csv) = f.path.and_then(|p| read_index(&p)) else {
                     delta.full = true;
                     break;
                 };
@@ -904,7 +900,7 @@ impl Supplier<'_> {
                 );
                 if let Some(top) = f
                     .path
-                    .and_then(|p| std::fs::read_to_string(p).ok())
+                    .and_then(|p| read_index(&p))
                     .and_then(|csv| modified_since(&csv, None).1)
                 {
                     newest.insert(eco.clone(), top);
@@ -930,7 +926,7 @@ impl Supplier<'_> {
             &validate::text,
         );
         f.path
-            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|p| read_index(&p))
             .map(|t| {
                 t.lines()
                     .map(str::trim)
@@ -1026,6 +1022,23 @@ impl Supplier<'_> {
             self.policy = policy;
         }
     }
+}
+
+/// Most bytes of an index a publisher serves (secdb index page, `mirror.list`, `repomd.xml`, `ecosystems.txt`,
+/// `modified_id.csv`) read into memory: the real ones are a few MB at most.
+const INDEX_LIMIT: u64 = 64 << 20;
+
+/// A cached index document, unless it is over [`INDEX_LIMIT`] (then a warning naming it).
+fn read_index(p: &Path) -> Option<String> {
+    let len = std::fs::metadata(p).ok()?.len();
+    if len > INDEX_LIMIT {
+        tracing::warn!(
+            "{}: {len} bytes is over the {INDEX_LIMIT}-byte limit of an index: not read",
+            p.display()
+        );
+        return None;
+    }
+    std::fs::read_to_string(p).ok()
 }
 
 /// The `href` of the `updateinfo` data in a yum `repomd.xml`.
@@ -1286,10 +1299,8 @@ pub fn export_bundle(
         }
         // Records fetched one by one sit where the bucket serves them.
         let rest = rest.strip_prefix("records/").unwrap_or(rest);
-        let to = dir.join(kind).join(rest);
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| DbError::io(parent, e))?;
-        }
+        // As the DB writers: a device or FIFO in the bundle is refused, not replaced.
+        let to = crate::db_destination(&dir.join(kind).join(rest))?;
         let from = cache_dir.join(&rel);
         let tmp = trawl_fs::temp_file(&trawl_fs::parent_dir(&to), "bundle")
             .map_err(|e| DbError::io(&to, e))?;
@@ -1362,5 +1373,50 @@ fn save_state(dir: &Path, state: &State) {
             "{}: cannot save the feed state: {e}",
             dir.join(STATE).display()
         );
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    #[test]
+    fn repomd_without_a_usable_updateinfo_gives_none() {
+        for bad in [
+            "",
+            "not xml at all",
+            "<repomd><data type=\"primary\"><location href=\"p.xml.gz\"/></data></repomd>",
+            "<repomd><data type=\"updateinfo\"><location/></data></repomd>",
+            "<repomd><data type=\"updateinfo\"><location href=\"unterminated",
+            "<data type=\"updateinfo\"><location href=x/></data>",
+        ] {
+            assert_eq!(updateinfo_href(bad), None, "{bad}");
+        }
+        let ok =
+            "<repomd><data type='updateinfo'><location href='repodata/u.xml.gz'/></data></repomd>";
+        assert_eq!(updateinfo_href(ok).as_deref(), Some("repodata/u.xml.gz"));
+    }
+
+    #[test]
+    fn modified_id_csv_skips_lines_it_cannot_read() {
+        let csv = "2024-05-01T00:00:00Z,GHSA-b\ngarbage\n,\n2024-01-01T00:00:00Z,GHSA-a\n\n";
+        let (newer, newest) = modified_since(csv, Some("2024-02-01T00:00:00Z"));
+        assert_eq!(
+            newer,
+            vec![("2024-05-01T00:00:00Z".to_owned(), "GHSA-b".to_owned())]
+        );
+        assert_eq!(newest.as_deref(), Some("2024-05-01T00:00:00Z"));
+        assert_eq!(modified_since("", None), (Vec::new(), None));
+    }
+
+    #[test]
+    fn an_oversized_index_is_not_read() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let p = tmp.path().join("modified_id.csv");
+        let f = std::fs::File::create(&p).expect("create");
+        f.set_len(INDEX_LIMIT + 1).expect("sparse file");
+        assert_eq!(read_index(&p), None);
+        std::fs::write(&p, "2024-01-01T00:00:00Z,X\n").expect("write");
+        assert!(read_index(&p).is_some());
     }
 }

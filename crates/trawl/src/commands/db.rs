@@ -311,7 +311,7 @@ fn offline_bundle(a: &UpdateArgs, dir: &Path) -> anyhow::Result<ExitCode> {
         dir.join("osv").display()
     ));
     let env_path = dir.join("feeds.env");
-    std::fs::write(&env_path, env)
+    write_file(&env_path, env.as_bytes())
         .with_context(|| format!("cannot write {}", env_path.display()))?;
     tracing::info!(
         "offline bundle in {}: trawl.db, {} feed(s), {}",
@@ -320,6 +320,20 @@ fn offline_bundle(a: &UpdateArgs, dir: &Path) -> anyhow::Result<ExitCode> {
         env_path.display()
     );
     Ok(code)
+}
+
+/// Writes `bytes` to `path` atomically; a device or FIFO there is refused, as for every output.
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let target = match trawl_fs::destination(path)? {
+        trawl_fs::Destination::File(p) => p,
+        trawl_fs::Destination::Special { path, kind } => {
+            anyhow::bail!("{} is {kind}, not a file: not replaced", path.display())
+        }
+    };
+    let mut tmp = trawl_fs::temp_file(&trawl_fs::parent_dir(&target), "bundle")?;
+    tmp.write_all(bytes)?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn update(a: UpdateArgs) -> anyhow::Result<ExitCode> {

@@ -997,3 +997,67 @@ fn a_full_build_is_refreshed_with_only_the_changed_osv_records() {
     let (a, b) = (super::info_json(&db), super::info_json(&fresh));
     assert_eq!(a["advisories_by_source"], b["advisories_by_source"]);
 }
+
+#[test]
+fn an_offline_bundle_refuses_to_replace_a_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("upstream");
+    layout(&data, &root);
+    publishers(&data, &root);
+    let server = Upstream::start(root);
+    let bundle = tmp.path().join("bundle");
+    std::fs::create_dir_all(bundle.join("kev")).expect("mkdir");
+    for fifo in [
+        bundle.join("feeds.env"),
+        bundle.join("kev/known_exploited_vulnerabilities.json"),
+    ] {
+        let st = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(st.success());
+    }
+    let out = server
+        .publishers_cmd(&tmp.path().join("home"))
+        .args(["db", "update", "--offline-bundle"])
+        .arg(&bundle)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("known_exploited_vulnerabilities.json") && stderr.contains("FIFO"),
+        "{stderr}"
+    );
+    for fifo in ["feeds.env", "kev/known_exploited_vulnerabilities.json"] {
+        let ft = std::fs::symlink_metadata(bundle.join(fifo))
+            .expect("still there")
+            .file_type();
+        assert!(ft.is_fifo(), "{fifo} was replaced");
+    }
+    // The feed files written, feeds.env is refused the same way.
+    std::fs::remove_file(bundle.join("kev/known_exploited_vulnerabilities.json")).expect("rm");
+    let out = server
+        .publishers_cmd(&tmp.path().join("home"))
+        .args(["db", "update", "--offline-bundle"])
+        .arg(&bundle)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("feeds.env") && stderr.contains("FIFO"),
+        "{stderr}"
+    );
+    assert!(
+        bundle
+            .join("kev/known_exploited_vulnerabilities.json")
+            .is_file()
+    );
+    let ft = std::fs::symlink_metadata(bundle.join("feeds.env"))
+        .expect("still there")
+        .file_type();
+    assert!(ft.is_fifo(), "feeds.env was replaced");
+}
