@@ -3,7 +3,7 @@
 //! needs (`trawl_advisory::supply`). Each step that is skipped says why in one line.
 
 use anyhow::{Context, bail};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use trawl_advisory::AdvisoryDb;
@@ -11,18 +11,7 @@ use trawl_advisory::supply::{Needs, SupplyOptions};
 use trawl_advisory::upstream::Locations;
 use trawl_types::{OsInfo, Package};
 
-/// `--db-source`: which steps of the chain may run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub(crate) enum DbSource {
-    /// The published DB, else a build from the publishers.
-    #[default]
-    Auto,
-    /// The published DB only.
-    Published,
-    /// A build from the publishers only.
-    Upstream,
-}
+pub(crate) use crate::cli::DbSource;
 
 /// Everything the chain needs from the settings.
 #[derive(Debug, Clone)]
@@ -43,6 +32,8 @@ pub(crate) struct DbSupplyConfig {
     pub(crate) source: DbSource,
     /// `--feed KIND=URL` overrides.
     pub(crate) feeds: Vec<String>,
+    /// A progress bar on terminals (`--no-progress` turns it off).
+    pub(crate) progress: bool,
 }
 
 /// The DB of one run, obtained once per inventory and shared by the images of a multi-image scan.
@@ -122,7 +113,7 @@ impl DbSupply {
                         c.db.display()
                     );
                 }
-                crate::commands::db::update_db(&c.db, &c.repositories)?;
+                update_db(&c.db, &c.repositories)?;
             }
             let db = Self::open(&c.db)?;
             *state = Some(db.clone());
@@ -160,7 +151,7 @@ impl DbSupply {
                 .map_err(|_| anyhow::anyhow!("poisoned"))?;
             if !*failed {
                 let locations = self.published_locations();
-                match crate::commands::db::update_db(&c.db, &locations) {
+                match update_db(&c.db, &locations) {
                     Ok(()) => return Self::open(&c.db),
                     Err(e) => {
                         *failed = true;
@@ -185,7 +176,11 @@ impl DbSupply {
             max_age: c.max_age,
             offline: c.offline,
             timeout: Duration::from_secs(120),
-            progress: terminal_progress(),
+            progress: if self.config.progress {
+                terminal_progress()
+            } else {
+                None
+            },
         };
         let mut matched = |db: &AdvisoryDb| matched_cves(db, os, packages);
         let outcome = match trawl_advisory::supply::supply(&opts, &needs, &mut matched) {
@@ -246,6 +241,14 @@ pub(crate) fn published_locations(repositories: &[String], locations: &Locations
             }
         })
         .collect()
+}
+
+/// Fetches the DB into `db` from `locations` (used by scans when no DB is there yet).
+pub(crate) fn update_db(db: &Path, locations: &[String]) -> anyhow::Result<()> {
+    let opts = trawl_advisory::update::UpdateOptions::new(db, locations.to_vec());
+    trawl_advisory::update::update(&opts)
+        .with_context(|| format!("cannot fetch the advisory DB into {}", db.display()))?;
+    Ok(())
 }
 
 /// A progress bar per download when stderr is a terminal (bytes, and the size when the server gives it); CI

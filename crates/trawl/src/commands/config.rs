@@ -1,30 +1,19 @@
 //! `trawl config PATH`: misconfigurations in Dockerfiles and Kubernetes manifests (a file or a directory tree),
 //! with the built-in checks and custom Rego policies, through the same policy and report formats as the scans.
 
-use super::scan::{ScanArgs, Settings, exit_status, gate_failed, write_outputs};
+use crate::cli::ConfigArgs;
+use crate::settings::{Settings, Target};
 use anyhow::Context as _;
-use clap::Args;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use trawl_report::{Artifact, ArtifactType, Report, ResultClass, ScanResult};
 use trawl_types::Warning;
 
-/// Arguments of `trawl config`.
-#[derive(Debug, Args)]
-pub(crate) struct ConfigArgs {
-    /// A Dockerfile, a Kubernetes manifest, or a directory searched for them.
-    pub(crate) path: PathBuf,
-    #[command(flatten)]
-    pub(crate) scan: ScanArgs,
-}
-
-pub(crate) fn run(mut args: ConfigArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: ConfigArgs) -> anyhow::Result<ExitCode> {
     if !args.path.exists() {
         anyhow::bail!("{} does not exist", args.path.display());
     }
-    args.scan.scanners = vec!["misconfig".to_owned()];
-    let settings = Settings::resolve(args.scan, &["misconfig"])?;
+    let settings = Settings::resolve(args.scan, Target::Config)?;
     let policies = match &settings.config_policy {
         Some(dir) => Some(
             trawl_misconfig::Policies::load(dir)
@@ -92,6 +81,5 @@ pub(crate) fn run(mut args: ConfigArgs) -> anyhow::Result<ExitCode> {
             .sort_by(|a, b| (a.start_line, &a.id).cmp(&(b.start_line, &b.id)));
     }
     report.warnings = warnings;
-    write_outputs(&report, &settings)?;
-    Ok(exit_status(gate_failed(&report, &settings), &settings))
+    crate::output::finish(&mut report, &settings)
 }

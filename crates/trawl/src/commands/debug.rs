@@ -1,21 +1,10 @@
 //! `trawl debug ...`: testing aids.
 
+use crate::cli::DebugCommand;
 use anyhow::Context;
-use clap::Subcommand;
 use std::io::{BufRead, BufWriter, Write};
 use std::process::ExitCode;
 use trawl_version::{Scheme, Version};
-
-/// `trawl debug` subcommands.
-#[derive(Debug, Subcommand)]
-pub(crate) enum DebugCommand {
-    /// Compare `A B` version pairs read from stdin; prints `<`, `=`, `>` or `! message` per line.
-    Vercmp {
-        /// debian, ubuntu, alpine, rpm, pypi, npm, maven, rubygems, nuget, go, cargo, packagist, pub, hex, cran,
-        /// hackage.
-        ecosystem: String,
-    },
-}
 
 pub(crate) fn run(cmd: DebugCommand) -> anyhow::Result<ExitCode> {
     match cmd {

@@ -10,13 +10,11 @@
 //! `upstream=bash-5.1.8-6.el9.src.rpm`), so they are matched by source package as in an image scan.
 //! A document with no usable package is an error, not an empty pass.
 
-use crate::commands::scan::{
-    ScanArgs, Settings, exit_status, gate_failed, open_db, report_from_analysis, write_outputs,
-};
+use crate::cli::SbomArgs;
+use crate::settings::{Settings, Target};
 use anyhow::{Context, bail};
-use clap::Args;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use trawl_report::ArtifactType;
 use trawl_types::{Ecosystem, Inventory, OsFamily, OsInfo, Package};
@@ -24,19 +22,9 @@ use trawl_types::{Ecosystem, Inventory, OsFamily, OsInfo, Package};
 /// Largest SBOM read (a budget: the whole document is parsed in memory).
 const MAX_SBOM: u64 = 512 << 20;
 
-/// Arguments of `trawl sbom`.
-#[derive(Debug, Args)]
-pub(crate) struct SbomArgs {
-    /// The SBOM: CycloneDX JSON (1.4–1.6) or SPDX JSON (2.2, 2.3).
-    pub(crate) sbom: PathBuf,
-    #[command(flatten)]
-    pub(crate) scan: ScanArgs,
-}
-
 pub(crate) fn run(args: SbomArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
-    // As `trivy sbom`: vulnerabilities by default (an SBOM has no files to search for secrets).
-    let settings = Settings::resolve(args.scan, &["vuln"])?;
+    let settings = Settings::resolve(args.scan, Target::Sbom)?;
     let path = &args.sbom;
     let inventory = load(path)?;
     tracing::info!(
@@ -49,11 +37,7 @@ pub(crate) fn run(args: SbomArgs) -> anyhow::Result<ExitCode> {
             .map(|o| format!(", OS {} {}", o.family, o.name))
             .unwrap_or_default()
     );
-    let db = if settings.vuln {
-        Some(open_db(&settings)?)
-    } else {
-        None
-    };
+    let db = crate::scan::open_db(&settings)?;
     let policy = settings.policy()?;
     let name = path.display().to_string();
     let image = trawl_source::Image {
@@ -70,7 +54,7 @@ pub(crate) fn run(args: SbomArgs) -> anyhow::Result<ExitCode> {
         inventory,
         ..Default::default()
     };
-    let mut report = report_from_analysis(
+    let mut report = crate::scan::report_from_analysis(
         &name,
         ArtifactType::Filesystem,
         &settings,
@@ -80,12 +64,7 @@ pub(crate) fn run(args: SbomArgs) -> anyhow::Result<ExitCode> {
         analyzed,
         started,
     )?;
-    let failed = gate_failed(&report, &settings);
-    if let Some(p) = report.policy.as_mut() {
-        p.failed = failed;
-    }
-    write_outputs(&report, &settings)?;
-    Ok(exit_status(failed, &settings))
+    crate::output::finish(&mut report, &settings)
 }
 
 /// Reads an SBOM into an inventory (packages and OS).

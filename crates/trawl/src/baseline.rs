@@ -28,8 +28,26 @@ fn identities(report: &Report) -> HashSet<(String, String, String)> {
         .collect()
 }
 
+/// The `--baseline` report of these settings, read, with the name it is reported under.
+pub(crate) fn load_configured(
+    settings: &crate::settings::Settings,
+) -> anyhow::Result<Option<(String, Report)>> {
+    settings
+        .baseline
+        .as_deref()
+        .map(|p| Ok((p.display().to_string(), load(p)?)))
+        .transpose()
+}
+
+/// Records in `report` how it compares with the baseline `old` (`None`: no baseline).
+pub(crate) fn attach(report: &mut Report, old: Option<&(String, Report)>) {
+    if let Some((source, old)) = old {
+        report.baseline = Some(diff(source, old, report));
+    }
+}
+
 /// Loads a native JSON report.
-pub(crate) fn load(path: &Path) -> anyhow::Result<Report> {
+fn load(path: &Path) -> anyhow::Result<Report> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the baseline report {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| {
@@ -41,7 +59,7 @@ pub(crate) fn load(path: &Path) -> anyhow::Result<Report> {
 }
 
 /// Compares `current` with `old`.
-pub(crate) fn diff(source: &str, old: &Report, current: &Report) -> BaselineSummary {
+fn diff(source: &str, old: &Report, current: &Report) -> BaselineSummary {
     let old_ids = identities(old);
     let cur_ids = identities(current);
     let mut summary = BaselineSummary {

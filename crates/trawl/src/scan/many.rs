@@ -1,0 +1,360 @@
+//! Many images in one run (`trawl image A B...`, `--images-from`, `--platform all`, `trawl registry scan`):
+//! several scans at once sharing the layer cache, one aggregated report in every requested format plus a
+//! per-image status; one image failing is reported and the others go on.
+//!
+//! Sharing the layer cache only pays if a common base layer is not analysed by several scans at the same time,
+//! so images are scanned in two waves: first one image per distinct base layer, then the rest.
+
+use crate::settings::Settings;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use trawl_registry::{PlatformSelector, Reference};
+use trawl_report::{
+    Artifact, ArtifactType, CacheStats, ImageLayerStatus, ImageStatus, LayerInfo, Report,
+};
+use trawl_source::{ImageSrc, RemoteOptions, SourceSpec};
+use trawl_types::Warning;
+
+/// Constructors of the report's per-image statuses.
+pub(crate) trait ImageStatusExt {
+    fn failed(name: String, err: &anyhow::Error) -> Self;
+    fn ok(name: String, r: &Report) -> Self;
+}
+
+impl ImageStatusExt for ImageStatus {
+    fn failed(name: String, err: &anyhow::Error) -> Self {
+        ImageStatus {
+            name,
+            status: "failed".to_owned(),
+            error: Some(format!("{err:#}")),
+            image_id: None,
+            repo_digests: Vec::new(),
+            platform: None,
+            layers: Vec::new(),
+            cache: None,
+            packages: 0,
+            vulnerabilities: 0,
+        }
+    }
+
+    fn ok(name: String, r: &Report) -> Self {
+        let platform = r.artifact.image_config.as_ref().and_then(|c| {
+            let os = c.get("os")?.as_str()?;
+            let arch = c.get("architecture")?.as_str()?;
+            Some(match c.get("variant").and_then(|v| v.as_str()) {
+                Some(v) => format!("{os}/{arch}/{v}"),
+                None => format!("{os}/{arch}"),
+            })
+        });
+        ImageStatus {
+            name,
+            status: "ok".to_owned(),
+            error: None,
+            image_id: r.artifact.image_id.clone(),
+            repo_digests: r.artifact.repo_digests.clone(),
+            platform,
+            layers: r
+                .artifact
+                .layers
+                .iter()
+                .map(|l| ImageLayerStatus {
+                    diff_id: l.diff_id.clone(),
+                    cached: l.cached,
+                })
+                .collect(),
+            cache: r.cache,
+            packages: r.results.iter().map(|x| x.packages.len()).sum(),
+            vulnerabilities: r.results.iter().map(|x| x.vulnerabilities.len()).sum(),
+        }
+    }
+}
+
+/// One image to scan, with the base layer used to order the waves.
+struct Job {
+    name: String,
+    spec: SourceSpec,
+    base_layer: Option<String>,
+}
+
+/// Expands `--platform all` into one job per platform and finds each registry image's base layer (one manifest
+/// and config fetch per image, `workers` at a time; the scan itself fetches them again, which is cheap next to
+/// the layers). Order is kept.
+fn plan(targets: Vec<(String, SourceSpec)>, workers: usize) -> Vec<Job> {
+    let n = targets.len();
+    let slots: Vec<Mutex<Option<(String, SourceSpec)>>> =
+        targets.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let planned: Mutex<Vec<Option<Vec<Job>>>> = Mutex::new((0..n).map(|_| None).collect());
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..workers.clamp(1, n.max(1)) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(slot) = slots.get(i) else { break };
+                    let Some((name, spec)) = slot
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .take()
+                    else {
+                        continue;
+                    };
+                    let jobs = plan_one(name, spec);
+                    planned
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(jobs);
+                }
+            });
+        }
+    });
+    planned
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect()
+}
+
+fn plan_one(name: String, spec: SourceSpec) -> Vec<Job> {
+    let SourceSpec::Registry { reference, options } = &spec else {
+        return vec![Job {
+            name,
+            spec,
+            base_layer: None,
+        }];
+    };
+    let remote_first = options.reachable_sources().first() == Some(&ImageSrc::Remote);
+    let resolved = match (
+        remote_first,
+        reference.parse::<Reference>(),
+        options.client(),
+    ) {
+        (true, Ok(r), Ok(client)) => client.resolve(&r, &options.platform).ok(),
+        _ => None,
+    };
+    match resolved {
+        Some(images) if options.platform == PlatformSelector::All => images
+            .into_iter()
+            .filter_map(|image| {
+                let platform = image.platform.clone()?;
+                Some(Job {
+                    name: format!("{name} ({platform})"),
+                    spec: SourceSpec::Registry {
+                        reference: reference.clone(),
+                        options: RemoteOptions {
+                            platform: PlatformSelector::Exact(platform),
+                            ..options.clone()
+                        },
+                    },
+                    base_layer: image.manifest.layers.first().map(|l| l.digest.to_string()),
+                })
+            })
+            .collect(),
+        Some(images) => vec![Job {
+            base_layer: images
+                .first()
+                .and_then(|i| i.manifest.layers.first())
+                .map(|l| l.digest.to_string()),
+            name,
+            spec,
+        }],
+        None => vec![Job {
+            name,
+            spec,
+            base_layer: None,
+        }],
+    }
+}
+
+/// Scans every target (several at once), then writes one aggregated report. `failures` are images that could
+/// not even be listed. Exit status: the policy gate over the aggregate, or [`crate::EXIT_ERROR`] when an image
+/// failed (after the report is written).
+pub(crate) fn scan_many(
+    title: &str,
+    targets: Vec<(String, SourceSpec)>,
+    failures: Vec<ImageStatus>,
+    settings: &Settings,
+) -> anyhow::Result<ExitCode> {
+    let images_at_once = settings.images_at_once;
+    let jobs = plan(targets, images_at_once.max(4));
+    let db = super::open_db(settings)?;
+    let policy = settings.policy()?;
+    // Split the CPUs between concurrent scans.
+    let workers = images_at_once.clamp(1, jobs.len().max(1));
+    let mut per_scan = settings.clone();
+    per_scan.parallel = (settings.parallel / workers).max(1);
+
+    // Wave 1: the first image of each base layer (and images whose base is unknown); wave 2: the rest.
+    let mut seen = HashSet::new();
+    let (first, second): (Vec<usize>, Vec<usize>) =
+        (0..jobs.len()).partition(|&i| match &jobs[i].base_layer {
+            Some(b) => seen.insert(b.clone()),
+            None => true,
+        });
+    let total = jobs.len();
+    let done = AtomicUsize::new(0);
+    let outcomes: Mutex<Vec<Option<anyhow::Result<Report>>>> =
+        Mutex::new((0..total).map(|_| None).collect());
+    for wave in [first, second] {
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..workers.min(wave.len()) {
+                s.spawn(|| {
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = wave.get(k) else { break };
+                        let job = &jobs[i];
+                        let result = super::scan_source(
+                            &job.name,
+                            &job.spec,
+                            ArtifactType::ContainerImage,
+                            &per_scan,
+                            db.as_ref(),
+                            &policy,
+                        );
+                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        match &result {
+                            Ok(r) => {
+                                let hits = r.artifact.layers.iter().filter(|l| l.cached).count();
+                                tracing::info!(
+                                    "[{n}/{total}] {}: {} layer(s), {hits} from the layer cache, {} vulnerabilities",
+                                    job.name,
+                                    r.artifact.layers.len(),
+                                    r.results.iter().map(|x| x.vulnerabilities.len()).sum::<usize>()
+                                );
+                            }
+                            Err(e) => tracing::error!("[{n}/{total}] {}: {e:#}", job.name),
+                        }
+                        outcomes.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(result);
+                    }
+                });
+            }
+        });
+    }
+    let outcomes = outcomes
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut statuses = failures;
+    let mut reports = Vec::new();
+    for (job, outcome) in jobs.iter().zip(outcomes) {
+        match outcome {
+            Some(Ok(r)) => {
+                statuses.push(ImageStatus::ok(job.name.clone(), &r));
+                reports.push((job.name.clone(), r));
+            }
+            Some(Err(e)) => statuses.push(ImageStatus::failed(job.name.clone(), &e)),
+            None => statuses.push(ImageStatus::failed(
+                job.name.clone(),
+                &anyhow::anyhow!("not scanned"),
+            )),
+        }
+    }
+    let failed_images = statuses.iter().filter(|s| s.status == "failed").count();
+    let mut report = aggregate(title, settings, reports, &statuses);
+    let old = crate::baseline::load_configured(settings)?;
+    crate::baseline::attach(&mut report, old.as_ref());
+    let status = crate::output::finish(&mut report, settings)?;
+    let ok = statuses.len() - failed_images;
+    tracing::info!(
+        "{title}: {ok} image(s) scanned, {failed_images} failed; layer cache: {} hit(s), {} miss(es)",
+        report.cache.as_ref().map_or(0, |c| c.hits),
+        report.cache.as_ref().map_or(0, |c| c.misses)
+    );
+    if failed_images > 0 {
+        return Ok(ExitCode::from(crate::EXIT_ERROR));
+    }
+    Ok(status)
+}
+
+/// One report for many images: results and warnings of every image (targets prefixed with the image name where
+/// they do not already carry it), summed cache statistics, the union of layers, and per-image statuses under
+/// `images`.
+fn aggregate(
+    title: &str,
+    settings: &Settings,
+    reports: Vec<(String, Report)>,
+    statuses: &[ImageStatus],
+) -> Report {
+    let mut results = Vec::new();
+    let mut warnings = Vec::new();
+    let mut hits = 0;
+    let mut misses = 0;
+    let mut repo_tags = BTreeSet::new();
+    let mut repo_digests = BTreeSet::new();
+    let mut layers: BTreeMap<String, LayerInfo> = BTreeMap::new();
+    let mut oses = BTreeMap::new();
+    let mut template: Option<Report> = None;
+    for (name, r) in reports {
+        if let Some(c) = &r.cache {
+            hits += c.hits;
+            misses += c.misses;
+        }
+        repo_tags.extend(r.artifact.repo_tags.iter().cloned());
+        repo_digests.extend(r.artifact.repo_digests.iter().cloned());
+        for l in &r.artifact.layers {
+            layers.entry(l.diff_id.clone()).or_insert_with(|| l.clone());
+        }
+        if let Some(os) = &r.artifact.os {
+            oses.insert(format!("{} {}", os.family, os.name), os.clone());
+        }
+        for mut res in r.results.clone() {
+            if !res.target.starts_with(&name) {
+                res.target = format!("{name}: {}", res.target);
+            }
+            results.push(res);
+        }
+        for w in &r.warnings {
+            warnings.push(Warning {
+                message: format!("{name}: {}", w.message),
+                ..w.clone()
+            });
+        }
+        if template.is_none() {
+            template = Some(r);
+        }
+    }
+    for s in statuses.iter().filter(|s| s.status == "failed") {
+        warnings.push(Warning::new(format!(
+            "{}: scan failed: {}",
+            s.name,
+            s.error.as_deref().unwrap_or("unknown error")
+        )));
+    }
+    let image_count = statuses.len();
+    let mut report = template.unwrap_or_else(|| Report {
+        schema_version: trawl_report::SCHEMA_VERSION,
+        tool: trawl_report::Tool::default(),
+        created_at: trawl_types::time::now_rfc3339(),
+        artifact: Artifact::default(),
+        scanners: settings.scanner_names(),
+        results: Vec::new(),
+        warnings: Vec::new(),
+        cache: None,
+        policy: None,
+        baseline: None,
+        images: Vec::new(),
+    });
+    report.artifact = Artifact {
+        name: format!("{title} ({image_count} images)"),
+        artifact_type: ArtifactType::ContainerImage,
+        image_id: None,
+        repo_tags: repo_tags.into_iter().collect(),
+        repo_digests: repo_digests.into_iter().collect(),
+        os: (oses.len() == 1)
+            .then(|| oses.into_values().next())
+            .flatten(),
+        layers: layers.into_values().collect(),
+        image_config: None,
+    };
+    report.results = results;
+    report.warnings = warnings;
+    report.cache = settings
+        .cache_dir
+        .as_ref()
+        .map(|_| CacheStats { hits, misses });
+    report.baseline = None;
+    report.images = statuses.to_vec();
+    report
+}
