@@ -435,6 +435,29 @@ pub(crate) struct AdvisoryDoc {
     pub(crate) package_specific: Vec<PackageSpecific>,
 }
 
+impl AdvisoryDoc {
+    /// Adds a severity entry unless the same one is there.
+    pub(crate) fn add_severity(&mut self, e: SeverityEntry) {
+        if !self.severity.contains(&e) {
+            self.severity.push(e);
+        }
+    }
+
+    /// Adds a CWE ID unless it is there.
+    pub(crate) fn add_cwe(&mut self, cwe: &str) {
+        if !self.cwes.iter().any(|x| x == cwe) {
+            self.cwes.push(cwe.to_owned());
+        }
+    }
+
+    /// Adds a reference URL unless it is there.
+    pub(crate) fn add_reference(&mut self, url: &str) {
+        if !self.references.iter().any(|x| x == url) {
+            self.references.push(url.to_owned());
+        }
+    }
+}
+
 /// One affected entry as a feed produces it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Affected {

@@ -3,29 +3,15 @@
 //! (`cve-adp`; CISA's ADP also flags KEV entries). Record unit: one CVE record. These records carry no
 //! package ranges: they enrich advisories of other feeds through CVE IDs.
 
-use super::{InputFile, Sink, Stats};
+use super::{Sink, Stats};
 use crate::DbError;
-use crate::model::{Advisory, AdvisoryDoc, SeverityEntry};
+use crate::model::{Advisory, AdvisoryDoc};
 use crate::score::entry_from_vector;
 use serde_json::Value;
 
 /// Reads CVE JSON 5 records from `location`.
 pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Result<(), DbError> {
-    let mut files = Vec::new();
-    super::for_each_input(
-        location,
-        &super::is_json,
-        &mut |f: InputFile| files.push(f),
-        stats,
-    )?;
-    for file in files {
-        let doc: Value = match serde_json::from_slice(&file.bytes) {
-            Ok(v) => v,
-            Err(e) => {
-                stats.skip(format!("{}: bad JSON: {e}", file.name));
-                continue;
-            }
-        };
+    for (name, doc) in super::json_documents(location, stats)? {
         let Some(id) = doc
             .pointer("/cveMetadata/cveId")
             .and_then(Value::as_str)
@@ -33,7 +19,7 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
         else {
             stats.skip(format!(
                 "{}: no cveMetadata.cveId: not a CVE JSON 5 record",
-                file.name
+                name
             ));
             continue;
         };
@@ -61,7 +47,7 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
         };
         if let Some(cna) = cna {
             d.summary = cna.get("title").and_then(Value::as_str).map(str::to_owned);
-            d.details = english(cna.get("descriptions"));
+            d.details = super::english_description(cna.get("descriptions"));
             collect_container(cna, "cve-cna", &mut d);
         }
         for adp in doc
@@ -95,20 +81,6 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
     Ok(())
 }
 
-fn english(descs: Option<&Value>) -> Option<String> {
-    let arr = descs?.as_array()?;
-    arr.iter()
-        .find(|d| {
-            d.get("lang")
-                .and_then(Value::as_str)
-                .is_some_and(|l| l.starts_with("en"))
-        })
-        .or_else(|| arr.first())
-        .and_then(|d| d.get("value"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
 fn collect_container(c: &Value, source: &str, d: &mut AdvisoryDoc) {
     for m in c
         .get("metrics")
@@ -120,16 +92,11 @@ fn collect_container(c: &Value, source: &str, d: &mut AdvisoryDoc) {
             if let Some(v) = m.get(key)
                 && let Some(vector) = v.get("vectorString").and_then(Value::as_str)
             {
-                {
-                    let e: SeverityEntry = entry_from_vector(
-                        source,
-                        vector,
-                        v.get("baseScore").and_then(Value::as_f64),
-                    );
-                    if !d.severity.contains(&e) {
-                        d.severity.push(e);
-                    }
-                }
+                d.add_severity(entry_from_vector(
+                    source,
+                    vector,
+                    v.get("baseScore").and_then(Value::as_f64),
+                ));
             }
         }
     }
@@ -145,10 +112,8 @@ fn collect_container(c: &Value, source: &str, d: &mut AdvisoryDoc) {
             .into_iter()
             .flatten()
         {
-            if let Some(cwe) = desc.get("cweId").and_then(Value::as_str)
-                && !d.cwes.iter().any(|x| x == cwe)
-            {
-                d.cwes.push(cwe.to_owned());
+            if let Some(cwe) = desc.get("cweId").and_then(Value::as_str) {
+                d.add_cwe(cwe);
             }
         }
     }
@@ -158,10 +123,8 @@ fn collect_container(c: &Value, source: &str, d: &mut AdvisoryDoc) {
         .into_iter()
         .flatten()
     {
-        if let Some(url) = r.get("url").and_then(Value::as_str)
-            && !d.references.iter().any(|x| x == url)
-        {
-            d.references.push(url.to_owned());
+        if let Some(url) = r.get("url").and_then(Value::as_str) {
+            d.add_reference(url);
         }
     }
 }

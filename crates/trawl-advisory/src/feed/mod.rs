@@ -341,6 +341,46 @@ pub(crate) fn for_each_input(
     Ok(())
 }
 
+/// The JSON documents at `location` (`.json` files of a directory or archive, or the one document of a URL), each
+/// parsed; a file that is not JSON is counted as skipped, naming it, and the rest go on.
+pub(crate) fn json_documents(
+    location: &str,
+    stats: &mut Stats,
+) -> Result<Vec<(String, serde_json::Value)>, DbError> {
+    let mut files = Vec::new();
+    for_each_input(location, &is_json, &mut |f: InputFile| files.push(f), stats)?;
+    let mut docs = Vec::with_capacity(files.len());
+    for file in files {
+        match serde_json::from_slice(&file.bytes) {
+            Ok(doc) => docs.push((file.name, doc)),
+            Err(e) => stats.skip(format!("{}: bad JSON: {e}", file.name)),
+        }
+    }
+    Ok(docs)
+}
+
+/// The English text of a CVE-style description list (`[{"lang": "en", "value": "..."}]`, as in CVE JSON 5 and
+/// the NVD API): the first entry whose language is English (`en`, `en-US`, `en_GB`...), else the first entry.
+pub(crate) fn english_description(descriptions: Option<&serde_json::Value>) -> Option<String> {
+    let list = descriptions?.as_array()?;
+    let is_english = |d: &&serde_json::Value| {
+        d.get("lang")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|l| {
+                l.eq_ignore_ascii_case("en")
+                    || l.get(..3).is_some_and(|p| {
+                        p.eq_ignore_ascii_case("en-") || p.eq_ignore_ascii_case("en_")
+                    })
+            })
+    };
+    list.iter()
+        .find(is_english)
+        .or_else(|| list.first())
+        .and_then(|d| d.get("value"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+}
+
 /// Accepts `.json`.
 pub(crate) fn is_json(name: &str) -> bool {
     name.ends_with(".json")
@@ -366,4 +406,32 @@ pub(crate) fn parse_doc<T: serde::de::DeserializeOwned>(file: &InputFile) -> Res
 /// A plausible version string: not empty, no whitespace or control characters.
 pub(crate) fn plausible_version(v: &str) -> bool {
     !v.is_empty() && v.len() <= 256 && !v.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::english_description;
+    use serde_json::json;
+
+    /// One picker for CVE JSON 5 and the NVD API (they used to disagree: NVD took only `en`, with no fallback).
+    #[test]
+    fn english_description_prefers_any_english_tag_then_the_first() {
+        let pick = |v: serde_json::Value| english_description(Some(&v));
+        assert_eq!(
+            pick(json!([{"lang": "es", "value": "hola"}, {"lang": "en-US", "value": "hi"}])),
+            Some("hi".to_owned())
+        );
+        assert_eq!(
+            pick(json!([{"lang": "es", "value": "hola"}, {"lang": "EN", "value": "hi"}])),
+            Some("hi".to_owned())
+        );
+        assert_eq!(
+            pick(json!([{"lang": "eng", "value": "x"}, {"lang": "ens", "value": "y"}])),
+            Some("x".to_owned()),
+            "no English tag: the first entry"
+        );
+        assert_eq!(pick(json!([])), None);
+        assert_eq!(pick(json!("not a list")), None);
+        assert_eq!(english_description(None), None);
+    }
 }

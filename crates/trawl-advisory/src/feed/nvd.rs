@@ -3,7 +3,7 @@
 //! secondary ones (CNAs scoring through NVD) as `nvd-secondary`. `cisaExploitAdd` marks a KEV entry.
 //! Record unit: one `vulnerabilities[]` item.
 
-use super::{InputFile, Sink, Stats};
+use super::{Sink, Stats};
 use crate::DbError;
 use crate::model::{Advisory, AdvisoryDoc};
 use crate::score::entry_from_vector;
@@ -11,32 +11,18 @@ use serde_json::Value;
 
 /// Reads NVD API 2.0 responses from `location`.
 pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Result<(), DbError> {
-    let mut files = Vec::new();
-    super::for_each_input(
-        location,
-        &super::is_json,
-        &mut |f: InputFile| files.push(f),
-        stats,
-    )?;
-    for file in files {
-        let doc: Value = match serde_json::from_slice(&file.bytes) {
-            Ok(v) => v,
-            Err(e) => {
-                stats.skip(format!("{}: bad JSON: {e}", file.name));
-                continue;
-            }
-        };
+    for (name, doc) in super::json_documents(location, stats)? {
         let Some(vulns) = doc.get("vulnerabilities").and_then(Value::as_array) else {
             stats.skip(format!(
                 "{}: no `vulnerabilities` array: not an NVD API 2.0 response",
-                file.name
+                name
             ));
             continue;
         };
         stats.saw_timestamp(doc.get("timestamp").and_then(Value::as_str));
         for (i, v) in vulns.iter().enumerate() {
             let Some(cve) = v.get("cve") else {
-                stats.skip(format!("{}: vulnerabilities[{i}] has no `cve`", file.name));
+                stats.skip(format!("{}: vulnerabilities[{i}] has no `cve`", name));
                 continue;
             };
             let Some(id) = cve
@@ -44,7 +30,7 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
                 .and_then(Value::as_str)
                 .filter(|i| i.starts_with("CVE-"))
             else {
-                stats.skip(format!("{}: vulnerabilities[{i}] has no CVE ID", file.name));
+                stats.skip(format!("{}: vulnerabilities[{i}] has no CVE ID", name));
                 continue;
             };
             stats.records += 1;
@@ -54,16 +40,7 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
                 .map(str::to_owned);
             let rejected = cve.get("vulnStatus").and_then(Value::as_str) == Some("Rejected");
             let mut d = AdvisoryDoc {
-                details: cve
-                    .get("descriptions")
-                    .and_then(Value::as_array)
-                    .and_then(|a| {
-                        a.iter()
-                            .find(|x| x.get("lang").and_then(Value::as_str) == Some("en"))
-                    })
-                    .and_then(|x| x.get("value"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                details: super::english_description(cve.get("descriptions")),
                 published: cve
                     .get("published")
                     .and_then(Value::as_str)
@@ -83,14 +60,11 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
                         if let Some(vector) =
                             m.pointer("/cvssData/vectorString").and_then(Value::as_str)
                         {
-                            let e = entry_from_vector(
+                            d.add_severity(entry_from_vector(
                                 source,
                                 vector,
                                 m.pointer("/cvssData/baseScore").and_then(Value::as_f64),
-                            );
-                            if !d.severity.contains(&e) {
-                                d.severity.push(e);
-                            }
+                            ));
                         }
                     }
                 }
@@ -111,9 +85,8 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
                         .get("value")
                         .and_then(Value::as_str)
                         .filter(|c| c.starts_with("CWE-"))
-                        && !d.cwes.iter().any(|x| x == cwe)
                     {
-                        d.cwes.push(cwe.to_owned());
+                        d.add_cwe(cwe);
                     }
                 }
             }
@@ -123,10 +96,8 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
                 .into_iter()
                 .flatten()
             {
-                if let Some(url) = r.get("url").and_then(Value::as_str)
-                    && !d.references.iter().any(|x| x == url)
-                {
-                    d.references.push(url.to_owned());
+                if let Some(url) = r.get("url").and_then(Value::as_str) {
+                    d.add_reference(url);
                 }
             }
             if let Some(added) = cve.get("cisaExploitAdd").and_then(Value::as_str) {
