@@ -49,6 +49,69 @@ impl RetryPolicy {
     }
 }
 
+/// The retry state of one request: numbers the attempts, counts them, and decides (and waits) before another.
+/// Both request loops (the registry probe and [`Client::execute`]) go through it, so they retry alike.
+pub(crate) struct Attempts<'a> {
+    policy: &'a RetryPolicy,
+    counters: &'a Counters,
+    attempt: u32,
+    /// Retries allowed after a network error (the probe does not retry a scheme it will fall back from).
+    transient_retries: u32,
+}
+
+impl<'a> Attempts<'a> {
+    pub(crate) fn new(policy: &'a RetryPolicy, counters: &'a Counters) -> Self {
+        Attempts {
+            policy,
+            counters,
+            attempt: 0,
+            transient_retries: policy.max_retries,
+        }
+    }
+
+    /// No retry after a network error (a status worth retrying still is).
+    pub(crate) fn no_transient_retries(mut self) -> Self {
+        self.transient_retries = 0;
+        self
+    }
+
+    /// Starts an attempt (counted as a request); returns its number, from 1.
+    pub(crate) fn start(&mut self) -> u32 {
+        self.attempt += 1;
+        self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        self.attempt
+    }
+
+    /// After a network error: whether to try again (then the backoff has been slept and the retry counted).
+    pub(crate) fn again_after_error(&mut self, e: &ureq::Error) -> bool {
+        if !is_transient(e) || self.attempt > self.transient_retries {
+            return false;
+        }
+        self.counters.retries.fetch_add(1, Ordering::Relaxed);
+        std::thread::sleep(self.policy.backoff(self.attempt));
+        true
+    }
+
+    /// After a response: `None` when its status (429, 5xx) is worth another try (the response is dropped, the
+    /// wait slept: `Retry-After`, capped, else the backoff; the retry counted), else the response back.
+    pub(crate) fn retry_on_status(
+        &mut self,
+        resp: http::Response<ureq::Body>,
+    ) -> Option<http::Response<ureq::Body>> {
+        let status = resp.status().as_u16();
+        if !is_retryable_status(status) || self.attempt > self.policy.max_retries {
+            return Some(resp);
+        }
+        let wait =
+            retry_after(&resp, self.policy).unwrap_or_else(|| self.policy.backoff(self.attempt));
+        drop(resp);
+        tracing::debug!(status, wait_ms = wait.as_millis() as u64, "retrying");
+        self.counters.retries.fetch_add(1, Ordering::Relaxed);
+        std::thread::sleep(wait);
+        None
+    }
+}
+
 /// Client settings. `Debug` never shows secrets.
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
@@ -312,32 +375,20 @@ impl Client {
             } else {
                 &self.inner.verified
             };
-            let is_last = i + 1 == candidates.len();
-            let retries = if is_last {
-                self.inner.options.retry.max_retries
-            } else {
-                0
-            };
-            let mut attempt = 0;
+            let mut attempts = Attempts::new(&self.inner.options.retry, &self.inner.counters);
+            if i + 1 < candidates.len() {
+                attempts = attempts.no_transient_retries();
+            }
             let outcome = loop {
-                attempt += 1;
-                self.inner.counters.requests.fetch_add(1, Ordering::Relaxed);
+                attempts.start();
                 match agent.get(&url).call() {
-                    Err(e) if is_transient(&e) && attempt <= retries => {
-                        self.inner.counters.retries.fetch_add(1, Ordering::Relaxed);
-                        std::thread::sleep(self.inner.options.retry.backoff(attempt));
-                    }
+                    Err(e) if attempts.again_after_error(&e) => {}
                     Err(e) => break Err(e),
-                    Ok(resp)
-                        if is_retryable_status(resp.status().as_u16())
-                            && attempt <= self.inner.options.retry.max_retries =>
-                    {
-                        self.inner.counters.retries.fetch_add(1, Ordering::Relaxed);
-                        let wait = retry_after(&resp, &self.inner.options.retry)
-                            .unwrap_or_else(|| self.inner.options.retry.backoff(attempt));
-                        std::thread::sleep(wait);
+                    Ok(resp) => {
+                        if let Some(resp) = attempts.retry_on_status(resp) {
+                            break Ok(resp);
+                        }
                     }
-                    Ok(resp) => break Ok(resp),
                 }
             };
             match outcome {
@@ -383,27 +434,21 @@ impl Client {
         st: &RegistryState,
         req: &Req<'_>,
     ) -> Result<http::Response<ureq::Body>> {
-        let policy = &self.inner.options.retry;
-        let mut attempt = 0u32;
+        let mut attempts = Attempts::new(&self.inner.options.retry, &self.inner.counters);
         let mut reauthenticated = false;
         loop {
-            attempt += 1;
+            let attempt = attempts.start();
             let auth = if same_origin(&req.url, &st.base) {
                 self.authorization(st, &req.scope)?
             } else {
                 None
             };
-            self.inner.counters.requests.fetch_add(1, Ordering::Relaxed);
             let result = self.send_once(st, req, auth.as_ref());
             let resp = match result {
                 Ok(r) => r,
                 Err(SendError::Local(e)) => return Err(e),
-                Err(SendError::Transport(e))
-                    if is_transient(&e) && attempt <= policy.max_retries =>
-                {
-                    tracing::debug!(url = %req.url, error = %e, attempt, "transient network error; retrying");
-                    self.inner.counters.retries.fetch_add(1, Ordering::Relaxed);
-                    std::thread::sleep(policy.backoff(attempt));
+                Err(SendError::Transport(e)) if attempts.again_after_error(&e) => {
+                    tracing::debug!(url = %req.url, error = %e, attempt, "transient network error; retried");
                     continue;
                 }
                 Err(SendError::Transport(e)) => {
@@ -413,8 +458,11 @@ impl Client {
                     });
                 }
             };
+            tracing::debug!(method = %req.method, url = %req.url, status = resp.status().as_u16(), "registry request");
+            let Some(resp) = attempts.retry_on_status(resp) else {
+                continue;
+            };
             let status = resp.status().as_u16();
-            tracing::debug!(method = %req.method, url = %req.url, status, "registry request");
             match status {
                 401 if !reauthenticated => {
                     reauthenticated = true;
@@ -453,15 +501,6 @@ impl Client {
                         what: scope_target(&req.scope),
                         detail: error_detail(resp),
                     });
-                }
-                s if is_retryable_status(s) && attempt <= policy.max_retries => {
-                    let wait =
-                        retry_after(&resp, policy).unwrap_or_else(|| policy.backoff(attempt));
-                    tracing::debug!(url = %req.url, status = s, wait_ms = wait.as_millis() as u64, "retrying");
-                    self.inner.counters.retries.fetch_add(1, Ordering::Relaxed);
-                    drop(resp);
-                    std::thread::sleep(wait);
-                    continue;
                 }
                 s if is_retryable_status(s) => {
                     return Err(Error::RetriesExhausted {
