@@ -19,9 +19,9 @@ mod trivy;
 mod util;
 
 pub use model::{
-    Artifact, ArtifactType, BaselineSummary, CacheStats, FindingKey, GateInfo, ImageLayerStatus,
-    ImageStatus, LayerInfo, PolicySummary, Report, ReportFormat, ResultClass, SCHEMA_VERSION,
-    ScanResult, SeverityCounts, Tool,
+    Artifact, ArtifactType, BaselineSummary, CacheStats, Failing, FindingKey, GateInfo,
+    ImageLayerStatus, ImageStatus, LayerInfo, PolicySummary, Report, ReportFormat, ResultClass,
+    SCHEMA_VERSION, ScanResult, SeverityCounts, Tool,
 };
 
 use std::io::Write;
@@ -82,7 +82,113 @@ impl ReportError {
     }
 }
 
-/// Renders `report` as `format` into `w`. The one dispatch point for every format.
+/// Renders one format.
+pub type Renderer = fn(&RenderOptions, &Report, &mut dyn Write) -> Result<(), ReportError>;
+
+/// One report format, declared once: adding a format is a [`ReportFormat`] variant, its renderer file, and a row
+/// here (names, extension, SBOM or not, renderer); `FromStr`, `Display`, [`ReportFormat::ALL`] and [`render`] read
+/// this table.
+#[derive(Debug)]
+pub struct FormatSpec {
+    /// The variant.
+    pub format: ReportFormat,
+    /// The name on the command line (`--format NAME`).
+    pub name: &'static str,
+    /// Other accepted names (case-insensitive, as the name).
+    pub aliases: &'static [&'static str],
+    /// Usual file extension.
+    pub extension: &'static str,
+    /// An SBOM format: alone, the scan needs no scanner (as Trivy).
+    pub sbom: bool,
+    /// The renderer.
+    pub render: Renderer,
+}
+
+/// Every format, in the order `--help` lists them.
+pub const FORMATS: [FormatSpec; 10] = [
+    FormatSpec {
+        format: ReportFormat::Table,
+        name: "table",
+        aliases: &[],
+        extension: "txt",
+        sbom: false,
+        render: |o, r, w| table::TableRenderer::new(o).render(w, r),
+    },
+    FormatSpec {
+        format: ReportFormat::Json,
+        name: "json",
+        aliases: &[],
+        extension: "json",
+        sbom: false,
+        render: |o, r, w| json::JsonRenderer::new(o).render(w, r),
+    },
+    FormatSpec {
+        format: ReportFormat::TrivyJson,
+        name: "trivy-json",
+        aliases: &["trivy"],
+        extension: "trivy.json",
+        sbom: false,
+        render: |o, r, w| trivy::TrivyRenderer::new(o).render(w, r),
+    },
+    FormatSpec {
+        format: ReportFormat::Sarif,
+        name: "sarif",
+        aliases: &[],
+        extension: "sarif",
+        sbom: false,
+        render: |o, r, w| sarif::SarifRenderer::new(o).render(w, r),
+    },
+    FormatSpec {
+        format: ReportFormat::Cyclonedx,
+        name: "cyclonedx",
+        aliases: &["cdx", "cyclonedx-json"],
+        extension: "cdx.json",
+        sbom: true,
+        render: |o, r, w| cyclonedx::CyclonedxRenderer::new(o).render(w, r),
+    },
+    FormatSpec {
+        format: ReportFormat::SpdxJson,
+        name: "spdx-json",
+        aliases: &["spdxjson"],
+        extension: "spdx.json",
+        sbom: true,
+        render: |o, r, w| spdx::SpdxRenderer::new(o).render(w, r),
+    },
+    FormatSpec {
+        format: ReportFormat::Spdx,
+        name: "spdx",
+        aliases: &["spdx-tag-value", "spdx-tv"],
+        extension: "spdx",
+        sbom: true,
+        render: |o, r, w| spdx::SpdxRenderer::new(o).render_tag_value(w, r),
+    },
+    FormatSpec {
+        format: ReportFormat::Markdown,
+        name: "markdown",
+        aliases: &["md", "gfm"],
+        extension: "md",
+        sbom: false,
+        render: |o, r, w| markdown::MarkdownRenderer::new(o).render(w, r),
+    },
+    FormatSpec {
+        format: ReportFormat::Junit,
+        name: "junit",
+        aliases: &[],
+        extension: "junit.xml",
+        sbom: false,
+        render: |o, r, w| junit::JunitRenderer::new(o).render(w, r),
+    },
+    FormatSpec {
+        format: ReportFormat::Gitlab,
+        name: "gitlab",
+        aliases: &["gitlab-dependency-scanning"],
+        extension: "gl-dependency-scanning.json",
+        sbom: false,
+        render: |o, r, w| gitlab::GitlabRenderer::new(o).render(w, r),
+    },
+];
+
+/// Renders `report` as `format` into `w`.
 pub fn render(
     format: ReportFormat,
     report: &Report,
@@ -90,20 +196,7 @@ pub fn render(
     w: &mut dyn Write,
 ) -> Result<(), ReportError> {
     let mut buf = std::io::BufWriter::new(w);
-    match format {
-        ReportFormat::Table => table::TableRenderer::new(opts).render(&mut buf, report)?,
-        ReportFormat::Json => json::JsonRenderer::new(opts).render(&mut buf, report)?,
-        ReportFormat::TrivyJson => trivy::TrivyRenderer::new(opts).render(&mut buf, report)?,
-        ReportFormat::Sarif => sarif::SarifRenderer::new(opts).render(&mut buf, report)?,
-        ReportFormat::Cyclonedx => {
-            cyclonedx::CyclonedxRenderer::new(opts).render(&mut buf, report)?
-        }
-        ReportFormat::SpdxJson => spdx::SpdxRenderer::new(opts).render(&mut buf, report)?,
-        ReportFormat::Spdx => spdx::SpdxRenderer::new(opts).render_tag_value(&mut buf, report)?,
-        ReportFormat::Markdown => markdown::MarkdownRenderer::new(opts).render(&mut buf, report)?,
-        ReportFormat::Junit => junit::JunitRenderer::new(opts).render(&mut buf, report)?,
-        ReportFormat::Gitlab => gitlab::GitlabRenderer::new(opts).render(&mut buf, report)?,
-    }
+    (format.spec().render)(opts, report, &mut buf)?;
     buf.flush()
         .map_err(|source| ReportError::Write { format, source })
 }
@@ -117,4 +210,46 @@ pub fn render_to_string(
     let mut out = Vec::new();
     render(format, report, opts, &mut out)?;
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[cfg(test)]
+mod format_table_tests {
+    use super::{FORMATS, ReportFormat};
+
+    /// Each variant has exactly one row, and no two rows share a name or alias.
+    #[test]
+    fn every_format_is_declared_once() {
+        // A new variant fails to compile here until it is listed, then fails below until it has a row.
+        let covered = |f: ReportFormat| match f {
+            ReportFormat::Table
+            | ReportFormat::Json
+            | ReportFormat::TrivyJson
+            | ReportFormat::Sarif
+            | ReportFormat::Cyclonedx
+            | ReportFormat::SpdxJson
+            | ReportFormat::Spdx
+            | ReportFormat::Markdown
+            | ReportFormat::Junit
+            | ReportFormat::Gitlab => f,
+        };
+        for f in ReportFormat::ALL {
+            let f = covered(f);
+            assert_eq!(FORMATS.iter().filter(|s| s.format == f).count(), 1, "{f:?}");
+            assert_eq!(f.spec().format, f);
+            assert_eq!(f.as_str().parse::<ReportFormat>().ok(), Some(f));
+        }
+        let mut names: Vec<&str> = FORMATS
+            .iter()
+            .flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()))
+            .collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "a name or alias is used twice");
+        assert_eq!(
+            " CDX ".parse::<ReportFormat>().ok(),
+            Some(ReportFormat::Cyclonedx)
+        );
+        assert!("xml".parse::<ReportFormat>().is_err());
+    }
 }

@@ -7,7 +7,7 @@
 
 use crate::util::{advisory_url, finding_title, one_line, sort_findings, truncate};
 use crate::{
-    GateInfo, RenderOptions, Report, ReportError, ReportFormat, ResultClass, ScanResult,
+    Failing, GateInfo, RenderOptions, Report, ReportError, ReportFormat, ResultClass, ScanResult,
     SeverityCounts,
 };
 use std::fmt::Write as _;
@@ -188,10 +188,11 @@ impl<'a> MarkdownRenderer<'a> {
         // Gate.
         let gate = self.gate(report);
         if let Some(g) = &gate {
-            let mut failing: Vec<(&ScanResult, &Finding)> = report
-                .findings()
-                .filter(|(r, f)| g.fails(&r.target, f, report.baseline.as_ref()))
-                .collect();
+            let Failing {
+                vulnerabilities: mut failing,
+                secrets: failing_secrets,
+                misconfigurations: failing_misconf,
+            } = g.failing(report);
             sort_findings(&mut failing, |(_, f)| f);
             let what = if g.severities.is_empty() {
                 "any severity".to_owned()
@@ -208,20 +209,6 @@ impl<'a> MarkdownRenderer<'a> {
             } else {
                 "findings"
             };
-            // With --fail-on new only vulnerabilities new against the baseline fail (secrets and misconfigurations are
-            // not compared with a baseline), as the exit status does.
-            let failing_secrets: Vec<_> = report
-                .secrets()
-                .filter(|(_, s)| !g.new_only && g.fails_severity(s.severity))
-                .collect();
-            let failing_misconf: Vec<_> = report
-                .misconfigurations()
-                .filter(|(_, m)| {
-                    !g.new_only
-                        && !m.status.eq_ignore_ascii_case("PASS")
-                        && g.fails_severity(m.severity)
-                })
-                .collect();
             let n_fail = failing.len() + failing_secrets.len() + failing_misconf.len();
             if n_fail == 0 {
                 let _ = writeln!(out, "✅ **Gate passed**: no {scope} at {what}.\n");

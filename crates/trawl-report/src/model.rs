@@ -400,6 +400,53 @@ impl GateInfo {
     pub fn fails_severity(&self, s: Severity) -> bool {
         self.severities.is_empty() || self.severities.contains(&s)
     }
+
+    /// The findings of `report` that fail this gate: the one decision behind the exit status and the summaries'
+    /// "gate failed" lists. Under `new_only` only vulnerabilities new against the baseline fail (secrets and
+    /// misconfigurations are not compared with a baseline); a misconfiguration that passed never fails.
+    pub fn failing<'a>(&self, report: &'a Report) -> Failing<'a> {
+        Failing {
+            vulnerabilities: report
+                .findings()
+                .filter(|(r, f)| self.fails(&r.target, f, report.baseline.as_ref()))
+                .collect(),
+            secrets: report
+                .secrets()
+                .filter(|(_, s)| !self.new_only && self.fails_severity(s.severity))
+                .collect(),
+            misconfigurations: report
+                .misconfigurations()
+                .filter(|(_, m)| {
+                    !self.new_only
+                        && !m.status.eq_ignore_ascii_case("PASS")
+                        && self.fails_severity(m.severity)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The findings that fail a gate, with their results ([`GateInfo::failing`]).
+#[derive(Debug, Default)]
+pub struct Failing<'a> {
+    /// Vulnerabilities.
+    pub vulnerabilities: Vec<(&'a ScanResult, &'a Finding)>,
+    /// Secrets.
+    pub secrets: Vec<(&'a ScanResult, &'a SecretFinding)>,
+    /// Misconfigurations.
+    pub misconfigurations: Vec<(&'a ScanResult, &'a Misconfiguration)>,
+}
+
+impl Failing<'_> {
+    /// How many findings fail.
+    pub fn len(&self) -> usize {
+        self.vulnerabilities.len() + self.secrets.len() + self.misconfigurations.len()
+    }
+
+    /// Whether nothing fails (the gate passes).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// The comparison of this report's findings with an earlier report's.
@@ -667,50 +714,38 @@ pub enum ReportFormat {
 }
 
 impl ReportFormat {
-    /// Every format, in the order `--help` lists them.
-    pub const ALL: [ReportFormat; 10] = [
-        ReportFormat::Table,
-        ReportFormat::Json,
-        ReportFormat::TrivyJson,
-        ReportFormat::Sarif,
-        ReportFormat::Cyclonedx,
-        ReportFormat::SpdxJson,
-        ReportFormat::Spdx,
-        ReportFormat::Markdown,
-        ReportFormat::Junit,
-        ReportFormat::Gitlab,
-    ];
+    /// Every format, in the order `--help` lists them (the order of [`crate::FORMATS`]).
+    pub const ALL: [ReportFormat; crate::FORMATS.len()] = {
+        let mut all = [ReportFormat::Table; crate::FORMATS.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = crate::FORMATS[i].format;
+            i += 1;
+        }
+        all
+    };
+
+    /// This format's declaration.
+    pub fn spec(self) -> &'static crate::FormatSpec {
+        crate::FORMATS
+            .iter()
+            .find(|f| f.format == self)
+            .unwrap_or_else(|| unreachable!("every ReportFormat has a FORMATS row (tested)"))
+    }
 
     /// The name used on the command line (`trivy-json`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ReportFormat::Table => "table",
-            ReportFormat::Json => "json",
-            ReportFormat::TrivyJson => "trivy-json",
-            ReportFormat::Sarif => "sarif",
-            ReportFormat::Cyclonedx => "cyclonedx",
-            ReportFormat::SpdxJson => "spdx-json",
-            ReportFormat::Spdx => "spdx",
-            ReportFormat::Markdown => "markdown",
-            ReportFormat::Junit => "junit",
-            ReportFormat::Gitlab => "gitlab",
-        }
+        self.spec().name
     }
 
     /// Usual file extension for the format.
     pub fn extension(self) -> &'static str {
-        match self {
-            ReportFormat::Table => "txt",
-            ReportFormat::Json => "json",
-            ReportFormat::TrivyJson => "trivy.json",
-            ReportFormat::Sarif => "sarif",
-            ReportFormat::Cyclonedx => "cdx.json",
-            ReportFormat::SpdxJson => "spdx.json",
-            ReportFormat::Spdx => "spdx",
-            ReportFormat::Markdown => "md",
-            ReportFormat::Junit => "junit.xml",
-            ReportFormat::Gitlab => "gl-dependency-scanning.json",
-        }
+        self.spec().extension
+    }
+
+    /// Whether the format is an SBOM (an inventory: alone, it needs no scanner and no advisory DB).
+    pub fn is_sbom(self) -> bool {
+        self.spec().sbom
     }
 }
 
@@ -723,19 +758,14 @@ impl fmt::Display for ReportFormat {
 impl FromStr for ReportFormat {
     type Err = crate::ReportError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.trim().to_ascii_lowercase();
-        let alias = match lower.as_str() {
-            "cdx" | "cyclonedx-json" => "cyclonedx",
-            "spdxjson" => "spdx-json",
-            "spdx-tag-value" | "spdx-tv" => "spdx",
-            "md" | "gfm" => "markdown",
-            "trivy" => "trivy-json",
-            "gitlab-dependency-scanning" => "gitlab",
-            other => other,
-        };
-        ReportFormat::ALL
-            .into_iter()
-            .find(|f| f.as_str() == alias)
+        let wanted = s.trim();
+        crate::FORMATS
+            .iter()
+            .find(|f| {
+                f.name.eq_ignore_ascii_case(wanted)
+                    || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(wanted))
+            })
+            .map(|f| f.format)
             .ok_or_else(|| crate::ReportError::UnknownFormat(s.to_owned()))
     }
 }

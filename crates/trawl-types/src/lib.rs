@@ -11,6 +11,7 @@ mod extra;
 mod finding;
 pub mod hash;
 mod package;
+pub mod pool;
 mod purl;
 pub mod time;
 

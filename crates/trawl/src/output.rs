@@ -6,7 +6,7 @@ use anyhow::Context;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
-use trawl_report::{RenderOptions, Report, ReportFormat};
+use trawl_report::{GateInfo, RenderOptions, Report, ReportFormat};
 
 /// The end of every scan command: decides the gate, records it in the report, writes every output, and returns
 /// the exit status (`--exit-code` when the gate failed).
@@ -24,20 +24,17 @@ pub(crate) fn finish(report: &mut Report, settings: &Settings) -> anyhow::Result
     Ok(exit_status(failed, settings))
 }
 
-/// Whether the build fails: with `--exit-code N`, when anything survived the policy (with `--fail-on new`,
-/// when a vulnerability is not in the baseline).
+/// Whether the build fails: with `--exit-code N`, when a finding fails the gate ([`GateInfo::failing`], the
+/// decision the summaries show; with `--fail-on new`, a vulnerability not in the baseline).
 fn gate_failed(report: &Report, settings: &Settings) -> bool {
     if settings.exit_code == 0 {
         return false;
     }
-    if settings.fail_on_new {
-        return report.baseline.as_ref().is_some_and(|b| !b.new.is_empty());
-    }
-    report.results.iter().any(|r| {
-        !r.vulnerabilities.is_empty()
-            || !r.secrets.is_empty()
-            || r.misconfigurations.iter().any(|m| m.status != "PASS")
-    })
+    let gate = GateInfo {
+        severities: settings.severities.iter().copied().collect(),
+        new_only: settings.fail_on_new,
+    };
+    !gate.failing(report).is_empty()
 }
 
 fn exit_status(failed: bool, settings: &Settings) -> ExitCode {

@@ -106,12 +106,8 @@ fn sbom_formats_only(formats: &[String]) -> bool {
     !formats.is_empty()
         && formats.iter().all(|f| {
             let name = f.split_once('=').map_or(f.as_str(), |(n, _)| n);
-            name.parse::<ReportFormat>().is_ok_and(|f| {
-                matches!(
-                    f,
-                    ReportFormat::Cyclonedx | ReportFormat::SpdxJson | ReportFormat::Spdx
-                )
-            })
+            name.parse::<ReportFormat>()
+                .is_ok_and(ReportFormat::is_sbom)
         })
 }
 

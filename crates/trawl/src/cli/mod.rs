@@ -90,6 +90,24 @@ mod tests {
         assert!(seen.iter().any(|e| e == "TRAWL_INSECURE"), "{seen:?}");
     }
 
+    /// The `--format` help names every report format (the list is written out in the doc comment).
+    #[test]
+    fn format_help_lists_every_format() {
+        let cmd = Cli::command();
+        let image = cmd.find_subcommand("image").expect("image");
+        let format = image
+            .get_arguments()
+            .find(|a| a.get_id() == "formats")
+            .expect("--format");
+        let help = format
+            .get_help()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        for f in trawl_report::ReportFormat::ALL {
+            assert!(help.contains(f.as_str()), "--format help lacks {f}: {help}");
+        }
+    }
+
     /// The `--help` of every command is a committed snapshot (`src/snapshots/`): a flag added, renamed or
     /// re-described shows in review. `cargo insta review` (or `INSTA_UPDATE=always`) accepts a change.
     #[test]

@@ -2,11 +2,11 @@
 //! with the built-in checks and custom Rego policies, through the same policy and report formats as the scans.
 
 use crate::cli::ConfigArgs;
+use crate::scan::{ByFile, add_misconfigs};
 use crate::settings::{Settings, Target};
 use anyhow::Context as _;
-use std::collections::BTreeMap;
 use std::process::ExitCode;
-use trawl_report::{Artifact, ArtifactType, Report, ResultClass, ScanResult};
+use trawl_report::{Artifact, ArtifactType, Report, ResultClass};
 use trawl_types::Warning;
 
 pub(crate) fn run(args: ConfigArgs) -> anyhow::Result<ExitCode> {
@@ -30,32 +30,12 @@ pub(crate) fn run(args: ConfigArgs) -> anyhow::Result<ExitCode> {
     let policy = settings.policy()?;
     let (kept, suppressed) = policy.apply_misconfigs(scanned.misconfigurations);
 
-    let mut by_file: BTreeMap<String, ScanResult> = BTreeMap::new();
+    let mut by_file = ByFile::new(ResultClass::Config);
     // Every file checked gets a result, so a clean file shows as checked.
     for (path, kind) in &scanned.files {
-        by_file.insert(
-            path.clone(),
-            ScanResult::new(path.clone(), ResultClass::Config, kind.as_str()),
-        );
+        by_file.get(path, kind.as_str());
     }
-    for m in kept {
-        let ty = m.file_type.clone();
-        by_file
-            .entry(m.path.clone())
-            .or_insert_with(|| ScanResult::new(m.path.clone(), ResultClass::Config, ty))
-            .misconfigurations
-            .push(m);
-    }
-    if settings.show_suppressed {
-        for m in suppressed {
-            let ty = m.file_type.clone();
-            by_file
-                .entry(m.path.clone())
-                .or_insert_with(|| ScanResult::new(m.path.clone(), ResultClass::Config, ty))
-                .suppressed_misconfigurations
-                .push(m);
-        }
-    }
+    add_misconfigs(&mut by_file, kept, suppressed, &settings);
     let mut warnings: Vec<Warning> = scanned
         .errors
         .iter()
@@ -75,7 +55,7 @@ pub(crate) fn run(args: ConfigArgs) -> anyhow::Result<ExitCode> {
         ..Artifact::default()
     });
     report.scanners = vec!["misconfig".to_owned()];
-    report.results = by_file.into_values().collect();
+    report.results = by_file.into_results().collect();
     for r in &mut report.results {
         r.misconfigurations
             .sort_by(|a, b| (a.start_line, &a.id).cmp(&(b.start_line, &b.id)));

@@ -8,7 +8,6 @@
 use crate::settings::Settings;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use trawl_registry::{PlatformSelector, Reference};
 use trawl_report::{
@@ -82,37 +81,8 @@ struct Job {
 /// and config fetch per image, `workers` at a time; the scan itself fetches them again, which is cheap next to
 /// the layers). Order is kept.
 fn plan(targets: Vec<(String, SourceSpec)>, workers: usize) -> Vec<Job> {
-    let n = targets.len();
-    let slots: Vec<Mutex<Option<(String, SourceSpec)>>> =
-        targets.into_iter().map(|t| Mutex::new(Some(t))).collect();
-    let planned: Mutex<Vec<Option<Vec<Job>>>> = Mutex::new((0..n).map(|_| None).collect());
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..workers.clamp(1, n.max(1)) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(slot) = slots.get(i) else { break };
-                    let Some((name, spec)) = slot
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .take()
-                    else {
-                        continue;
-                    };
-                    let jobs = plan_one(name, spec);
-                    planned
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(jobs);
-                }
-            });
-        }
-    });
-    planned
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    trawl_types::pool::map(targets, workers, |(name, spec)| plan_one(name, spec))
         .into_iter()
-        .flatten()
         .flatten()
         .collect()
 }
@@ -195,47 +165,40 @@ pub(crate) fn scan_many(
         });
     let total = jobs.len();
     let done = AtomicUsize::new(0);
-    let outcomes: Mutex<Vec<Option<anyhow::Result<Report>>>> =
-        Mutex::new((0..total).map(|_| None).collect());
+    let mut outcomes: Vec<Option<anyhow::Result<Report>>> = (0..total).map(|_| None).collect();
     for wave in [first, second] {
-        let next = AtomicUsize::new(0);
-        std::thread::scope(|s| {
-            for _ in 0..workers.min(wave.len()) {
-                s.spawn(|| {
-                    loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&i) = wave.get(k) else { break };
-                        let job = &jobs[i];
-                        let result = super::scan_source(
-                            &job.name,
-                            &job.spec,
-                            ArtifactType::ContainerImage,
-                            &per_scan,
-                            db.as_ref(),
-                            &policy,
-                        );
-                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        match &result {
-                            Ok(r) => {
-                                let hits = r.artifact.layers.iter().filter(|l| l.cached).count();
-                                tracing::info!(
-                                    "[{n}/{total}] {}: {} layer(s), {hits} from the layer cache, {} vulnerabilities",
-                                    job.name,
-                                    r.artifact.layers.len(),
-                                    r.results.iter().map(|x| x.vulnerabilities.len()).sum::<usize>()
-                                );
-                            }
-                            Err(e) => tracing::error!("[{n}/{total}] {}: {e:#}", job.name),
-                        }
-                        outcomes.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(result);
-                    }
-                });
+        let reports = trawl_types::pool::map(wave.clone(), workers, |i| {
+            let job = &jobs[i];
+            let result = super::scan_source(
+                &job.name,
+                &job.spec,
+                ArtifactType::ContainerImage,
+                &per_scan,
+                db.as_ref(),
+                &policy,
+            );
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            match &result {
+                Ok(r) => {
+                    let hits = r.artifact.layers.iter().filter(|l| l.cached).count();
+                    tracing::info!(
+                        "[{n}/{total}] {}: {} layer(s), {hits} from the layer cache, {} vulnerabilities",
+                        job.name,
+                        r.artifact.layers.len(),
+                        r.results
+                            .iter()
+                            .map(|x| x.vulnerabilities.len())
+                            .sum::<usize>()
+                    );
+                }
+                Err(e) => tracing::error!("[{n}/{total}] {}: {e:#}", job.name),
             }
+            result
         });
+        for (i, r) in wave.into_iter().zip(reports) {
+            outcomes[i] = Some(r);
+        }
     }
-    let outcomes = outcomes
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut statuses = failures;
     let mut reports = Vec::new();
     for (job, outcome) in jobs.iter().zip(outcomes) {

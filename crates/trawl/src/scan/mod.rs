@@ -244,46 +244,20 @@ pub(crate) fn report_from_analysis(
         }
     }
     let (secrets, suppressed_secrets) = policy.apply_secrets(all_secrets);
-    let mut by_file: BTreeMap<String, ScanResult> = BTreeMap::new();
-    let secret_result = |p: &str| ScanResult::new(p.to_owned(), ResultClass::Secret, "secret");
+    let mut by_file = ByFile::new(ResultClass::Secret);
     for s in secrets {
-        by_file
-            .entry(s.path.clone())
-            .or_insert_with(|| secret_result(&s.path))
-            .secrets
-            .push(s);
+        by_file.get(&s.path, "secret").secrets.push(s);
     }
     if settings.show_suppressed {
         for s in suppressed_secrets {
-            by_file
-                .entry(s.path.clone())
-                .or_insert_with(|| secret_result(&s.path))
-                .suppressed_secrets
-                .push(s);
+            by_file.get(&s.path, "secret").suppressed_secrets.push(s);
         }
     }
-    results.extend(by_file.into_values());
+    results.extend(by_file.into_results());
     let (misconfigs, suppressed_misconfigs) = policy.apply_misconfigs(all_misconfigs);
-    let mut by_file: BTreeMap<String, ScanResult> = BTreeMap::new();
-    for m in misconfigs {
-        let ty = m.file_type.clone();
-        by_file
-            .entry(m.path.clone())
-            .or_insert_with(|| ScanResult::new(m.path.clone(), ResultClass::Config, ty))
-            .misconfigurations
-            .push(m);
-    }
-    if settings.show_suppressed {
-        for m in suppressed_misconfigs {
-            let ty = m.file_type.clone();
-            by_file
-                .entry(m.path.clone())
-                .or_insert_with(|| ScanResult::new(m.path.clone(), ResultClass::Config, ty))
-                .suppressed_misconfigurations
-                .push(m);
-        }
-    }
-    results.extend(by_file.into_values());
+    let mut by_file = ByFile::new(ResultClass::Config);
+    add_misconfigs(&mut by_file, misconfigs, suppressed_misconfigs, settings);
+    results.extend(by_file.into_results());
 
     tracing::debug!(
         "timings: open+analyse {:.1} ms, match {:.1} ms, policy+results {:.1} ms",
@@ -360,6 +334,55 @@ pub(crate) fn report_from_analysis(
         baseline: None,
         images: Vec::new(),
     })
+}
+
+/// Results of one class, one per file, in path order: each finding goes into its file's result, made on first use.
+pub(crate) struct ByFile {
+    class: ResultClass,
+    results: BTreeMap<String, ScanResult>,
+}
+
+impl ByFile {
+    pub(crate) fn new(class: ResultClass) -> Self {
+        ByFile {
+            class,
+            results: BTreeMap::new(),
+        }
+    }
+
+    /// The result of `path` (of type `ty` when it is new).
+    pub(crate) fn get(&mut self, path: &str, ty: &str) -> &mut ScanResult {
+        self.results
+            .entry(path.to_owned())
+            .or_insert_with(|| ScanResult::new(path.to_owned(), self.class, ty))
+    }
+
+    pub(crate) fn into_results(self) -> impl Iterator<Item = ScanResult> {
+        self.results.into_values()
+    }
+}
+
+/// Misconfigurations that survived the policy, and (with `--show-suppressed`) those it suppressed, each under
+/// its file's result.
+pub(crate) fn add_misconfigs(
+    by_file: &mut ByFile,
+    kept: Vec<trawl_types::Misconfiguration>,
+    suppressed: Vec<trawl_types::Misconfiguration>,
+    settings: &Settings,
+) {
+    for m in kept {
+        let ty = m.file_type.clone();
+        by_file.get(&m.path, &ty).misconfigurations.push(m);
+    }
+    if settings.show_suppressed {
+        for m in suppressed {
+            let ty = m.file_type.clone();
+            by_file
+                .get(&m.path, &ty)
+                .suppressed_misconfigurations
+                .push(m);
+        }
+    }
 }
 
 /// The target that gathers every package of an installed-metadata type (Trivy's names), `None` for types
