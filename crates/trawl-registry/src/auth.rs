@@ -106,6 +106,9 @@ pub struct CredentialOptions {
     pub docker_config: DockerConfigSource,
     /// The `PATH` searched for `docker-credential-*` helpers (default: this process's `PATH`).
     pub helper_path: Option<std::ffi::OsString>,
+    /// Basic credentials for one registry host (`HOST[:PORT]`), e.g. from ECR's `GetAuthorizationToken`: they win
+    /// over everything else for that registry only.
+    pub per_registry: std::collections::HashMap<String, (String, Secret)>,
 }
 
 impl CredentialOptions {
@@ -506,8 +509,14 @@ mod tests {
             registry_token: Some(Secret::new("tok123")),
             docker_config: DockerConfigSource::Disabled,
             helper_path: None,
+            per_registry: [(
+                "1.dkr.ecr".to_owned(),
+                ("AWS".to_owned(), Secret::new("ecr-pw-9")),
+            )]
+            .into(),
         };
         let dbg = format!("{opts:?}");
+        assert!(!dbg.contains("ecr-pw-9"), "{dbg}");
         assert!(!dbg.contains("hunter2") && !dbg.contains("tok123"), "{dbg}");
     }
 

@@ -992,6 +992,13 @@ impl CredentialOptions {
         &self,
         registry: &Registry,
     ) -> Result<Option<(Credential, String)>> {
+        if let Some((username, password)) = self.per_registry.get(&registry.to_string()) {
+            let c = Credential::Basic {
+                username: username.clone(),
+                password: password.clone(),
+            };
+            return Ok(Some((c, format!("discovery credentials for {registry}"))));
+        }
         if let Some(c) = self.explicit() {
             let source = match c {
                 Credential::RegistryToken(_) => "--registry-token",

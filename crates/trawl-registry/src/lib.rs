@@ -37,6 +37,7 @@
 mod auth;
 mod blob;
 mod client;
+pub mod ecr;
 mod error;
 mod manifest;
 mod ops;

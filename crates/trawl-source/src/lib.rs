@@ -32,7 +32,7 @@ mod threaded;
 
 pub use config::{HistoryEntry, ImageConfig, MAX_CONFIG};
 pub use error::SourceError;
-pub use registry::{ImageSrc, RemoteOptions};
+pub use registry::{ImageSrc, RemoteOptions, mirrored_references};
 pub use store::{Prefetch, RawOpener};
 pub use stream::Compression;
 pub use targuard::{MAX_TAR_EXTENSION, TarGuard};

@@ -78,6 +78,9 @@ pub struct RemoteOptions {
     /// Podman endpoint; `None`: `CONTAINER_HOST`, else `$XDG_RUNTIME_DIR/podman/podman.sock`, else
     /// `/run/podman/podman.sock`.
     pub podman_host: Option<String>,
+    /// Registry mirrors (`--registry-mirror HOST=MIRROR`), as pull-through caches are used: an image of `HOST`
+    /// is looked for at each `MIRROR` (`host[:port][/path-prefix]`) first, in order, then at `HOST` itself.
+    pub mirrors: Vec<(String, String)>,
 }
 
 impl Default for RemoteOptions {
@@ -88,6 +91,7 @@ impl Default for RemoteOptions {
             platform: PlatformSelector::Default,
             docker_host: None,
             podman_host: None,
+            mirrors: Vec::new(),
         }
     }
 }
@@ -104,6 +108,7 @@ impl PartialEq for RemoteOptions {
             && self.platform == other.platform
             && self.docker_host == other.docker_host
             && self.podman_host == other.podman_host
+            && self.mirrors == other.mirrors
     }
 }
 
@@ -172,7 +177,8 @@ pub(crate) fn open_all(reference: &str, opts: &RemoteOptions) -> Result<Vec<Imag
     })
 }
 
-/// Resolves `reference` in its registry into one [`Image`] per selected platform.
+/// Resolves `reference` in its registry (through its mirrors first, when it has any) into one [`Image`] per
+/// selected platform.
 pub(crate) fn open_remote(
     reference: &str,
     opts: &RemoteOptions,
@@ -183,14 +189,79 @@ pub(crate) fn open_remote(
     };
     let parsed: Reference = reference.parse().map_err(wrap)?;
     let client = opts.client()?;
+    for mirrored in mirrored_references(&parsed, &opts.mirrors) {
+        match client.resolve(&mirrored, &opts.platform) {
+            Ok(resolved) => {
+                tracing::debug!(image = reference, mirror = %mirrored, "image found on the mirror");
+                return resolved
+                    .into_iter()
+                    .map(|r| image_of(reference, &parsed, &client, r))
+                    .collect();
+            }
+            Err(e) => tracing::info!(
+                "{reference}: mirror {} failed ({e}); trying the next source",
+                mirrored.repository.registry
+            ),
+        }
+    }
     let resolved = client.resolve(&parsed, &opts.platform).map_err(wrap)?;
     resolved
         .into_iter()
-        .map(|r| image_of(reference, &client, r))
+        .map(|r| image_of(reference, &parsed, &client, r))
         .collect()
 }
 
-fn image_of(name: &str, client: &Client, r: ResolvedImage) -> Result<Image, SourceError> {
+/// `reference` as found on each mirror of its registry (`mirrors`: `(HOST, MIRROR)`; Docker Hub matches
+/// `docker.io`, `index.docker.io` and `registry-1.docker.io`); a mirror with a path prefix puts the repository
+/// under it. A mirror that does not parse is skipped with a warning.
+pub fn mirrored_references(reference: &Reference, mirrors: &[(String, String)]) -> Vec<Reference> {
+    let host = reference.repository.registry.to_string();
+    let is_hub = |h: &str| matches!(h, "docker.io" | "index.docker.io" | "registry-1.docker.io");
+    mirrors
+        .iter()
+        .filter(|(from, _)| {
+            let from = from.trim().trim_end_matches('/');
+            from.eq_ignore_ascii_case(&host) || (is_hub(&host) && is_hub(from))
+        })
+        .filter_map(|(_, mirror)| {
+            let mirror = mirror.trim().trim_end_matches('/');
+            let mirror = mirror
+                .strip_prefix("https://")
+                .or_else(|| mirror.strip_prefix("http://"))
+                .unwrap_or(mirror);
+            let (mhost, prefix) = match mirror.split_once('/') {
+                Some((h, p)) => (h, Some(p)),
+                None => (mirror, None),
+            };
+            let name = match prefix {
+                Some(p) => format!("{p}/{}", reference.repository.name),
+                None => reference.repository.name.clone(),
+            };
+            let repository = trawl_registry::Registry::new(mhost)
+                .and_then(|r| trawl_registry::Repository::new(r, &name));
+            match repository {
+                Ok(repository) => Some(Reference {
+                    repository,
+                    tag: reference.tag.clone(),
+                    digest: reference.digest.clone(),
+                }),
+                Err(e) => {
+                    tracing::warn!("registry mirror {mirror:?} for {host} ignored: {e}");
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// An [`Image`] whose layers are fetched from where `r` was resolved (a mirror, maybe), named and tagged after
+/// `shown`, the reference as the user gave it.
+fn image_of(
+    name: &str,
+    shown: &Reference,
+    client: &Client,
+    r: ResolvedImage,
+) -> Result<Image, SourceError> {
     let config_digest = r.manifest.config.digest.to_string();
     let config = ImageConfig::parse(&r.config).map_err(|message| SourceError::Invalid {
         path: name.into(),
@@ -240,11 +311,10 @@ fn image_of(name: &str, client: &Client, r: ResolvedImage) -> Result<Image, Sour
             .blob_checked_by_reader(),
         );
     }
-    let repo_tags = r
-        .reference
+    let repo_tags = shown
         .tag
         .as_ref()
-        .map(|t| format!("{}:{t}", r.reference.repository))
+        .map(|t| format!("{}:{t}", shown.repository))
         .into_iter()
         .collect();
     Ok(Image {
@@ -252,9 +322,58 @@ fn image_of(name: &str, client: &Client, r: ResolvedImage) -> Result<Image, Sour
         kind: ArtifactKind::ContainerImage,
         image_id: Some(config_digest),
         repo_tags,
-        repo_digests: vec![r.repo_digest()],
+        repo_digests: vec![format!("{}@{}", shown.repository, r.manifest_digest)],
         config: Some(config),
         layers,
         sequential: false,
     })
+}
+
+#[cfg(test)]
+mod mirror_tests {
+    use super::mirrored_references;
+    use trawl_registry::Reference;
+
+    fn mirrored(reference: &str, mirrors: &[(&str, &str)]) -> Vec<String> {
+        let r: Reference = reference.parse().expect("reference");
+        let m: Vec<(String, String)> = mirrors
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect();
+        mirrored_references(&r, &m)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn mirrors_of_a_registry_in_order_with_prefixes() {
+        let ecr = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+        assert_eq!(
+            mirrored(
+                &format!("{ecr}/team/app:v1"),
+                &[
+                    (ecr, "127.0.0.1:5000"),
+                    ("ghcr.io", "127.0.0.1:6000"),
+                    (ecr, "https://cache.local:5001/ecr/"),
+                ]
+            ),
+            [
+                "127.0.0.1:5000/team/app:v1",
+                "cache.local:5001/ecr/team/app:v1"
+            ]
+        );
+        // Docker Hub under any of its names; digests kept.
+        let digest = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(
+            mirrored(
+                &format!("alpine@{digest}"),
+                &[("registry-1.docker.io", "mirror.local")]
+            ),
+            [format!("mirror.local/library/alpine@{digest}")]
+        );
+        assert!(mirrored("quay.io/x/y:1", &[("docker.io", "mirror.local")]).is_empty());
+        // A mirror that is not a host is skipped.
+        assert!(mirrored("ghcr.io/o/r:1", &[("ghcr.io", "not a host")]).is_empty());
+    }
 }

@@ -4,6 +4,7 @@
 pub mod daemon;
 pub mod hostile;
 pub mod image;
+pub mod moto;
 pub mod registry;
 
 use std::path::PathBuf;

@@ -7,6 +7,7 @@ mod baseline;
 mod cli;
 mod commands;
 mod dbsupply;
+mod discovery;
 mod output;
 mod scan;
 mod settings;

@@ -85,6 +85,8 @@ pub(crate) struct Settings {
     /// `--max-archive-depth`.
     pub(crate) limits: trawl_analyzers::Limits,
     pub(crate) include_dev_deps: bool,
+    /// `--registry-mirror HOST=MIRROR`, in order.
+    pub(crate) registry_mirrors: Vec<(String, String)>,
     /// `--skip-dirs`, `--skip-files`, `--file-patterns`; `None` when none was given.
     pub(crate) path_filter: Option<Arc<PathFilter>>,
     /// The values behind `path_filter`, part of the layer cache key of filtered analyzers.
@@ -147,6 +149,7 @@ impl Settings {
             skip_dirs,
             skip_files,
             file_patterns,
+            registry_mirror,
             config_policy,
             secret_config,
             no_progress,
@@ -224,6 +227,15 @@ impl Settings {
             feeds,
             progress: !no_progress,
         };
+        let registry_mirrors = registry_mirror
+            .iter()
+            .map(|m| {
+                m.split_once('=')
+                    .filter(|(h, m)| !h.trim().is_empty() && !m.trim().is_empty())
+                    .map(|(h, m)| (h.trim().to_owned(), m.trim().to_owned()))
+                    .with_context(|| format!("--registry-mirror {m:?}: expected HOST=MIRROR"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let has = |s: Scanner| scanners.contains(&s);
         let settings = Settings {
             db_supply,
@@ -256,6 +268,7 @@ impl Settings {
                     .unwrap_or(trawl_analyzers::Limits::default().max_archive_depth),
             },
             include_dev_deps,
+            registry_mirrors,
             path_filter,
             path_filter_key,
             fail_on_new: fail_on == FailOn::New,
@@ -514,8 +527,13 @@ fn parse_timeout(s: &str) -> anyhow::Result<Duration> {
         .with_context(|| format!("invalid --timeout {:?}: use e.g. 30s, 2m or 90", s.trim()))
 }
 
-/// The registry client and source options the registry flags describe.
-pub(crate) fn remote_options(args: &RemoteArgs) -> anyhow::Result<RemoteOptions> {
+/// The registry client and source options the registry flags describe, with the settings' mirrors and any
+/// per-registry credentials a discovery API gave (ECR's `GetAuthorizationToken`).
+pub(crate) fn remote_options(
+    args: &RemoteArgs,
+    settings: &Settings,
+    per_registry: std::collections::HashMap<String, (String, Secret)>,
+) -> anyhow::Result<RemoteOptions> {
     let password = if args.password_stdin {
         let mut s = String::new();
         std::io::stdin()
@@ -539,6 +557,7 @@ pub(crate) fn remote_options(args: &RemoteArgs) -> anyhow::Result<RemoteOptions>
             username: args.username.clone(),
             password,
             registry_token: args.registry_token.clone(),
+            per_registry,
             ..CredentialOptions::default()
         },
         ..ClientOptions::default()
@@ -563,6 +582,7 @@ pub(crate) fn remote_options(args: &RemoteArgs) -> anyhow::Result<RemoteOptions>
         image_src,
         client: Some(client),
         platform,
+        mirrors: settings.registry_mirrors.clone(),
         ..RemoteOptions::default()
     })
 }
@@ -679,6 +699,7 @@ fail-on = "any"
             config_policy: Some("p".into()),
             secret_config: Some("s".into()),
             no_progress: true,
+            registry_mirror: vec!["docker.io=mirror.local".into()],
             baseline: Some("b.json".into()),
             fail_on: Some(FailOn::New),
             config: None,

@@ -9,7 +9,7 @@ mod scan;
 use clap::{Parser, Subcommand};
 pub(crate) use db::{BuildArgs, DbCommand, DbPathArgs, InfoArgs, InfoFormat, UpdateArgs};
 pub(crate) use debug::DebugCommand;
-pub(crate) use remote::{RegistryCommand, RegistryScanArgs, RemoteArgs};
+pub(crate) use remote::{Discovery, RegistryCommand, RegistryScanArgs, RemoteArgs};
 pub(crate) use scan::{
     ConfigArgs, DbSource, FailOn, ImageArgs, PathArgs, PkgType, SbomArgs, ScanArgs, Scanner,
 };

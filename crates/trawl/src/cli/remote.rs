@@ -45,6 +45,16 @@ pub(crate) struct RemoteArgs {
     pub(crate) images_from: Option<PathBuf>,
 }
 
+/// `--discovery`: how `trawl registry scan` lists what to scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Discovery {
+    /// The registry API's `/v2/_catalog` and tag lists (docker-registry, Harbor, Artifactory, Nexus...).
+    Catalog,
+    /// The Amazon ECR API (DescribeRepositories, DescribeImages), with AWS credentials from the standard chain
+    /// and registry credentials from GetAuthorizationToken.
+    Ecr,
+}
+
 /// `trawl registry` subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum RegistryCommand {
@@ -63,6 +73,16 @@ pub(crate) struct RegistryScanArgs {
     /// Scan at most this many images (repositories and tags in sorted order).
     #[arg(long, env = "TRAWL_MAX_IMAGES")]
     pub(crate) max_images: Option<usize>,
+    /// How repositories and tags are listed [default: auto: `ecr` for `*.dkr.ecr.*.amazonaws.com`, else
+    /// `catalog`].
+    #[arg(long, value_enum, env = "TRAWL_DISCOVERY")]
+    pub(crate) discovery: Option<Discovery>,
+    /// Only repositories whose whole name matches this regular expression.
+    #[arg(long, env = "TRAWL_REPOSITORIES")]
+    pub(crate) repositories: Option<String>,
+    /// Only images pushed within this long (`7d`, `12h`); needs a discovery that knows push times (ecr).
+    #[arg(long, env = "TRAWL_PUSHED_SINCE")]
+    pub(crate) pushed_since: Option<String>,
     #[command(flatten)]
     pub(crate) remote: RemoteArgs,
     #[command(flatten)]

@@ -154,6 +154,10 @@ pub(crate) struct ScanArgs {
     /// Extra files for an analyzer, `ANALYZER:REGEX` (Trivy's type names work too: `pip:requirements-.*\.txt`).
     #[arg(long, value_delimiter = ',', env = "TRAWL_FILE_PATTERNS")]
     pub(crate) file_patterns: Vec<String>,
+    /// A registry mirror, `HOST=MIRROR[/PREFIX]` (pull-through caches): images of HOST are looked for on MIRROR
+    /// first, then on HOST; repeatable, tried in order (`docker.io=mirror.example.com`).
+    #[arg(long, value_delimiter = ',', env = "TRAWL_REGISTRY_MIRROR")]
+    pub(crate) registry_mirror: Vec<String>,
     /// Custom Rego policies (`*.rego` in this directory) for the misconfiguration scanner.
     #[arg(long, env = "TRAWL_CONFIG_POLICY")]
     pub(crate) config_policy: Option<PathBuf>,

@@ -13,7 +13,7 @@ pub(crate) fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
     if let Some(input) = &args.input {
         specs.push((input.display().to_string(), SourceSpec::detect(input)?));
     }
-    let remote = crate::settings::remote_options(&args.remote)?;
+    let remote = crate::settings::remote_options(&args.remote, &settings, Default::default())?;
     for i in args
         .images
         .iter()

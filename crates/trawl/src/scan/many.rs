@@ -101,7 +101,11 @@ fn plan_one(name: String, spec: SourceSpec) -> Vec<Job> {
         reference.parse::<Reference>(),
         options.client(),
     ) {
-        (true, Ok(r), Ok(client)) => client.resolve(&r, &options.platform).ok(),
+        // Through the mirrors first, as the scan will.
+        (true, Ok(r), Ok(client)) => trawl_source::mirrored_references(&r, &options.mirrors)
+            .into_iter()
+            .chain(std::iter::once(r))
+            .find_map(|r| client.resolve(&r, &options.platform).ok()),
         _ => None,
     };
     match resolved {

@@ -3,6 +3,7 @@
 //! (issue #6).
 
 mod auth;
+mod ecr;
 mod many;
 mod single;
 
