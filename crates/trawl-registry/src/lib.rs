@@ -39,6 +39,7 @@ mod blob;
 mod client;
 pub mod ecr;
 mod error;
+pub mod listing;
 mod manifest;
 mod ops;
 mod reference;

@@ -1,5 +1,6 @@
 //! What `trawl registry scan` scans: the repositories and tags of a registry, listed through the API its kind
-//! serves (`/v2/_catalog` and tag lists; the Amazon ECR API), filtered by repository, tag and push time.
+//! serves (`/v2/_catalog` and tag lists; the Amazon ECR API; the GitHub packages API for ghcr.io; the Docker Hub
+//! API; Harbor's API), filtered by repository, tag and push time.
 //!
 //! A repository that cannot be listed is reported as a failed image and the others go on.
 
@@ -8,6 +9,7 @@ use crate::scan::many::ImageStatusExt as _;
 use anyhow::Context;
 use std::collections::HashMap;
 use trawl_registry::ecr::{AwsCredentials, EcrApi, EcrHost};
+use trawl_registry::listing::{ApiAuth, ListedImage};
 use trawl_registry::{Client, Registry, Repository, Secret};
 use trawl_report::ImageStatus;
 
@@ -69,15 +71,124 @@ pub(crate) struct Found {
     pub(crate) credentials: HashMap<String, (String, Secret)>,
 }
 
-/// The discovery of `host`: as asked, else by the host name.
-pub(crate) fn pick(asked: Option<Discovery>, host: &str) -> Discovery {
+/// The discovery of `host`: as asked, else by the host name, else Harbor when `harbor_api` answers as one.
+pub(crate) fn pick(asked: Option<Discovery>, host: &str, harbor_api: &str) -> Discovery {
     asked.unwrap_or_else(|| {
+        let lower = host.to_ascii_lowercase();
         if EcrHost::parse(host).is_some() {
             Discovery::Ecr
+        } else if lower == "ghcr.io" {
+            Discovery::Ghcr
+        } else if matches!(
+            lower.as_str(),
+            "docker.io" | "index.docker.io" | "registry-1.docker.io"
+        ) {
+            Discovery::Dockerhub
+        } else if trawl_registry::listing::is_harbor(harbor_api) {
+            Discovery::Harbor
         } else {
             Discovery::Catalog
         }
     })
+}
+
+/// The images a listing API gave, as references on `host`, filtered; `repositories` counts those kept.
+fn from_listing(host: &str, listed: Vec<ListedImage>, filters: &Filters) -> Found {
+    let mut repositories = std::collections::BTreeSet::new();
+    let mut references = Vec::new();
+    for image in listed {
+        if !filters.keep_repository(&image.repository) {
+            continue;
+        }
+        repositories.insert(image.repository.clone());
+        if let (Some(after), Some(at)) = (filters.pushed_after, image.pushed_at)
+            && at < after
+        {
+            continue;
+        }
+        match (&image.tag, &image.digest) {
+            (Some(tag), _) if filters.tags.keep(tag) => {
+                references.push(format!("{host}/{}:{tag}", image.repository));
+            }
+            // An untagged image is scanned by digest only when every tag is asked for.
+            (None, Some(digest)) if matches!(filters.tags, TagFilter::All) => {
+                references.push(format!("{host}/{}@{digest}", image.repository));
+            }
+            _ => {}
+        }
+    }
+    references.sort();
+    references.dedup();
+    Found {
+        references,
+        repositories: repositories.len(),
+        ..Found::default()
+    }
+}
+
+/// Lists `ghcr.io/OWNER` through the GitHub packages API (`GITHUB_API_URL`, `GITHUB_TOKEN`); the token also
+/// pulls the images.
+pub(crate) fn ghcr(registry: &Registry, filters: &Filters) -> anyhow::Result<Found> {
+    let owner = filters
+        .prefix
+        .as_deref()
+        .and_then(|p| p.split('/').next())
+        .context("ghcr discovery needs an owner: trawl registry scan ghcr.io/OWNER")?;
+    let api = std::env::var("GITHUB_API_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "https://api.github.com".to_owned());
+    let token = std::env::var("GITHUB_TOKEN")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(Secret::new);
+    let listed = trawl_registry::listing::ghcr(&api, owner, token.clone())
+        .with_context(|| format!("cannot list the packages of {registry}/{owner}"))?;
+    let mut found = from_listing(&registry.to_string(), listed, filters);
+    if let Some(t) = token {
+        found
+            .credentials
+            .insert(registry.to_string(), ("token".to_owned(), t));
+    }
+    Ok(found)
+}
+
+/// Lists `docker.io/NAMESPACE` through the Docker Hub API (`TRAWL_DOCKERHUB_API_URL`, default
+/// `https://hub.docker.com`); `login` (user, personal access token) for private repositories.
+pub(crate) fn dockerhub(
+    registry: &Registry,
+    filters: &Filters,
+    login: Option<(String, Secret)>,
+) -> anyhow::Result<Found> {
+    let namespace = filters
+        .prefix
+        .as_deref()
+        .and_then(|p| p.split('/').next())
+        .context(
+            "dockerhub discovery needs a namespace: trawl registry scan docker.io/NAMESPACE",
+        )?;
+    let api = std::env::var("TRAWL_DOCKERHUB_API_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "https://hub.docker.com".to_owned());
+    let auth = login.map_or(ApiAuth::None, |(u, p)| ApiAuth::Basic(u, p));
+    let listed = trawl_registry::listing::dockerhub(&api, namespace, auth)
+        .with_context(|| format!("cannot list the repositories of {registry}/{namespace}"))?;
+    Ok(from_listing("docker.io", listed, filters))
+}
+
+/// Lists a Harbor (or one project: `HOST/PROJECT`) through its API at `api_base`; `login` for private projects.
+pub(crate) fn harbor(
+    registry: &Registry,
+    api_base: &str,
+    filters: &Filters,
+    login: Option<(String, Secret)>,
+) -> anyhow::Result<Found> {
+    let project = filters.prefix.as_deref().and_then(|p| p.split('/').next());
+    let auth = login.map_or(ApiAuth::None, |(u, p)| ApiAuth::Basic(u, p));
+    let listed = trawl_registry::listing::harbor(api_base, project, auth)
+        .with_context(|| format!("cannot list the artifacts of {registry}"))?;
+    Ok(from_listing(&registry.to_string(), listed, filters))
 }
 
 /// Lists `registry` through `/v2/_catalog` and each repository's tags (`client` holds the credentials).
@@ -155,55 +266,35 @@ pub(crate) fn ecr(registry: &Registry, filters: &Filters) -> anyhow::Result<Foun
     let account = parsed.map(|h| h.account).with_context(|| {
         format!("{host} is not an ECR registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com)")
     })?;
-    let repositories: Vec<String> = api
+    let mut listed = Vec::new();
+    let mut failures = Vec::new();
+    for name in api
         .repositories(&account)
         .with_context(|| format!("cannot list the repositories of {host}"))?
         .into_iter()
         .filter(|r| filters.keep_repository(r))
-        .collect();
-    let mut found = Found {
-        repositories: repositories.len(),
-        ..Found::default()
-    };
-    for name in &repositories {
-        let images = match api.images(&account, name) {
-            Ok(i) => i,
-            Err(e) => {
-                found
-                    .failures
-                    .push(ImageStatus::failed(format!("{host}/{name}"), &e.into()));
-                continue;
-            }
-        };
-        let mut refs: Vec<String> = Vec::new();
-        for image in images {
-            if let (Some(after), Some(at)) = (filters.pushed_after, image.pushed_at)
-                && at < after
-            {
-                continue;
-            }
-            if image.tags.is_empty() {
-                // An untagged image is scanned by digest only when every tag is asked for.
-                if matches!(filters.tags, TagFilter::All) {
-                    refs.push(format!("{host}/{name}@{}", image.digest));
-                }
-                continue;
-            }
-            refs.extend(
-                image
-                    .tags
-                    .iter()
-                    .filter(|t| filters.tags.keep(t))
-                    .map(|t| format!("{host}/{name}:{t}")),
-            );
+    {
+        match api.images(&account, &name) {
+            Ok(images) => listed.extend(images.into_iter().flat_map(|image| {
+                let tags: Vec<Option<String>> = if image.tags.is_empty() {
+                    vec![None]
+                } else {
+                    image.tags.into_iter().map(Some).collect()
+                };
+                let (name, digest, pushed_at) = (name.clone(), image.digest, image.pushed_at);
+                tags.into_iter().map(move |tag| ListedImage {
+                    repository: name.clone(),
+                    tag,
+                    digest: Some(digest.clone()),
+                    pushed_at,
+                })
+            })),
+            Err(e) => failures.push(ImageStatus::failed(format!("{host}/{name}"), &e.into())),
         }
-        refs.sort();
-        refs.dedup();
-        if refs.is_empty() {
-            tracing::info!("{host}/{name}: no image matches --tags / --pushed-since");
-        }
-        found.references.extend(refs);
     }
+    let mut found = from_listing(&host, listed, filters);
+    found.repositories += failures.len();
+    found.failures = failures;
     let (user, password) = api
         .authorization(&account)
         .with_context(|| format!("cannot get registry credentials for {host}"))?;
@@ -226,12 +317,52 @@ mod tests {
 
     #[test]
     fn discovery_from_the_host() {
+        // Nothing answers on port 1: not a Harbor.
+        let nothing = "http://127.0.0.1:1";
         assert_eq!(
-            pick(None, "123456789012.dkr.ecr.eu-west-1.amazonaws.com"),
+            pick(
+                None,
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+                nothing
+            ),
             Discovery::Ecr
         );
-        assert_eq!(pick(None, "127.0.0.1:5000"), Discovery::Catalog);
-        assert_eq!(pick(Some(Discovery::Ecr), "127.0.0.1:5000"), Discovery::Ecr);
+        assert_eq!(pick(None, "ghcr.io", nothing), Discovery::Ghcr);
+        assert_eq!(pick(None, "docker.io", nothing), Discovery::Dockerhub);
+        assert_eq!(pick(None, "127.0.0.1:5000", nothing), Discovery::Catalog);
+        assert_eq!(
+            pick(Some(Discovery::Ecr), "127.0.0.1:5000", nothing),
+            Discovery::Ecr
+        );
+    }
+
+    #[test]
+    fn listings_are_filtered_by_repository_tag_and_push_time() {
+        let image = |repo: &str, tag: Option<&str>, at: f64| ListedImage {
+            repository: repo.into(),
+            tag: tag.map(Into::into),
+            digest: Some(format!("sha256:{}", "b".repeat(64))),
+            pushed_at: Some(at),
+        };
+        let listed = vec![
+            image("o/api", Some("latest"), 100.0),
+            image("o/api", Some("1.0"), 100.0),
+            image("o/old", Some("latest"), 10.0),
+            image("o/api", None, 100.0),
+            image("x/other", Some("latest"), 100.0),
+        ];
+        let filters = |tags: &str, after: Option<f64>| Filters {
+            prefix: Some("o".into()),
+            repositories: None,
+            tags: TagFilter::parse(tags).expect("tags"),
+            pushed_after: after,
+        };
+        let found = from_listing("ghcr.io", listed.clone(), &filters("latest", Some(50.0)));
+        assert_eq!(found.references, ["ghcr.io/o/api:latest"]);
+        assert_eq!(found.repositories, 2);
+        let found = from_listing("ghcr.io", listed, &filters("all", None));
+        assert_eq!(found.references.len(), 4, "{:?}", found.references);
+        assert!(found.references.iter().any(|r| r.contains("@sha256:")));
     }
 
     #[test]

@@ -527,14 +527,9 @@ fn parse_timeout(s: &str) -> anyhow::Result<Duration> {
         .with_context(|| format!("invalid --timeout {:?}: use e.g. 30s, 2m or 90", s.trim()))
 }
 
-/// The registry client and source options the registry flags describe, with the settings' mirrors and any
-/// per-registry credentials a discovery API gave (ECR's `GetAuthorizationToken`).
-pub(crate) fn remote_options(
-    args: &RemoteArgs,
-    settings: &Settings,
-    per_registry: std::collections::HashMap<String, (String, Secret)>,
-) -> anyhow::Result<RemoteOptions> {
-    let password = if args.password_stdin {
+/// Reads `--password-stdin` now (once), into `args.password`.
+pub(crate) fn read_password_stdin(args: &mut RemoteArgs) -> anyhow::Result<()> {
+    if args.password_stdin {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
@@ -543,10 +538,22 @@ pub(crate) fn remote_options(
         if s.is_empty() {
             bail!("--password-stdin: standard input was empty");
         }
-        Some(Secret::new(s))
-    } else {
-        args.password.clone()
-    };
+        args.password = Some(Secret::new(s));
+        args.password_stdin = false;
+    }
+    Ok(())
+}
+
+/// The registry client and source options the registry flags describe, with the settings' mirrors and any
+/// per-registry credentials a discovery API gave (ECR's `GetAuthorizationToken`).
+pub(crate) fn remote_options(
+    args: &RemoteArgs,
+    settings: &Settings,
+    per_registry: std::collections::HashMap<String, (String, Secret)>,
+) -> anyhow::Result<RemoteOptions> {
+    let mut args = args.clone();
+    read_password_stdin(&mut args)?;
+    let password = args.password.clone();
     if password.is_some() && args.username.is_none() {
         bail!("a registry password needs --username (or TRAWL_USERNAME)");
     }

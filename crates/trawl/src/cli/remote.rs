@@ -53,6 +53,12 @@ pub(crate) enum Discovery {
     /// The Amazon ECR API (DescribeRepositories, DescribeImages), with AWS credentials from the standard chain
     /// and registry credentials from GetAuthorizationToken.
     Ecr,
+    /// The GitHub packages API for `ghcr.io/OWNER` (token from GITHUB_TOKEN; API at GITHUB_API_URL).
+    Ghcr,
+    /// The Docker Hub API for `docker.io/NAMESPACE` (TRAWL_USERNAME + a personal access token for private ones).
+    Dockerhub,
+    /// The Harbor v2.0 API (projects, repositories, artifacts), detected with /api/v2.0/systeminfo.
+    Harbor,
 }
 
 /// `trawl registry` subcommands.
@@ -73,14 +79,16 @@ pub(crate) struct RegistryScanArgs {
     /// Scan at most this many images (repositories and tags in sorted order).
     #[arg(long, env = "TRAWL_MAX_IMAGES")]
     pub(crate) max_images: Option<usize>,
-    /// How repositories and tags are listed [default: auto: `ecr` for `*.dkr.ecr.*.amazonaws.com`, else
+    /// How repositories and tags are listed [default: from the host: `ecr` for `*.dkr.ecr.*.amazonaws.com`,
+    /// `ghcr` for ghcr.io, `dockerhub` for docker.io, `harbor` when the host answers Harbor's API, else
     /// `catalog`].
     #[arg(long, value_enum, env = "TRAWL_DISCOVERY")]
     pub(crate) discovery: Option<Discovery>,
     /// Only repositories whose whole name matches this regular expression.
     #[arg(long, env = "TRAWL_REPOSITORIES")]
     pub(crate) repositories: Option<String>,
-    /// Only images pushed within this long (`7d`, `12h`); needs a discovery that knows push times (ecr).
+    /// Only images pushed within this long (`7d`, `12h`); needs a discovery that knows push times (all but
+    /// catalog).
     #[arg(long, env = "TRAWL_PUSHED_SINCE")]
     pub(crate) pushed_since: Option<String>,
     #[command(flatten)]

@@ -43,20 +43,49 @@ fn registry_scan(args: RegistryScanArgs) -> anyhow::Result<ExitCode> {
         tags: TagFilter::parse(&args.tags)?,
         pushed_after,
     };
-    let discovery = crate::discovery::pick(args.discovery, host);
+    let harbor_api = std::env::var("TRAWL_HARBOR_API_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| {
+            let scheme = if args.remote.insecure || registry.is_loopback() {
+                "http"
+            } else {
+                "https"
+            };
+            format!("{scheme}://{host}")
+        });
+    let discovery = crate::discovery::pick(args.discovery, host, &harbor_api);
+    let mut args_remote = args.remote;
+    crate::settings::read_password_stdin(&mut args_remote)?;
+    let login = args_remote
+        .username
+        .clone()
+        .zip(args_remote.password.clone());
+    let with_credentials =
+        |found: crate::discovery::Found| -> anyhow::Result<(crate::discovery::Found, _)> {
+            let mut found = found;
+            let credentials = std::mem::take(&mut found.credentials);
+            let remote = crate::settings::remote_options(&args_remote, &settings, credentials)?;
+            Ok((found, remote))
+        };
     let (found, mut remote) = match discovery {
         Discovery::Catalog => {
             let remote =
-                crate::settings::remote_options(&args.remote, &settings, Default::default())?;
+                crate::settings::remote_options(&args_remote, &settings, Default::default())?;
             let found = crate::discovery::catalog(&remote.client()?, &registry, &filters)?;
             (found, remote)
         }
-        Discovery::Ecr => {
-            let mut found = crate::discovery::ecr(&registry, &filters)?;
-            let credentials = std::mem::take(&mut found.credentials);
-            let remote = crate::settings::remote_options(&args.remote, &settings, credentials)?;
-            (found, remote)
+        Discovery::Ecr => with_credentials(crate::discovery::ecr(&registry, &filters)?)?,
+        Discovery::Ghcr => with_credentials(crate::discovery::ghcr(&registry, &filters)?)?,
+        Discovery::Dockerhub => {
+            with_credentials(crate::discovery::dockerhub(&registry, &filters, login)?)?
         }
+        Discovery::Harbor => with_credentials(crate::discovery::harbor(
+            &registry,
+            &harbor_api,
+            &filters,
+            login,
+        )?)?,
     };
     remote.image_src = vec![ImageSrc::Remote];
     tracing::info!(

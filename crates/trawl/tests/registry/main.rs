@@ -2,6 +2,7 @@
 //! `docker-registry` on 127.0.0.1, images pushed with skopeo from ../shared/data), with and without htpasswd auth
 //! (issue #6).
 
+mod apis;
 mod auth;
 mod ecr;
 mod many;
