@@ -87,6 +87,10 @@ pub(crate) struct Settings {
     pub(crate) include_dev_deps: bool,
     /// `--registry-mirror HOST=MIRROR`, in order.
     pub(crate) registry_mirrors: Vec<(String, String)>,
+    /// `--resume STATE` (many-image runs).
+    pub(crate) resume: Option<PathBuf>,
+    /// Progress bars on terminals (`--no-progress` turns them off).
+    pub(crate) progress: bool,
     /// `--skip-dirs`, `--skip-files`, `--file-patterns`; `None` when none was given.
     pub(crate) path_filter: Option<Arc<PathFilter>>,
     /// The values behind `path_filter`, part of the layer cache key of filtered analyzers.
@@ -153,6 +157,7 @@ impl Settings {
             config_policy,
             secret_config,
             no_progress,
+            resume,
             baseline,
             fail_on,
             config: _,
@@ -269,6 +274,8 @@ impl Settings {
             },
             include_dev_deps,
             registry_mirrors,
+            resume,
+            progress: !no_progress,
             path_filter,
             path_filter_key,
             fail_on_new: fail_on == FailOn::New,
@@ -706,6 +713,7 @@ fail-on = "any"
             config_policy: Some("p".into()),
             secret_config: Some("s".into()),
             no_progress: true,
+            resume: Some("state.jsonl".into()),
             registry_mirror: vec!["docker.io=mirror.local".into()],
             baseline: Some("b.json".into()),
             fail_on: Some(FailOn::New),

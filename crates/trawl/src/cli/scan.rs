@@ -167,6 +167,10 @@ pub(crate) struct ScanArgs {
     /// No progress output.
     #[arg(long, value_parser = super::env_bool(), env = "TRAWL_NO_PROGRESS")]
     pub(crate) no_progress: bool,
+    /// Many-image runs: record each image's report in this file as it finishes, and skip the images it already
+    /// holds (rerun with the same file after a crash or kill; every image is reported once).
+    #[arg(long, value_name = "STATE", env = "TRAWL_RESUME")]
+    pub(crate) resume: Option<PathBuf>,
     /// A native JSON report to compare with: findings are marked new, unchanged or fixed.
     #[arg(long, env = "TRAWL_BASELINE")]
     pub(crate) baseline: Option<PathBuf>,

@@ -168,8 +168,45 @@ pub(crate) fn scan_many(
             None => true,
         });
     let total = jobs.len();
-    let done = AtomicUsize::new(0);
     let mut outcomes: Vec<Option<anyhow::Result<Report>>> = (0..total).map(|_| None).collect();
+    // Images a previous run of the same --resume file already reported are not scanned again.
+    let resume = settings
+        .resume
+        .as_deref()
+        .map(super::resume::ResumeState::open)
+        .transpose()?;
+    if let Some(state) = &resume {
+        let recorded = state.len();
+        for (i, job) in jobs.iter().enumerate() {
+            if let Some(r) = state.take(&job.name) {
+                outcomes[i] = Some(Ok(r));
+            }
+        }
+        let resumed = outcomes.iter().filter(|o| o.is_some()).count();
+        tracing::info!(
+            "resuming: {resumed} of {total} image(s) already reported in {} ({recorded} recorded there)",
+            settings
+                .resume
+                .as_deref()
+                .map_or(String::new(), |p| p.display().to_string())
+        );
+    }
+    let (first, second): (Vec<usize>, Vec<usize>) = (
+        first
+            .into_iter()
+            .filter(|&i| outcomes[i].is_none())
+            .collect(),
+        second
+            .into_iter()
+            .filter(|&i| outcomes[i].is_none())
+            .collect(),
+    );
+    let progress = Progress::new(
+        total,
+        total - first.len() - second.len(),
+        clients(&jobs),
+        settings.progress,
+    );
     for wave in [first, second] {
         let reports = trawl_types::pool::map(wave.clone(), workers, |i| {
             let job = &jobs[i];
@@ -181,28 +218,17 @@ pub(crate) fn scan_many(
                 db.as_ref(),
                 &policy,
             );
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            match &result {
-                Ok(r) => {
-                    let hits = r.artifact.layers.iter().filter(|l| l.cached).count();
-                    tracing::info!(
-                        "[{n}/{total}] {}: {} layer(s), {hits} from the layer cache, {} vulnerabilities",
-                        job.name,
-                        r.artifact.layers.len(),
-                        r.results
-                            .iter()
-                            .map(|x| x.vulnerabilities.len())
-                            .sum::<usize>()
-                    );
-                }
-                Err(e) => tracing::error!("[{n}/{total}] {}: {e:#}", job.name),
+            if let (Ok(r), Some(state)) = (&result, &resume) {
+                state.record(&job.name, r);
             }
+            progress.finished(&job.name, &result);
             result
         });
         for (i, r) in wave.into_iter().zip(reports) {
             outcomes[i] = Some(r);
         }
     }
+    let pulled = progress.finish();
     let mut statuses = failures;
     let mut reports = Vec::new();
     for (job, outcome) in jobs.iter().zip(outcomes) {
@@ -225,14 +251,136 @@ pub(crate) fn scan_many(
     let status = crate::output::finish(&mut report, settings)?;
     let ok = statuses.len() - failed_images;
     tracing::info!(
-        "{title}: {ok} image(s) scanned, {failed_images} failed; layer cache: {} hit(s), {} miss(es)",
+        "{title}: {ok} image(s) scanned, {failed_images} failed; layer cache: {} hit(s), {} miss(es); {} pulled",
         report.cache.as_ref().map_or(0, |c| c.hits),
-        report.cache.as_ref().map_or(0, |c| c.misses)
+        report.cache.as_ref().map_or(0, |c| c.misses),
+        human_bytes(pulled)
     );
     if failed_images > 0 {
         return Ok(ExitCode::from(crate::EXIT_ERROR));
     }
     Ok(status)
+}
+
+/// The distinct registry clients of the jobs (usually one, shared): their byte counters say what was pulled.
+fn clients(jobs: &[Job]) -> Vec<trawl_registry::Client> {
+    let mut out: Vec<trawl_registry::Client> = Vec::new();
+    for job in jobs {
+        if let SourceSpec::Registry { options, .. } = &job.spec
+            && let Some(c) = &options.client
+            && !out.iter().any(|o| o.same_as(c))
+        {
+            out.push(c.clone());
+        }
+    }
+    out
+}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 10 << 20 {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20))
+    }
+}
+
+/// Where a long many-image run stands: a bar on terminals (done, failed, left, bytes pulled), else one log line
+/// per image with the same counts.
+struct Progress {
+    total: usize,
+    done: AtomicUsize,
+    failed: AtomicUsize,
+    clients: Vec<trawl_registry::Client>,
+    pulled_before: u64,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(
+        total: usize,
+        already: usize,
+        clients: Vec<trawl_registry::Client>,
+        enabled: bool,
+    ) -> Progress {
+        let pulled_before = clients.iter().map(|c| c.stats().blob_bytes).sum();
+        let bar = (enabled && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} images {msg} [{elapsed_precise}, {eta} left]",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_position(already as u64);
+            bar
+        });
+        Progress {
+            total,
+            done: AtomicUsize::new(already),
+            failed: AtomicUsize::new(0),
+            clients,
+            pulled_before,
+            bar,
+        }
+    }
+
+    fn pulled(&self) -> u64 {
+        self.clients
+            .iter()
+            .map(|c| c.stats().blob_bytes)
+            .sum::<u64>()
+            .saturating_sub(self.pulled_before)
+    }
+
+    fn finished(&self, name: &str, result: &anyhow::Result<Report>) {
+        let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if result.is_err() {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        let failed = self.failed.load(Ordering::Relaxed);
+        let counts = format!(
+            "{failed} failed, {} left, {} pulled",
+            self.total - n,
+            human_bytes(self.pulled())
+        );
+        if let Some(bar) = &self.bar {
+            bar.set_position(n as u64);
+            bar.set_message(counts.clone());
+        }
+        let total = self.total;
+        match result {
+            Ok(r) => {
+                let hits = r.artifact.layers.iter().filter(|l| l.cached).count();
+                let line = format!(
+                    "[{n}/{total}] {name}: {} layer(s), {hits} from the layer cache, {} vulnerabilities ({counts})",
+                    r.artifact.layers.len(),
+                    r.results
+                        .iter()
+                        .map(|x| x.vulnerabilities.len())
+                        .sum::<usize>()
+                );
+                match &self.bar {
+                    Some(bar) => bar.suspend(|| tracing::debug!("{line}")),
+                    None => tracing::info!("{line}"),
+                }
+            }
+            Err(e) => {
+                let line = format!("[{n}/{total}] {name}: {e:#} ({counts})");
+                match &self.bar {
+                    Some(bar) => bar.suspend(|| tracing::error!("{line}")),
+                    None => tracing::error!("{line}"),
+                }
+            }
+        }
+    }
+
+    /// Clears the bar; the bytes pulled by this run.
+    fn finish(self) -> u64 {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        self.pulled()
+    }
 }
 
 /// One report for many images: results and warnings of every image (targets prefixed with the image name where

@@ -3,6 +3,7 @@
 //! flags (`crate::cli`, `crate::settings`) or writes outputs (`crate::output`).
 
 pub(crate) mod many;
+mod resume;
 
 use crate::settings::Settings;
 use anyhow::Context;

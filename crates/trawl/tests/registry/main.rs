@@ -4,6 +4,7 @@
 
 mod apis;
 mod auth;
+mod batch;
 mod ecr;
 mod many;
 mod single;
