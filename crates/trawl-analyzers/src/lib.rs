@@ -1,16 +1,23 @@
-//! The `Analyzer` trait, the built-in analyzers and the single `ALL` list.
+//! The `Analyzer` trait, the built-in analyzers, their declarations and the single `ALL` list.
 //!
 //! Analyzers never open files: the layer walker asks [`Analyzer::required`] (path and mode only, no I/O) and
 //! hands the content of each wanted file to [`Analyzer::analyze`]. Pure parsers live in `trawl-pkgdb` and
 //! `trawl-lockfile`; an analyzer adds file selection and locations.
 
+mod declaration;
 pub mod lang;
 pub mod misconfig;
 pub mod os;
 pub mod pipeline;
 pub mod secret;
 
+pub use declaration::{
+    Config, Declaration, LangInfo, RunsIn, find, find_file_pattern, grouping_target,
+    lang_declaration_of, result_type,
+};
+
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use trawl_types::{Misconfiguration, OsInfo, Package, SecretFinding};
 
 /// Metadata of a file, as seen in a layer tar, without reading it.
@@ -113,79 +120,78 @@ pub enum AnalyzerKind {
 }
 
 /// A file analyzer. See CONTRIBUTING.md, "Adding an analyzer".
+///
+/// Name, version and kind come from the analyzer's [`Declaration`]; a wrapper (the path filter) may rename it,
+/// and a configured analyzer (secrets, misconfigurations) folds its configuration into its version.
 pub trait Analyzer: Send + Sync {
-    /// Path-like unique name (`os/dpkg`, `rust/cargo-lock`).
-    fn name(&self) -> &'static str;
+    /// What this analyzer is: its one declaration.
+    fn declaration(&self) -> &'static Declaration;
+    /// Unique name in the layer cache key and in warnings: the declaration's (`os/dpkg`, `rust/cargo-lock`).
+    fn name(&self) -> &str {
+        self.declaration().name
+    }
     /// Bumped whenever the output changes; part of the layer cache key.
-    fn version(&self) -> u32;
+    fn version(&self) -> u32 {
+        self.declaration().version
+    }
     /// Which scanner this serves.
-    fn kind(&self) -> AnalyzerKind;
+    fn kind(&self) -> AnalyzerKind {
+        self.declaration().kind
+    }
     /// Whether the file at `path` is wanted. Name and mode only: no I/O.
     fn required(&self, path: &str, meta: &FileMeta) -> bool;
     /// Parses one wanted file.
     fn analyze(&self, input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError>;
 }
 
-/// Every built-in analyzer. The one place an analyzer is registered.
-pub const ALL: &[&dyn Analyzer] = &[
-    &os::release::OsReleaseAnalyzer,
-    &os::dpkg::DpkgAnalyzer,
-    &os::apk::ApkAnalyzer,
-    &os::rpm::RpmAnalyzer,
-    // language packages (lang/mod.rs; keep in the order of lang::ANALYZERS)
-    &lang::NODE_PACKAGE_LOCK,
-    &lang::NODE_YARN_LOCK,
-    &lang::NODE_PNPM_LOCK,
-    &lang::NODE_BUN_LOCK,
-    &lang::NODE_PACKAGE_JSON,
-    &lang::PYTHON_DIST_INFO,
-    &lang::PYTHON_EGG_INFO,
-    &lang::PYTHON_REQUIREMENTS,
-    &lang::PYTHON_PIPFILE_LOCK,
-    &lang::PYTHON_POETRY_LOCK,
-    &lang::PYTHON_UV_LOCK,
-    &lang::PYTHON_PDM_LOCK,
-    &lang::PYTHON_PYLOCK,
-    &lang::GO_BINARY,
-    &lang::GO_MOD,
-    &lang::RUST_CARGO_LOCK,
-    &lang::RUST_AUDITABLE_BINARY,
-    &lang::JAVA_ARCHIVE,
-    &lang::JAVA_POM,
-    &lang::JAVA_GRADLE_LOCKFILE,
-    &lang::JAVA_SBT_LOCK,
-    &lang::RUBY_GEMFILE_LOCK,
-    &lang::RUBY_GEMSPEC,
-    &lang::PHP_COMPOSER_LOCK,
-    &lang::PHP_INSTALLED_JSON,
-    &lang::DOTNET_DEPS_JSON,
-    &lang::DOTNET_PACKAGES_LOCK,
-    &lang::DOTNET_PACKAGES_CONFIG,
-    &lang::DOTNET_PACKAGES_PROPS,
-    &lang::CONAN_LOCK,
-    &lang::DART_PUBSPEC_LOCK,
-    &lang::ELIXIR_MIX_LOCK,
-    &lang::SWIFT_PACKAGE_RESOLVED,
-    &lang::COCOAPODS_PODFILE_LOCK,
+/// Every built-in analyzer's declaration: the one place an analyzer is registered. Which scans run it, what its
+/// packages are reported as, its `--file-patterns` names: all of it is in its [`Declaration`].
+pub const ALL: &[&Declaration] = &[
+    os::release::DECLARATION,
+    os::dpkg::DECLARATION,
+    os::apk::DECLARATION,
+    os::rpm::DECLARATION,
+    // language packages (lang/mod.rs)
+    lang::NODE_PACKAGE_LOCK.declaration,
+    lang::NODE_YARN_LOCK.declaration,
+    lang::NODE_PNPM_LOCK.declaration,
+    lang::NODE_BUN_LOCK.declaration,
+    lang::NODE_PACKAGE_JSON.declaration,
+    lang::PYTHON_DIST_INFO.declaration,
+    lang::PYTHON_EGG_INFO.declaration,
+    lang::PYTHON_REQUIREMENTS.declaration,
+    lang::PYTHON_PIPFILE_LOCK.declaration,
+    lang::PYTHON_POETRY_LOCK.declaration,
+    lang::PYTHON_UV_LOCK.declaration,
+    lang::PYTHON_PDM_LOCK.declaration,
+    lang::PYTHON_PYLOCK.declaration,
+    lang::GO_BINARY.declaration,
+    lang::GO_MOD.declaration,
+    lang::RUST_CARGO_LOCK.declaration,
+    lang::RUST_AUDITABLE_BINARY.declaration,
+    lang::JAVA_ARCHIVE_DECLARATION,
+    lang::JAVA_POM.declaration,
+    lang::JAVA_GRADLE_LOCKFILE.declaration,
+    lang::JAVA_SBT_LOCK.declaration,
+    lang::RUBY_GEMFILE_LOCK.declaration,
+    lang::RUBY_GEMSPEC.declaration,
+    lang::PHP_COMPOSER_LOCK.declaration,
+    lang::PHP_INSTALLED_JSON.declaration,
+    lang::DOTNET_DEPS_JSON.declaration,
+    lang::DOTNET_PACKAGES_LOCK.declaration,
+    lang::DOTNET_PACKAGES_CONFIG.declaration,
+    lang::DOTNET_PACKAGES_PROPS.declaration,
+    lang::CONAN_LOCK.declaration,
+    lang::DART_PUBSPEC_LOCK.declaration,
+    lang::ELIXIR_MIX_LOCK.declaration,
+    lang::SWIFT_PACKAGE_RESOLVED.declaration,
+    lang::COCOAPODS_PODFILE_LOCK.declaration,
     // secrets and misconfigurations
-    &secret::SecretAnalyzer,
-    &misconfig::MisconfigAnalyzer,
+    secret::DECLARATION,
+    misconfig::DECLARATION,
 ];
 
-#[cfg(test)]
-mod tests {
-    use super::ALL;
-    use std::collections::HashSet;
-
-    #[test]
-    fn names_unique() {
-        let mut seen = HashSet::new();
-        for a in ALL {
-            assert!(
-                seen.insert(a.name()),
-                "analyzer {} registered twice",
-                a.name()
-            );
-        }
-    }
+/// Every built-in analyzer, made with `config` (for tests and tools that run them all).
+pub fn all_analyzers(config: &Config) -> Vec<Arc<dyn Analyzer>> {
+    ALL.iter().map(|d| d.analyzer(config)).collect()
 }

@@ -3,7 +3,7 @@
 //!
 //! ## What it detects
 //! The `TRAWL-DS-*` Dockerfile checks and `TRAWL-KSV-*` Kubernetes workload checks, and the custom Rego policies
-//! set with [`configure`] (`--config-policy DIR`).
+//! given to [`MisconfigAnalyzer::new`] (`--config-policy DIR`).
 //!
 //! ## Files
 //! `Dockerfile`, `Dockerfile.*`, `*.dockerfile`, `Containerfile`, and `.yaml` / `.yml` / `.json` files of at most
@@ -13,14 +13,53 @@
 //! The image config itself is not a file: the scan command calls [`trawl_misconfig::check_image_config`] for
 //! it. Helm charts and Kustomize overlays are not rendered.
 
-use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, FileMeta};
-use std::sync::OnceLock;
+use crate::{
+    AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, Declaration, FileMeta,
+    RunsIn,
+};
+use std::sync::Arc;
+use trawl_misconfig::Policies;
 
-/// The `misconfig` analyzer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MisconfigAnalyzer;
+/// The declaration of the `misconfig` analyzer (made from the scan's [`crate::Config::misconfig`]).
+pub const DECLARATION: &Declaration = &Declaration {
+    name: "misconfig",
+    version: CHECKS_VERSION,
+    kind: AnalyzerKind::Misconfig,
+    runs_in: RunsIn::BOTH,
+    always: false,
+    lang: None,
+    build: |c| Arc::new(c.misconfig.clone()),
+};
 
-const NAME: &str = "misconfig";
+/// The `misconfig` analyzer, with the built-in checks ([`Default`]) and maybe custom Rego policies
+/// ([`Self::new`]). Cloning shares the loaded policies.
+#[derive(Debug, Clone, Default)]
+pub struct MisconfigAnalyzer {
+    /// Custom policies and their fingerprint for the cache key.
+    policies: Option<(Arc<Policies>, u32)>,
+}
+
+impl MisconfigAnalyzer {
+    /// The analyzer with custom Rego policies besides the built-in checks.
+    ///
+    /// `fingerprint` identifies them (e.g. the policy files' names and text): it goes into
+    /// [`Analyzer::version`] so cached layer results made without them are not reused. The policies are shared:
+    /// `trawl config` evaluates the same loaded value.
+    pub fn new(policies: Arc<Policies>, fingerprint: &str) -> Self {
+        // Stable across runs and platforms (the cache key must be).
+        let h = trawl_types::hash::Fnv1a::new()
+            .update(fingerprint.as_bytes())
+            .finish_u32();
+        MisconfigAnalyzer {
+            policies: Some((policies, h)),
+        }
+    }
+
+    /// The custom policies, if any.
+    pub fn policies(&self) -> Option<&Arc<Policies>> {
+        self.policies.as_ref().map(|(p, _)| p)
+    }
+}
 
 /// Output version of the built-in checks; bump when they change what they find.
 const CHECKS_VERSION: u32 = 1;
@@ -43,34 +82,16 @@ const SKIP_PREFIXES: &[&str] = &[
     "etc/ssl/",
 ];
 
-static POLICIES: OnceLock<(trawl_misconfig::Policies, u32)> = OnceLock::new();
-
-/// Adds custom Rego policies for the rest of the process (call once, before the scan).
-///
-/// `fingerprint` identifies them (e.g. the policy files' text): it goes into [`Analyzer::version`] so cached
-/// layer results made without them are not reused. Returns `false` if policies were already set.
-pub fn configure(policies: trawl_misconfig::Policies, fingerprint: &str) -> bool {
-    // Stable across runs and platforms (the cache key must be).
-    let h = trawl_types::hash::Fnv1a::new()
-        .update(fingerprint.as_bytes())
-        .finish_u32();
-    POLICIES.set((policies, h)).is_ok()
-}
-
 impl Analyzer for MisconfigAnalyzer {
-    fn name(&self) -> &'static str {
-        NAME
+    fn declaration(&self) -> &'static Declaration {
+        DECLARATION
     }
 
     fn version(&self) -> u32 {
-        match POLICIES.get() {
+        match &self.policies {
             None => CHECKS_VERSION,
             Some((_, h)) => (h & 0xffff_ff00) | CHECKS_VERSION,
         }
-    }
-
-    fn kind(&self) -> AnalyzerKind {
-        AnalyzerKind::Misconfig
     }
 
     fn required(&self, path: &str, meta: &FileMeta) -> bool {
@@ -90,7 +111,7 @@ impl Analyzer for MisconfigAnalyzer {
     }
 
     fn analyze(&self, input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError> {
-        let policies = POLICIES.get().map(|(p, _)| p);
+        let policies = self.policies().map(AsRef::as_ref);
         let found = trawl_misconfig::scan_file(input.path, input.content, policies);
         match found {
             Ok(misconfigurations) => Ok(AnalysisOutput {
@@ -103,7 +124,7 @@ impl Analyzer for MisconfigAnalyzer {
                 ..AnalysisOutput::default()
             }),
             Err(e) => Err(AnalyzerError {
-                analyzer: NAME,
+                analyzer: DECLARATION.name,
                 path: input.path.to_owned(),
                 message: e.to_string(),
             }),
@@ -124,7 +145,7 @@ mod tests {
 
     #[test]
     fn required_by_name_only() {
-        let a = MisconfigAnalyzer;
+        let a = MisconfigAnalyzer::default();
         for p in [
             "Dockerfile",
             "srv/app/Dockerfile.prod",
@@ -149,7 +170,7 @@ mod tests {
 
     #[test]
     fn analyze_dockerfile_and_manifest() {
-        let a = MisconfigAnalyzer;
+        let a = MisconfigAnalyzer::default();
         let df = b"FROM alpine\nRUN apk add curl\n";
         let out = a
             .analyze(&AnalysisInput {
@@ -188,5 +209,38 @@ mod tests {
             })
             .expect("a broken manifest is a warning, not an error");
         assert_eq!(out.warnings.len(), 1);
+    }
+
+    #[test]
+    fn custom_policies_are_the_analyzers_own() {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../trawl-misconfig/tests/data/rego/policies");
+        let policies = Arc::new(Policies::load(&dir).expect("policies load"));
+        let custom = MisconfigAnalyzer::new(Arc::clone(&policies), "fingerprint");
+        let builtin = MisconfigAnalyzer::default();
+        assert_eq!(builtin.version(), CHECKS_VERSION);
+        assert_ne!(custom.version(), CHECKS_VERSION);
+        assert_eq!(custom.version() & 0xff, CHECKS_VERSION);
+        assert!(
+            custom.policies().is_some_and(|p| Arc::ptr_eq(p, &policies)),
+            "shared, not loaded again"
+        );
+        let df = b"FROM alpine\nRUN apk upgrade\n";
+        let input = AnalysisInput {
+            path: "srv/Dockerfile",
+            content: df,
+            meta: meta(df.len() as u64),
+            limits: Default::default(),
+        };
+        let ids = |a: &MisconfigAnalyzer| -> Vec<String> {
+            a.analyze(&input)
+                .expect("analyzes")
+                .misconfigurations
+                .into_iter()
+                .map(|m| m.id)
+                .collect()
+        };
+        assert!(ids(&custom).iter().any(|id| id == "ACME-DS-001"));
+        assert!(!ids(&builtin).iter().any(|id| id == "ACME-DS-001"));
     }
 }

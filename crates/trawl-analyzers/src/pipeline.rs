@@ -26,8 +26,8 @@ pub use trawl_layers::FsCache;
 /// How to analyse an image.
 #[derive(Clone, Default)]
 pub struct AnalyzeOptions {
-    /// The analyzers to run (e.g. a filtered [`crate::ALL`]).
-    pub analyzers: Vec<&'static dyn Analyzer>,
+    /// The analyzers to run (e.g. some of [`crate::ALL`], made with the scan's configuration).
+    pub analyzers: Vec<Arc<dyn Analyzer>>,
     /// The layer cache; `None` analyses every layer.
     pub cache: Option<Arc<dyn LayerCache>>,
     /// How many layers to read at once (0 = the number of CPUs). Compressed outer archives are read one layer at
@@ -113,7 +113,7 @@ pub fn open_and_analyze(
     source: &trawl_source::OpenOptions,
     opts: &AnalyzeOptions,
 ) -> Result<(Image, AnalyzedImage), PipelineError> {
-    let analyzers: &[&'static dyn Analyzer] = &opts.analyzers;
+    let analyzers: &[Arc<dyn Analyzer>] = &opts.analyzers;
     let mut pre: Vec<Prefetched> = Vec::new();
     let mut visit = |_name: &str, _size: u64, raw: &mut dyn std::io::Read| {
         let mut c = Collector {
@@ -171,7 +171,7 @@ fn is_empty_output(o: &AnalysisOutput) -> bool {
 }
 
 struct Collector<'a> {
-    analyzers: &'a [&'static dyn Analyzer],
+    analyzers: &'a [Arc<dyn Analyzer>],
     result: LayerResult,
     budget: Arc<ReadBudget>,
     limits: Limits,
@@ -234,7 +234,7 @@ impl Visitor for Collector<'_> {
 
 fn walk(
     layer: &Layer,
-    analyzers: &[&'static dyn Analyzer],
+    analyzers: &[Arc<dyn Analyzer>],
     budget: &Arc<ReadBudget>,
     limits: Limits,
 ) -> Result<LayerResult, WalkError> {
@@ -278,7 +278,7 @@ fn analyze_prefetched(
     opts: &AnalyzeOptions,
     mut prefetched: Vec<Prefetched>,
 ) -> Result<AnalyzedImage, PipelineError> {
-    let analyzers: &[&'static dyn Analyzer] = &opts.analyzers;
+    let analyzers: &[Arc<dyn Analyzer>] = &opts.analyzers;
     let versions: Vec<(&str, u32)> = analyzers.iter().map(|a| (a.name(), a.version())).collect();
     let n = image.layers.len();
     // Read limits decide which files are skipped: results read under other limits are other results.
@@ -470,10 +470,10 @@ struct View<'a> {
 }
 
 /// A link some analyzers want, whose target they do not read under its own name.
-struct LinkNeed {
+struct LinkNeed<'a> {
     path: String,
     target: String,
-    analyzers: Vec<&'static dyn Analyzer>,
+    analyzers: Vec<&'a dyn Analyzer>,
     /// The layer of the target's current version, when some analyzer read the target.
     known: Option<usize>,
 }
@@ -489,14 +489,14 @@ fn deleted_by(path: &str, (whiteouts, opaques): &(Vec<String>, Vec<String>)) -> 
 /// is looked for in the layer that last wrote it when known, else from the top layer down (stopping where a
 /// layer deletes it). Each layer is read at most once, whatever the number of links: every target a layer may
 /// hold is collected in that one pass.
-fn read_link_targets(
+fn read_link_targets<'a>(
     image: &Image,
     deletions: &[(Vec<String>, Vec<String>)],
-    needs: Vec<LinkNeed>,
+    needs: Vec<LinkNeed<'a>>,
     budget: &Arc<ReadBudget>,
     limits: Limits,
     warnings: &mut Vec<Warning>,
-) -> Vec<(String, &'static str, usize, AnalysisOutput)> {
+) -> Vec<(String, &'a str, usize, AnalysisOutput)> {
     let mut out = Vec::new();
     let candidates: Vec<Vec<usize>> = needs
         .iter()
@@ -558,7 +558,7 @@ fn read_link_targets(
             meta: *meta,
             limits,
         };
-        for a in &need.analyzers {
+        for &a in &need.analyzers {
             match a.analyze(&input) {
                 Ok(o) => out.push((need.path.clone(), a.name(), k, o)),
                 Err(e) => warnings.push(Warning {
@@ -694,7 +694,7 @@ fn same_package(a: &Package, b: &Package) -> bool {
 
 fn merge(
     image: &Image,
-    analyzers: &[&'static dyn Analyzer],
+    analyzers: &[Arc<dyn Analyzer>],
     opts: &AnalyzeOptions,
     results: Vec<LayerResult>,
     cached: &[bool],
@@ -745,9 +745,9 @@ fn merge(
             Node::Symlink { layer, .. } | Node::Hardlink { layer, .. } => *layer,
             Node::File(_) => continue,
         };
-        let wanting: Vec<&'static dyn Analyzer> = analyzers
+        let wanting: Vec<&dyn Analyzer> = analyzers
             .iter()
-            .copied()
+            .map(AsRef::as_ref)
             .filter(|a| a.required(path, &link_meta))
             .collect();
         if wanting.is_empty() {
@@ -782,7 +782,7 @@ fn merge(
             known,
         });
     }
-    let linked: Vec<(String, &'static str, usize, AnalysisOutput)> = read_link_targets(
+    let linked: Vec<(String, &str, usize, AnalysisOutput)> = read_link_targets(
         image,
         &deletions,
         needs,
@@ -838,6 +838,14 @@ fn merge(
     }
     let os = os.map(|(_, _, o)| o);
 
+    // The declaration name behind each analyzer's name (a path-filtered analyzer's name is not its declaration's),
+    // recorded on every package: what its report type and grouping come from. Set here, after the cache (which
+    // stores outputs per analyzer name), so cached layers give the same packages.
+    let declared: std::collections::HashMap<&str, &'static str> = analyzers
+        .iter()
+        .map(|a| (a.name(), a.declaration().name))
+        .collect();
+
     // Packages, secrets, misconfigurations, analyzer warnings from the current version of each file.
     let mut packages: Vec<Package> = Vec::new();
     let mut secrets = Vec::new();
@@ -867,6 +875,7 @@ fn merge(
             if p.file_path.is_empty() {
                 p.file_path = v.path.clone();
             }
+            p.analyzer = declared.get(v.analyzer).copied();
             if is_image {
                 p.layer = refs.get(v.versions[origin].0).cloned();
             }

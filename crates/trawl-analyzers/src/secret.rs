@@ -15,38 +15,57 @@
 //! Secrets inside archives and compressed files are not looked for. The image config (`Env`, history) is not
 //! a file: the scan command calls [`trawl_secret::scan_image_config`] for it.
 
-use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, FileMeta};
-use std::sync::OnceLock;
+use crate::{
+    AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, Declaration, FileMeta,
+    RunsIn,
+};
+use std::sync::Arc;
 use trawl_secret::{Scanner, SkipReason};
 
-/// The `secret` analyzer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SecretAnalyzer;
-
-const NAME: &str = "secret";
+/// The declaration of the `secret` analyzer (made from the scan's [`crate::Config::secret`]).
+pub const DECLARATION: &Declaration = &Declaration {
+    name: "secret",
+    version: RULES_VERSION,
+    kind: AnalyzerKind::Secret,
+    runs_in: RunsIn::BOTH,
+    always: false,
+    lang: None,
+    build: |c| Arc::new(c.secret.clone()),
+};
 
 /// Output version of the built-in rules; bump when rules change what they find.
 const RULES_VERSION: u32 = 1;
 
-/// A rule set configured for this process (a rules file), and its fingerprint for the cache key.
-static CONFIGURED: OnceLock<(Scanner, u32)> = OnceLock::new();
-
-/// Uses `scanner` instead of the built-in rules for the rest of the process (call before the scan, once).
-///
-/// `fingerprint` identifies the configuration (e.g. the rules file's text): it goes into [`Analyzer::version`],
-/// so cached layer results made with other rules are not reused. Returns `false` if a rule set was already set.
-pub fn configure(scanner: Scanner, fingerprint: &str) -> bool {
-    // Stable across runs and platforms (the cache key must be).
-    let h = trawl_types::hash::Fnv1a::new()
-        .update(fingerprint.as_bytes())
-        .finish_u32();
-    CONFIGURED.set((scanner, h)).is_ok()
+/// The `secret` analyzer, with its rules: the built-in ones ([`Default`]) or a rules file's ([`Self::new`]).
+/// Cloning shares the compiled rules.
+#[derive(Debug, Clone, Default)]
+pub struct SecretAnalyzer {
+    /// A configured rule set and its fingerprint for the cache key; `None`: the built-in rules.
+    rules: Option<Arc<(Scanner, u32)>>,
 }
 
-fn scanner() -> &'static Scanner {
-    CONFIGURED
-        .get()
-        .map_or_else(trawl_secret::builtin, |(s, _)| s)
+impl SecretAnalyzer {
+    /// The analyzer with `scanner`'s rules instead of the built-in ones.
+    ///
+    /// `fingerprint` identifies the configuration (e.g. the rules file's text): it goes into
+    /// [`Analyzer::version`], so cached layer results made with other rules are not reused.
+    pub fn new(scanner: Scanner, fingerprint: &str) -> Self {
+        // Stable across runs and platforms (the cache key must be).
+        let h = trawl_types::hash::Fnv1a::new()
+            .update(fingerprint.as_bytes())
+            .finish_u32();
+        SecretAnalyzer {
+            rules: Some(Arc::new((scanner, h))),
+        }
+    }
+
+    /// The rules in use.
+    pub fn scanner(&self) -> &Scanner {
+        match self.rules.as_deref() {
+            Some((s, _)) => s,
+            None => trawl_secret::builtin(),
+        }
+    }
 }
 
 /// File name endings of formats that are binary or compressed: not worth reading.
@@ -77,20 +96,16 @@ fn skip_by_name(path: &str) -> bool {
 }
 
 impl Analyzer for SecretAnalyzer {
-    fn name(&self) -> &'static str {
-        NAME
+    fn declaration(&self) -> &'static Declaration {
+        DECLARATION
     }
 
     fn version(&self) -> u32 {
-        match CONFIGURED.get() {
+        match self.rules.as_deref() {
             None => RULES_VERSION,
             // Keep the built-in version in the low bits so a rules change still invalidates.
             Some((_, h)) => (h & 0xffff_ff00) | RULES_VERSION,
         }
-    }
-
-    fn kind(&self) -> AnalyzerKind {
-        AnalyzerKind::Secret
     }
 
     fn required(&self, path: &str, meta: &FileMeta) -> bool {
@@ -100,13 +115,13 @@ impl Analyzer for SecretAnalyzer {
         // Files over the limit are still "wanted", so that their skip is counted; `analyze` never looks at
         // their content.
         !matches!(
-            scanner().skip_by_meta(path, 0),
+            self.scanner().skip_by_meta(path, 0),
             Some(SkipReason::AllowedPath)
         ) && meta.size > 0
     }
 
     fn analyze(&self, input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError> {
-        let scanner = scanner();
+        let scanner = self.scanner();
         let size = input.meta.size.max(input.content.len() as u64);
         let skip = if size > scanner.max_file_size() {
             Some(SkipReason::TooLarge)
@@ -142,7 +157,7 @@ mod tests {
 
     #[test]
     fn required_by_name_only() {
-        let a = SecretAnalyzer;
+        let a = SecretAnalyzer::default();
         for p in [
             "app/.env",
             "root/.aws/credentials",
@@ -172,7 +187,7 @@ mod tests {
 
     #[test]
     fn analyze_finds_redacts_and_counts_skips() {
-        let a = SecretAnalyzer;
+        let a = SecretAnalyzer::default();
         let token = format!("ghp_{}", "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5");
         let text = format!("# ci\nexport GH_TOKEN={token}\n");
         let input = AnalysisInput {
@@ -213,5 +228,35 @@ mod tests {
             a.analyze(&input).expect("analyzes").skipped.as_deref(),
             Some("too-large")
         );
+    }
+
+    #[test]
+    fn configured_rules_are_the_analyzers_own() {
+        let builtin = SecretAnalyzer::default();
+        let small = SecretAnalyzer::new(Scanner::builtin().with_max_file_size(10), "small");
+        let other = SecretAnalyzer::new(Scanner::builtin().with_max_file_size(10), "other");
+        // Each value has its own rules and cache version; none changes another (no process-wide state).
+        assert_eq!(builtin.version(), RULES_VERSION);
+        assert_ne!(small.version(), builtin.version());
+        assert_ne!(small.version(), other.version());
+        assert_eq!(small.version() & 0xff, RULES_VERSION);
+        let text = b"nothing secret in this file\n";
+        let input = AnalysisInput {
+            path: "srv/notes.txt",
+            content: text,
+            meta: meta(text.len() as u64),
+            limits: Default::default(),
+        };
+        assert_eq!(
+            small.analyze(&input).expect("analyzes").skipped.as_deref(),
+            Some("too-large")
+        );
+        assert_eq!(builtin.analyze(&input).expect("analyzes").skipped, None);
+        // The declaration makes the configured analyzer.
+        let config = crate::Config {
+            secret: small.clone(),
+            ..Default::default()
+        };
+        assert_eq!(DECLARATION.analyzer(&config).version(), small.version());
     }
 }

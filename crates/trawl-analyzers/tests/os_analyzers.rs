@@ -1,7 +1,7 @@
 //! The OS analyzers on real files from ../shared/data/pkgdb, selected through the `ALL` list as the pipeline
 //! does (by `required`), checking `file_path`, detection and warnings.
 
-use trawl_analyzers::{ALL, AnalysisInput, AnalysisOutput, AnalyzerKind, FileMeta};
+use trawl_analyzers::{ALL, AnalysisInput, AnalysisOutput, AnalyzerKind, Config, FileMeta};
 use trawl_types::OsFamily;
 
 /// Runs every analyzer that wants `path` on `content`.
@@ -11,10 +11,12 @@ fn run(path: &str, content: &[u8]) -> Vec<(&'static str, Result<AnalysisOutput, 
         size: content.len() as u64,
     };
     ALL.iter()
-        .filter(|a| a.kind() == AnalyzerKind::OsPackages && a.required(path, &meta))
-        .map(|a| {
+        .filter(|d| d.kind == AnalyzerKind::OsPackages)
+        .map(|d| (d.name, d.analyzer(&Config::default())))
+        .filter(|(_, a)| a.required(path, &meta))
+        .map(|(name, a)| {
             (
-                a.name(),
+                name,
                 a.analyze(&AnalysisInput {
                     path,
                     content,

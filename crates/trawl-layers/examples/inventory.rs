@@ -31,14 +31,14 @@ fn main() -> ExitCode {
             // What `trawl image --scanners none` runs: OS and language packages.
             analyzers: trawl_analyzers::ALL
                 .iter()
-                .copied()
-                .filter(|a| {
+                .filter(|d| {
                     matches!(
-                        a.kind(),
+                        d.kind,
                         trawl_analyzers::AnalyzerKind::OsPackages
                             | trawl_analyzers::AnalyzerKind::Library
                     )
                 })
+                .map(|d| d.analyzer(&trawl_analyzers::Config::default()))
                 .collect(),
             cache: Some(cache),
             parallel: 0,

@@ -94,6 +94,14 @@ pub struct Package {
     /// language packages). Not serialised in reports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub installed_files: Vec<String>,
+    /// The name of the analyzer that found the package (`node/package-lock`), set by the analysis pipeline for
+    /// every package an analyzer outputs; `None` for packages from elsewhere (an SBOM). It decides the package's
+    /// result type and grouping in a report (`trawl_analyzers::result_type`).
+    ///
+    /// Never serialised: neither in reports nor in the layer cache, whose results are stored per analyzer, so the
+    /// pipeline sets it again from that on a cache hit.
+    #[serde(skip)]
+    pub analyzer: Option<&'static str>,
 }
 
 impl Package {

@@ -1,8 +1,11 @@
 //! `--skip-dirs`, `--skip-files` and `--file-patterns`: which paths the walker hands to which analyzer.
 
-use crate::{Analyzer, FileMeta};
+use crate::{
+    AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, Declaration, FileMeta,
+};
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
+use std::sync::Arc;
 
 /// A bad `--skip-dirs`/`--skip-files` glob or `--file-patterns` entry.
 #[derive(Debug, thiserror::Error)]
@@ -42,43 +45,6 @@ pub struct PathFilter {
     skip_files: Option<GlobSet>,
     patterns: Vec<(&'static str, Regex)>,
 }
-
-/// Trivy's `--file-patterns` type names -> our analyzer names.
-const TRIVY_TYPES: &[(&str, &str)] = &[
-    ("npm", "node/package-lock"),
-    ("yarn", "node/yarn-lock"),
-    ("pnpm", "node/pnpm-lock"),
-    ("bun", "node/bun-lock"),
-    ("node-pkg", "node/package-json"),
-    ("pip", "python/requirements"),
-    ("pipenv", "python/pipfile-lock"),
-    ("poetry", "python/poetry-lock"),
-    ("uv", "python/uv-lock"),
-    ("pdm", "python/pdm-lock"),
-    ("python-pkg", "python/dist-info"),
-    ("gomod", "go/mod"),
-    ("gobinary", "go/binary"),
-    ("cargo", "rust/cargo-lock"),
-    ("rustbinary", "rust/auditable-binary"),
-    ("jar", "java/archive"),
-    ("pom", "java/pom"),
-    ("gradle-lockfile", "java/gradle-lockfile"),
-    ("bundler", "ruby/gemfile-lock"),
-    ("gemspec", "ruby/gemspec"),
-    ("composer", "php/composer-lock"),
-    ("composer-vendor", "php/installed-json"),
-    ("dotnet-deps", "dotnet/deps-json"),
-    ("nuget", "dotnet/packages-lock"),
-    ("packages-props", "dotnet/packages-props"),
-    ("packages-config", "dotnet/packages-config"),
-    ("pylock", "python/pylock"),
-    ("sbt", "java/sbt-lock"),
-    ("conan-lock", "conan/lock"),
-    ("pub", "dart/pubspec-lock"),
-    ("mix-lock", "elixir/mix-lock"),
-    ("swift", "swift/package-resolved"),
-    ("cocoapods", "cocoapods/podfile-lock"),
-];
 
 fn normalise(p: &str) -> &str {
     let mut p = p.trim();
@@ -131,11 +97,8 @@ impl PathFilter {
             let (kind, re) = fp
                 .split_once(':')
                 .ok_or_else(|| bad("expected ANALYZER:REGEX".into()))?;
-            let name = TRIVY_TYPES
-                .iter()
-                .find(|(t, _)| *t == kind)
-                .map(|(_, n)| *n)
-                .or_else(|| crate::ALL.iter().map(|a| a.name()).find(|n| *n == kind))
+            let name = crate::find_file_pattern(kind)
+                .map(|d| d.name)
                 .ok_or_else(|| bad(format!("no analyzer named `{kind}`")))?;
             let re = Regex::new(re).map_err(|e| bad(e.to_string()))?;
             patterns.push((name, re));
@@ -185,7 +148,62 @@ impl PathFilter {
     /// The full selection: not skipped, and wanted by the analyzer itself or by a `--file-patterns` entry.
     pub fn wants(&self, analyzer: &dyn Analyzer, path: &str, meta: &FileMeta) -> bool {
         !self.is_skipped(path)
-            && (analyzer.required(path, meta) || self.pattern_wants(analyzer.name(), path))
+            && (analyzer.required(path, meta)
+                || self.pattern_wants(analyzer.declaration().name, path))
+    }
+}
+
+/// An analyzer seen through a [`PathFilter`] (`--skip-dirs`, `--skip-files`, `--file-patterns`). Its name carries
+/// a stable digest of the filter's command-line key, so the layer cache never serves results computed under
+/// another filter; its declaration (type, grouping) is the wrapped analyzer's.
+pub struct Filtered {
+    inner: Arc<dyn Analyzer>,
+    filter: Arc<PathFilter>,
+    name: String,
+}
+
+impl Filtered {
+    /// Wraps `inner`; `key` identifies the filter (the flags' values as given): it goes into the name, hence the
+    /// layer cache key, as `NAME[filter:FNV1A-64-HEX]`.
+    pub fn new(inner: Arc<dyn Analyzer>, filter: Arc<PathFilter>, key: &str) -> Filtered {
+        // A stable hash: the name is part of the layer cache key.
+        let h = trawl_types::hash::Fnv1a::new().update(key.as_bytes()).hex();
+        let name = format!("{}[filter:{h}]", inner.name());
+        Filtered {
+            inner,
+            filter,
+            name,
+        }
+    }
+}
+
+impl std::fmt::Debug for Filtered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Filtered")
+            .field("name", &self.name)
+            .field("filter", &self.filter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Analyzer for Filtered {
+    fn declaration(&self) -> &'static Declaration {
+        self.inner.declaration()
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn version(&self) -> u32 {
+        self.inner.version()
+    }
+    fn kind(&self) -> AnalyzerKind {
+        self.inner.kind()
+    }
+    fn required(&self, path: &str, meta: &FileMeta) -> bool {
+        self.filter.wants(self.inner.as_ref(), path, meta)
+    }
+    fn analyze(&self, input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError> {
+        self.inner.analyze(input)
     }
 }
 
@@ -234,5 +252,29 @@ mod tests {
         assert!(PathFilter::new(&[], &[], &s(&["pip"])).is_err());
         assert!(PathFilter::new(&[], &[], &s(&["pip:("])).is_err());
         assert!(PathFilter::new(&s(&["a/[b"]), &[], &[]).is_err());
+    }
+
+    #[test]
+    fn filtered_analyzers_are_renamed_by_a_stable_digest_of_the_filter() {
+        let filter = Arc::new(
+            PathFilter::new(&s(&["vendor"]), &[], &s(&["pip:reqs/.*\\.in$"])).expect("valid"),
+        );
+        let inner: Arc<dyn Analyzer> = Arc::new(super::super::PYTHON_REQUIREMENTS);
+        let f = Filtered::new(Arc::clone(&inner), Arc::clone(&filter), "key");
+        // The layer cache key takes the name: the same filter key gives the same name in every run.
+        assert_eq!(f.name(), "python/requirements[filter:3dc94a19365b10ec]");
+        assert_eq!(f.declaration().name, "python/requirements");
+        assert_eq!((f.version(), f.kind()), (inner.version(), inner.kind()));
+        let meta = FileMeta {
+            mode: 0o100_644,
+            size: 10,
+        };
+        assert!(
+            f.required("app/reqs/base.in", &meta),
+            "a --file-patterns file"
+        );
+        assert!(f.required("app/requirements.txt", &meta));
+        assert!(!f.required("vendor/requirements.txt", &meta), "skipped dir");
+        assert!(!inner.required("app/reqs/base.in", &meta));
     }
 }

@@ -4,7 +4,7 @@
 //! pipeline with the image analyzers, against Syft (`syft docker-archive:... -o json`) as the oracle.
 
 use crate::pipeline::{AnalyzeOptions, analyze};
-use crate::{ALL, AnalyzerKind};
+use crate::{ALL, AnalyzerKind, Config};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use trawl_test::image::{Blob, LayerTar, TestImage, TestLayer, first_layer_of_docker_archive};
@@ -221,9 +221,9 @@ fn image_language_packages_match_syft() {
         .expect("opens");
     let analyzers = ALL
         .iter()
-        .copied()
-        .filter(|a| a.kind() != AnalyzerKind::Library || super::runs_in_images(a.name()))
-        .filter(|a| matches!(a.kind(), AnalyzerKind::Library | AnalyzerKind::OsPackages))
+        .filter(|d| d.runs_in.images)
+        .filter(|d| matches!(d.kind, AnalyzerKind::Library | AnalyzerKind::OsPackages))
+        .map(|d| d.analyzer(&Config::default()))
         .collect();
     let analyzed = analyze(
         &image,

@@ -31,17 +31,29 @@
 //! | `dotnet/packages-props` | `Directory.Packages.props`, `Packages.props` (central package management) | | ✓ |
 //! | `conan/lock`, `dart/pubspec-lock`, `elixir/mix-lock`, `swift/package-resolved`, `cocoapods/podfile-lock` | `conan.lock`, `pubspec.lock`, `mix.lock`, `Package.resolved`, `Podfile.lock` | | ✓ |
 //!
-//! The "image" column is [`IMAGE`]: what an image scan runs (installed metadata, binaries, archives and the few
-//! lockfiles Trivy also reads in images); the "fs" column is what `trawl fs` runs: every analyzer but the
-//! [`INSTALLED`] ones (lockfiles and manifests only, as Trivy's `fs`). Dev dependencies are
-//! reported with `dev: true`; the caller drops them unless `--include-dev-deps`.
+//! The "image" and "fs" columns are each declaration's [`RunsIn`] (a test keeps this table equal to them): an
+//! image or rootfs scan runs installed metadata, binaries, archives and the few lockfiles Trivy also reads in
+//! images; `trawl fs` runs lockfiles and manifests only, as Trivy's `fs`, so a checkout with `package-lock.json`
+//! and `node_modules/` reports each package once, under its lockfile. Dev dependencies are reported with
+//! `dev: true`; the caller drops them unless `--include-dev-deps`.
+//!
+//! Each analyzer is declared once, with [`lang!`](self) (or, for `java/archive`, a [`Declaration`] of its own):
+//! name, cache version, where it runs, what its packages are reported as ([`LangInfo`]: result type,
+//! `--file-patterns` names, grouping), file selection and parser.
 
 mod filter;
 
-pub use filter::{PathFilter, PathFilterError};
+pub use filter::{Filtered, PathFilter, PathFilterError};
 
-use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, FileMeta};
+use crate::{
+    AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, Declaration, FileMeta,
+    LangInfo, RunsIn,
+};
+use std::sync::Arc;
 use trawl_lockfile as lf;
+use trawl_types::Ecosystem::{
+    Cargo, CocoaPods, Conan, Go, Hex, Maven, Npm, NuGet, Packagist, Pub, PyPI, RubyGems, SwiftUrl,
+};
 use trawl_types::Package;
 
 /// Largest executable handed to the binary analyzers.
@@ -52,10 +64,11 @@ pub const MAX_ARCHIVE: u64 = 1 << 30;
 type Parse = fn(&AnalysisInput<'_>) -> lf::Result<Vec<Package>>;
 type Required = fn(&str, &FileMeta) -> bool;
 
-/// A language analyzer: a name, a file selector and a parser from `trawl-lockfile`.
+/// A language analyzer: its declaration, a file selector and a parser from `trawl-lockfile`.
+#[derive(Clone, Copy)]
 pub struct LangAnalyzer {
-    name: &'static str,
-    version: u32,
+    /// What it is (name, version, where it runs, what its packages are reported as).
+    pub declaration: &'static Declaration,
     required: Required,
     parse: Parse,
 }
@@ -63,22 +76,14 @@ pub struct LangAnalyzer {
 impl std::fmt::Debug for LangAnalyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LangAnalyzer")
-            .field("name", &self.name)
+            .field("name", &self.declaration.name)
             .finish()
     }
 }
 
 impl Analyzer for LangAnalyzer {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-
-    fn version(&self) -> u32 {
-        self.version
-    }
-
-    fn kind(&self) -> AnalyzerKind {
-        AnalyzerKind::Library
+    fn declaration(&self) -> &'static Declaration {
+        self.declaration
     }
 
     fn required(&self, path: &str, meta: &FileMeta) -> bool {
@@ -87,13 +92,13 @@ impl Analyzer for LangAnalyzer {
 
     fn analyze(&self, input: &AnalysisInput<'_>) -> Result<AnalysisOutput, AnalyzerError> {
         let mut packages = (self.parse)(input).map_err(|e| AnalyzerError {
-            analyzer: self.name,
+            analyzer: self.declaration.name,
             path: input.path.to_owned(),
             message: e.to_string(),
         })?;
         if let Some(e) = lf::too_many(packages.len()) {
             return Err(AnalyzerError {
-                analyzer: self.name,
+                analyzer: self.declaration.name,
                 path: input.path.to_owned(),
                 message: e.to_string(),
             });
@@ -132,10 +137,29 @@ fn one(p: lf::Result<Option<Package>>) -> lf::Result<Vec<Package>> {
     p.map(|o| o.into_iter().collect())
 }
 
+/// Declares a language analyzer: doc comment, constant, name, cache version, where it runs, what its packages
+/// are reported as (see [`LangInfo`]), file selection, parser. This is the analyzer's one declaration: [`crate::ALL`]
+/// lists it, and every question about it (image or fs scan, `--file-patterns` names, result type, grouping) is
+/// answered from it.
 macro_rules! lang {
-    ($(#[$doc:meta])* $id:ident, $name:literal, $required:expr, $parse:expr) => {
+    (
+        $(#[$doc:meta])* $id:ident, $name:literal, version $version:literal, $runs:expr,
+        $lang:expr, $required:expr, $parse:expr
+    ) => {
         $(#[$doc])*
-        pub const $id: LangAnalyzer = LangAnalyzer { name: $name, version: 1, required: $required, parse: $parse };
+        pub const $id: LangAnalyzer = LangAnalyzer {
+            declaration: &Declaration {
+                name: $name,
+                version: $version,
+                kind: AnalyzerKind::Library,
+                runs_in: $runs,
+                always: false,
+                lang: Some($lang),
+                build: |_| Arc::new($id),
+            },
+            required: $required,
+            parse: $parse,
+        };
     };
 }
 
@@ -148,7 +172,8 @@ lang!(
     /// `package-lock.json`, `npm-shrinkwrap.json` outside `node_modules`.
     /// ## Limitations
     /// v1 lockfiles do not record the root's declarations: no relationship.
-    NODE_PACKAGE_LOCK, "node/package-lock",
+    NODE_PACKAGE_LOCK, "node/package-lock", version 1, RunsIn::FS,
+    LangInfo::new(Npm, "npm", &["npm"]).ecosystem_default(),
     |p, _| matches!(base(p), "package-lock.json" | "npm-shrinkwrap.json") && !in_node_modules(p),
     |i| lf::node::package_lock::parse(i.content)
 );
@@ -161,7 +186,8 @@ lang!(
     /// `yarn.lock` outside `node_modules`.
     /// ## Limitations
     /// Direct and dev are in package.json, not in yarn.lock: neither is set.
-    NODE_YARN_LOCK, "node/yarn-lock",
+    NODE_YARN_LOCK, "node/yarn-lock", version 1, RunsIn::FS,
+    LangInfo::new(Npm, "yarn", &["yarn"]),
     |p, _| base(p) == "yarn.lock" && !in_node_modules(p),
     |i| lf::node::yarn_lock::parse(i.content)
 );
@@ -174,7 +200,8 @@ lang!(
     /// `pnpm-lock.yaml`.
     /// ## Limitations
     /// Packages from `link:`/`file:` are not reported.
-    NODE_PNPM_LOCK, "node/pnpm-lock",
+    NODE_PNPM_LOCK, "node/pnpm-lock", version 1, RunsIn::FS,
+    LangInfo::new(Npm, "pnpm", &["pnpm"]),
     |p, _| base(p) == "pnpm-lock.yaml" && !in_node_modules(p),
     |i| lf::node::pnpm_lock::parse(i.content)
 );
@@ -187,7 +214,8 @@ lang!(
     /// `bun.lock`.
     /// ## Limitations
     /// The binary `bun.lockb` is not read.
-    NODE_BUN_LOCK, "node/bun-lock",
+    NODE_BUN_LOCK, "node/bun-lock", version 1, RunsIn::FS,
+    LangInfo::new(Npm, "bun", &["bun"]),
     |p, _| base(p) == "bun.lock" && !in_node_modules(p),
     |i| lf::node::bun_lock::parse(i.content)
 );
@@ -200,7 +228,8 @@ lang!(
     /// `…/node_modules/<name>/package.json`, `…/node_modules/@scope/<name>/package.json`.
     /// ## Limitations
     /// The application's own package.json (outside node_modules) is not reported; neither dev nor direct is known.
-    NODE_PACKAGE_JSON, "node/package-json",
+    NODE_PACKAGE_JSON, "node/package-json", version 1, RunsIn::IMAGES,
+    LangInfo::new(Npm, "node-pkg", &["node-pkg"]).grouped("Node.js"),
     |p, _| is_node_modules_manifest(p),
     |i| one(lf::node::package_json::parse(i.content))
 );
@@ -232,7 +261,8 @@ lang!(
     /// `*.dist-info/METADATA`.
     /// ## Limitations
     /// None known.
-    PYTHON_DIST_INFO, "python/dist-info",
+    PYTHON_DIST_INFO, "python/dist-info", version 1, RunsIn::IMAGES,
+    LangInfo::new(PyPI, "python-pkg", &["python-pkg"]).grouped("Python"),
     |p, _| p.ends_with(".dist-info/METADATA"),
     |i| lf::python::metadata::parse(i.content).map(|p| vec![p])
 );
@@ -245,7 +275,8 @@ lang!(
     /// `*.egg-info/PKG-INFO`, a `*.egg-info` file, `EGG-INFO/PKG-INFO`.
     /// ## Limitations
     /// Zipped `.egg` files are not opened.
-    PYTHON_EGG_INFO, "python/egg-info",
+    PYTHON_EGG_INFO, "python/egg-info", version 1, RunsIn::IMAGES,
+    LangInfo::new(PyPI, "python-pkg", &[]).grouped("Python"),
     |p, m| {
         p.ends_with(".egg-info/PKG-INFO") || p.ends_with("/EGG-INFO/PKG-INFO") || (p.ends_with(".egg-info") && is_regular(m))
     },
@@ -260,7 +291,8 @@ lang!(
     /// Any `*requirements*.txt` (so files included with `-r` are read on their own).
     /// ## Limitations
     /// Ranges, URLs and editable installs name no version and are skipped.
-    PYTHON_REQUIREMENTS, "python/requirements",
+    PYTHON_REQUIREMENTS, "python/requirements", version 1, RunsIn::FS,
+    LangInfo::new(PyPI, "pip", &["pip"]).ecosystem_default(),
     |p, _| {
         let b = base(p);
         b.ends_with(".txt") && b.contains("requirements")
@@ -276,7 +308,8 @@ lang!(
     /// `Pipfile.lock`.
     /// ## Limitations
     /// Git and path packages (no version) are skipped.
-    PYTHON_PIPFILE_LOCK, "python/pipfile-lock",
+    PYTHON_PIPFILE_LOCK, "python/pipfile-lock", version 1, RunsIn::FS,
+    LangInfo::new(PyPI, "pipenv", &["pipenv"]),
     |p, _| base(p) == "Pipfile.lock",
     |i| lf::python::pipfile_lock::parse(i.content)
 );
@@ -289,7 +322,8 @@ lang!(
     /// `poetry.lock`.
     /// ## Limitations
     /// Direct dependencies are in pyproject.toml: not set.
-    PYTHON_POETRY_LOCK, "python/poetry-lock",
+    PYTHON_POETRY_LOCK, "python/poetry-lock", version 1, RunsIn::FS,
+    LangInfo::new(PyPI, "poetry", &["poetry"]),
     |p, _| base(p) == "poetry.lock",
     |i| lf::python::poetry_lock::parse(i.content)
 );
@@ -302,7 +336,8 @@ lang!(
     /// `uv.lock`.
     /// ## Limitations
     /// The project itself is not reported.
-    PYTHON_UV_LOCK, "python/uv-lock",
+    PYTHON_UV_LOCK, "python/uv-lock", version 1, RunsIn::FS,
+    LangInfo::new(PyPI, "uv", &["uv"]),
     |p, _| base(p) == "uv.lock",
     |i| lf::python::uv_lock::parse(i.content)
 );
@@ -315,7 +350,8 @@ lang!(
     /// `pdm.lock`.
     /// ## Limitations
     /// Direct dependencies are not set.
-    PYTHON_PDM_LOCK, "python/pdm-lock",
+    PYTHON_PDM_LOCK, "python/pdm-lock", version 1, RunsIn::FS,
+    LangInfo::new(PyPI, "pdm", &["pdm"]),
     |p, _| base(p) == "pdm.lock",
     |i| lf::python::pdm_lock::parse(i.content)
 );
@@ -329,7 +365,8 @@ lang!(
     /// `pylock.toml`, `pylock.<name>.toml`.
     /// ## Limitations
     /// Environment markers are not evaluated: a package locked for two Python versions is reported twice.
-    PYTHON_PYLOCK, "python/pylock",
+    PYTHON_PYLOCK, "python/pylock", version 1, RunsIn::FS,
+    LangInfo::new(PyPI, "pylock", &["pylock"]),
     |p, _| {
         let b = base(p);
         b == "pylock.toml" || (b.starts_with("pylock.") && b.ends_with(".toml") && b.len() > "pylock..toml".len())
@@ -346,7 +383,8 @@ lang!(
     /// ## Limitations
     /// Versions lose their `v` prefix (as OSV writes Go versions); `(devel)` main modules keep `(devel)` unless
     /// `-ldflags -X main.version=` says otherwise.
-    GO_BINARY, "go/binary",
+    GO_BINARY, "go/binary", version 1, RunsIn::IMAGES,
+    LangInfo::new(Go, "gobinary", &["gobinary"]).ecosystem_default(),
     |_, m| executable(m),
     |i| Ok(lf::go::binary::parse(i.content)?.map(|b| b.packages()).unwrap_or_default())
 );
@@ -359,7 +397,8 @@ lang!(
     /// `go.mod`.
     /// ## Limitations
     /// Before Go 1.17 go.mod lists only direct requirements (no go.sum fallback).
-    GO_MOD, "go/mod",
+    GO_MOD, "go/mod", version 1, RunsIn::FS,
+    LangInfo::new(Go, "gomod", &["gomod"]),
     |p, _| base(p) == "go.mod" && !p.contains("/vendor/") && !p.starts_with("vendor/"),
     |i| lf::go::gomod::parse(i.content)
 );
@@ -372,7 +411,8 @@ lang!(
     /// `Cargo.lock`.
     /// ## Limitations
     /// Workspace crates (no `source`) are not reported; dev dependencies cannot be told apart.
-    RUST_CARGO_LOCK, "rust/cargo-lock",
+    RUST_CARGO_LOCK, "rust/cargo-lock", version 1, RunsIn::BOTH,
+    LangInfo::new(Cargo, "cargo", &["cargo"]),
     |p, _| base(p) == "Cargo.lock",
     |i| lf::rust::cargo_lock::parse(i.content)
 );
@@ -385,7 +425,8 @@ lang!(
     /// Regular executable files up to 200 MiB.
     /// ## Limitations
     /// Binaries built without cargo-auditable carry no dependency list.
-    RUST_AUDITABLE_BINARY, "rust/auditable-binary",
+    RUST_AUDITABLE_BINARY, "rust/auditable-binary", version 1, RunsIn::IMAGES,
+    LangInfo::new(Cargo, "rustbinary", &["rustbinary"]).ecosystem_default(),
     |_, m| executable(m),
     |i| Ok(lf::rust::auditable::parse(i.content)?.unwrap_or_default())
 );
@@ -402,22 +443,25 @@ lang!(
 /// No SHA-1 lookup: a jar with neither pom.properties nor a group in its manifest gets its artifact id as name.
 pub const JAVA_ARCHIVE: JavaArchive = JavaArchive;
 
+/// The declaration of [`JAVA_ARCHIVE`].
+pub const JAVA_ARCHIVE_DECLARATION: &Declaration = &Declaration {
+    name: "java/archive",
+    // 2: unread nested archives are reported.
+    version: 2,
+    kind: AnalyzerKind::Library,
+    runs_in: RunsIn::IMAGES,
+    always: false,
+    lang: Some(LangInfo::new(Maven, "jar", &["jar"]).grouped("Java")),
+    build: |_| Arc::new(JAVA_ARCHIVE),
+};
+
 /// The `java/archive` analyzer (its own type: it reports nested archives it did not read).
 #[derive(Debug, Clone, Copy)]
 pub struct JavaArchive;
 
 impl Analyzer for JavaArchive {
-    fn name(&self) -> &'static str {
-        "java/archive"
-    }
-
-    fn version(&self) -> u32 {
-        // 2: unread nested archives are reported.
-        2
-    }
-
-    fn kind(&self) -> AnalyzerKind {
-        AnalyzerKind::Library
+    fn declaration(&self) -> &'static Declaration {
+        JAVA_ARCHIVE_DECLARATION
     }
 
     fn required(&self, path: &str, meta: &FileMeta) -> bool {
@@ -433,7 +477,7 @@ impl Analyzer for JavaArchive {
             input.limits.max_archive_depth,
         )
         .map_err(|e| AnalyzerError {
-            analyzer: self.name(),
+            analyzer: JAVA_ARCHIVE_DECLARATION.name,
             path: input.path.to_owned(),
             message: e.to_string(),
         })?;
@@ -454,7 +498,8 @@ lang!(
     /// `pom.xml`.
     /// ## Limitations
     /// No parent POMs, BOMs or transitive dependencies (that needs a Maven repository).
-    JAVA_POM, "java/pom",
+    JAVA_POM, "java/pom", version 1, RunsIn::FS,
+    LangInfo::new(Maven, "pom", &["pom"]).ecosystem_default(),
     |p, _| base(p) == "pom.xml",
     |i| lf::java::pom::parse(i.content)
 );
@@ -467,7 +512,8 @@ lang!(
     /// `*gradle.lockfile`.
     /// ## Limitations
     /// None known.
-    JAVA_GRADLE_LOCKFILE, "java/gradle-lockfile",
+    JAVA_GRADLE_LOCKFILE, "java/gradle-lockfile", version 1, RunsIn::FS,
+    LangInfo::new(Maven, "gradle", &["gradle-lockfile"]),
     |p, _| base(p).ends_with("gradle.lockfile"),
     |i| lf::java::gradle_lockfile::parse(i.content)
 );
@@ -480,7 +526,8 @@ lang!(
     /// `build.sbt.lock`.
     /// ## Limitations
     /// The file records neither the graph nor direct dependencies: no relationship.
-    JAVA_SBT_LOCK, "java/sbt-lock",
+    JAVA_SBT_LOCK, "java/sbt-lock", version 1, RunsIn::FS,
+    LangInfo::new(Maven, "sbt", &["sbt"]),
     |p, _| base(p) == "build.sbt.lock",
     |i| lf::java::sbt_lock::parse(i.content)
 );
@@ -493,7 +540,8 @@ lang!(
     /// `Gemfile.lock`, `gems.locked`.
     /// ## Limitations
     /// Dev groups are in the Gemfile: not set.
-    RUBY_GEMFILE_LOCK, "ruby/gemfile-lock",
+    RUBY_GEMFILE_LOCK, "ruby/gemfile-lock", version 1, RunsIn::FS,
+    LangInfo::new(RubyGems, "bundler", &["bundler"]).ecosystem_default(),
     |p, _| matches!(base(p), "Gemfile.lock" | "gems.locked"),
     |i| lf::ruby::gemfile_lock::parse(i.content)
 );
@@ -506,7 +554,8 @@ lang!(
     /// `…/specifications/*.gemspec` (including `specifications/default/`).
     /// ## Limitations
     /// The gemspec is read as text, not evaluated.
-    RUBY_GEMSPEC, "ruby/gemspec",
+    RUBY_GEMSPEC, "ruby/gemspec", version 1, RunsIn::IMAGES,
+    LangInfo::new(RubyGems, "gemspec", &["gemspec"]).grouped("Ruby"),
     |p, _| p.ends_with(".gemspec") && p.contains("specifications/"),
     |i| lf::ruby::gemspec::parse(i.content).map(|p| vec![p])
 );
@@ -519,7 +568,8 @@ lang!(
     /// `composer.lock`.
     /// ## Limitations
     /// None known.
-    PHP_COMPOSER_LOCK, "php/composer-lock",
+    PHP_COMPOSER_LOCK, "php/composer-lock", version 1, RunsIn::FS,
+    LangInfo::new(Packagist, "composer", &["composer"]).ecosystem_default(),
     |p, _| base(p) == "composer.lock",
     |i| lf::php::parse_composer_lock(i.content)
 );
@@ -532,7 +582,8 @@ lang!(
     /// `…/vendor/composer/installed.json`.
     /// ## Limitations
     /// None known.
-    PHP_INSTALLED_JSON, "php/installed-json",
+    PHP_INSTALLED_JSON, "php/installed-json", version 1, RunsIn::IMAGES,
+    LangInfo::new(Packagist, "composer-vendor", &["composer-vendor"]).grouped("PHP"),
     |p, _| p.ends_with("composer/installed.json"),
     |i| lf::php::parse_installed_json(i.content)
 );
@@ -545,7 +596,8 @@ lang!(
     /// `*.deps.json`.
     /// ## Limitations
     /// Projects and references are skipped.
-    DOTNET_DEPS_JSON, "dotnet/deps-json",
+    DOTNET_DEPS_JSON, "dotnet/deps-json", version 1, RunsIn::BOTH,
+    LangInfo::new(NuGet, "dotnet-core", &["dotnet-deps"]).ecosystem_default(),
     |p, _| base(p).ends_with(".deps.json"),
     |i| lf::dotnet::parse_deps_json(i.content)
 );
@@ -558,7 +610,8 @@ lang!(
     /// `packages.lock.json`.
     /// ## Limitations
     /// None known.
-    DOTNET_PACKAGES_LOCK, "dotnet/packages-lock",
+    DOTNET_PACKAGES_LOCK, "dotnet/packages-lock", version 1, RunsIn::BOTH,
+    LangInfo::new(NuGet, "nuget", &["nuget"]),
     |p, _| base(p) == "packages.lock.json",
     |i| lf::dotnet::parse_packages_lock(i.content)
 );
@@ -571,7 +624,8 @@ lang!(
     /// `packages.config`.
     /// ## Limitations
     /// None known.
-    DOTNET_PACKAGES_CONFIG, "dotnet/packages-config",
+    DOTNET_PACKAGES_CONFIG, "dotnet/packages-config", version 1, RunsIn::BOTH,
+    LangInfo::new(NuGet, "nuget", &["packages-config"]),
     |p, _| base(p) == "packages.config",
     |i| lf::dotnet::parse_packages_config(i.content)
 );
@@ -584,7 +638,8 @@ lang!(
     /// `Directory.Packages.props`, `Packages.props`.
     /// ## Limitations
     /// Versions given as MSBuild properties or ranges are skipped (no single version).
-    DOTNET_PACKAGES_PROPS, "dotnet/packages-props",
+    DOTNET_PACKAGES_PROPS, "dotnet/packages-props", version 1, RunsIn::FS,
+    LangInfo::new(NuGet, "packages-props", &["packages-props"]),
     |p, _| matches!(base(p), "Directory.Packages.props" | "Packages.props"),
     |i| lf::dotnet::parse_packages_props(i.content)
 );
@@ -597,7 +652,8 @@ lang!(
     /// `conan.lock`.
     /// ## Limitations
     /// None known.
-    CONAN_LOCK, "conan/lock",
+    CONAN_LOCK, "conan/lock", version 1, RunsIn::FS,
+    LangInfo::new(Conan, "conan", &["conan-lock"]).ecosystem_default(),
     |p, _| base(p) == "conan.lock",
     |i| lf::other::parse_conan_lock(i.content)
 );
@@ -610,7 +666,8 @@ lang!(
     /// `pubspec.lock`.
     /// ## Limitations
     /// SDK packages are skipped.
-    DART_PUBSPEC_LOCK, "dart/pubspec-lock",
+    DART_PUBSPEC_LOCK, "dart/pubspec-lock", version 1, RunsIn::FS,
+    LangInfo::new(Pub, "pub", &["pub"]).ecosystem_default(),
     |p, _| base(p) == "pubspec.lock",
     |i| lf::other::parse_pubspec_lock(i.content)
 );
@@ -623,7 +680,8 @@ lang!(
     /// `mix.lock`.
     /// ## Limitations
     /// Git and path dependencies are skipped.
-    ELIXIR_MIX_LOCK, "elixir/mix-lock",
+    ELIXIR_MIX_LOCK, "elixir/mix-lock", version 1, RunsIn::FS,
+    LangInfo::new(Hex, "hex", &["mix-lock"]).ecosystem_default(),
     |p, _| base(p) == "mix.lock",
     |i| lf::other::parse_mix_lock(i.content)
 );
@@ -636,7 +694,8 @@ lang!(
     /// `Package.resolved`.
     /// ## Limitations
     /// Branch and revision pins (no version) are skipped.
-    SWIFT_PACKAGE_RESOLVED, "swift/package-resolved",
+    SWIFT_PACKAGE_RESOLVED, "swift/package-resolved", version 1, RunsIn::FS,
+    LangInfo::new(SwiftUrl, "swift", &["swift"]).ecosystem_default(),
     |p, _| base(p) == "Package.resolved",
     |i| lf::other::parse_package_resolved(i.content)
 );
@@ -649,90 +708,18 @@ lang!(
     /// `Podfile.lock`.
     /// ## Limitations
     /// None known.
-    COCOAPODS_PODFILE_LOCK, "cocoapods/podfile-lock",
+    COCOAPODS_PODFILE_LOCK, "cocoapods/podfile-lock", version 1, RunsIn::FS,
+    LangInfo::new(CocoaPods, "cocoapods", &["cocoapods"]).ecosystem_default(),
     |p, _| base(p) == "Podfile.lock",
     |i| lf::other::parse_podfile_lock(i.content)
 );
 
-/// Every language analyzer (registered in [`crate::ALL`]).
-pub const ANALYZERS: &[&dyn Analyzer] = &[
-    &NODE_PACKAGE_LOCK,
-    &NODE_YARN_LOCK,
-    &NODE_PNPM_LOCK,
-    &NODE_BUN_LOCK,
-    &NODE_PACKAGE_JSON,
-    &PYTHON_DIST_INFO,
-    &PYTHON_EGG_INFO,
-    &PYTHON_REQUIREMENTS,
-    &PYTHON_PIPFILE_LOCK,
-    &PYTHON_POETRY_LOCK,
-    &PYTHON_UV_LOCK,
-    &PYTHON_PDM_LOCK,
-    &PYTHON_PYLOCK,
-    &GO_BINARY,
-    &GO_MOD,
-    &RUST_CARGO_LOCK,
-    &RUST_AUDITABLE_BINARY,
-    &JAVA_ARCHIVE,
-    &JAVA_POM,
-    &JAVA_GRADLE_LOCKFILE,
-    &JAVA_SBT_LOCK,
-    &RUBY_GEMFILE_LOCK,
-    &RUBY_GEMSPEC,
-    &PHP_COMPOSER_LOCK,
-    &PHP_INSTALLED_JSON,
-    &DOTNET_DEPS_JSON,
-    &DOTNET_PACKAGES_LOCK,
-    &DOTNET_PACKAGES_CONFIG,
-    &DOTNET_PACKAGES_PROPS,
-    &CONAN_LOCK,
-    &DART_PUBSPEC_LOCK,
-    &ELIXIR_MIX_LOCK,
-    &SWIFT_PACKAGE_RESOLVED,
-    &COCOAPODS_PODFILE_LOCK,
-];
-
-/// Names of the language analyzers an image scan runs: installed metadata, binaries, archives, and the
-/// lockfiles Trivy also reads in images (Cargo.lock, .NET). A filesystem or repository scan runs every one.
-pub const IMAGE: &[&str] = &[
-    "node/package-json",
-    "python/dist-info",
-    "python/egg-info",
-    "go/binary",
-    "rust/cargo-lock",
-    "rust/auditable-binary",
-    "java/archive",
-    "ruby/gemspec",
-    "php/installed-json",
-    "dotnet/deps-json",
-    "dotnet/packages-lock",
-    "dotnet/packages-config",
-];
-
-/// Names of the language analyzers that read installed packages one by one (installed metadata, binaries,
-/// archives: Trivy's "individual package" analyzers). A filesystem scan (`trawl fs`) does not run them: it reads
-/// lockfiles and manifests only, so a checkout with `package-lock.json` and `node_modules/` reports each package
-/// once, under its lockfile. Image and rootfs scans run them (see [`IMAGE`]).
-pub const INSTALLED: &[&str] = &[
-    "node/package-json",
-    "python/dist-info",
-    "python/egg-info",
-    "go/binary",
-    "rust/auditable-binary",
-    "java/archive",
-    "ruby/gemspec",
-    "php/installed-json",
-];
-
-/// Whether the language analyzer `name` runs in filesystem scans (every one but [`INSTALLED`]). Non-language
-/// analyzers: `true`.
-pub fn runs_in_fs(name: &str) -> bool {
-    !INSTALLED.contains(&name)
-}
-
-/// Whether the language analyzer `name` runs in image scans (see [`IMAGE`]). Non-language analyzers: `true`.
-pub fn runs_in_images(name: &str) -> bool {
-    IMAGE.contains(&name) || !ANALYZERS.iter().any(|a| a.name() == name)
+/// Every language analyzer's declaration (the [`AnalyzerKind::Library`] ones of [`crate::ALL`]).
+pub fn declarations() -> impl Iterator<Item = &'static Declaration> {
+    crate::ALL
+        .iter()
+        .copied()
+        .filter(|d| d.kind == AnalyzerKind::Library)
 }
 
 #[cfg(test)]

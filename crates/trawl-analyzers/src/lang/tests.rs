@@ -12,10 +12,9 @@ const EXEC: FileMeta = FileMeta {
 };
 
 fn wanted_by(path: &str, meta: &FileMeta) -> Vec<&'static str> {
-    ANALYZERS
-        .iter()
-        .filter(|a| a.required(path, meta))
-        .map(|a| a.name())
+    declarations()
+        .filter(|d| d.analyzer(&crate::Config::default()).required(path, meta))
+        .map(|d| d.name)
         .collect()
 }
 
@@ -158,20 +157,49 @@ fn required_table() {
 
 #[test]
 fn registered_once_in_all() {
-    for a in ANALYZERS {
+    for d in declarations() {
         assert_eq!(
-            crate::ALL.iter().filter(|x| x.name() == a.name()).count(),
+            crate::ALL.iter().filter(|x| x.name == d.name).count(),
             1,
             "{} in ALL",
-            a.name()
+            d.name
         );
-        assert_eq!(a.kind(), AnalyzerKind::Library);
+        assert_eq!(d.kind, AnalyzerKind::Library);
     }
-    for n in IMAGE {
-        assert!(ANALYZERS.iter().any(|a| a.name() == *n), "{n}");
+    let runs_in = |name| crate::find(name).map(|d| d.runs_in);
+    assert_eq!(runs_in("os/dpkg"), Some(RunsIn::BOTH));
+    assert_eq!(runs_in("node/package-lock"), Some(RunsIn::FS));
+    assert_eq!(runs_in("node/package-json"), Some(RunsIn::IMAGES));
+}
+
+/// The table of the module docs says, per analyzer, what its declaration says about image and fs scans.
+#[test]
+fn module_docs_table_matches_the_declarations() {
+    let mut documented = std::collections::BTreeMap::new();
+    for line in include_str!("mod.rs").lines() {
+        let Some(row) = line.strip_prefix("//! | `") else {
+            continue;
+        };
+        let cells: Vec<&str> = row
+            .trim_end_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        let [names, _files, image, fs] = cells[..] else {
+            panic!("bad row {line}")
+        };
+        let runs = RunsIn {
+            images: image == "✓",
+            fs: fs == "✓",
+        };
+        for name in names.split(", ") {
+            documented.insert(name.trim_matches('`').to_owned(), runs);
+        }
     }
-    assert!(runs_in_images("os/dpkg"));
-    assert!(!runs_in_images("node/package-lock"));
+    let declared: std::collections::BTreeMap<String, RunsIn> = declarations()
+        .map(|d| (d.name.to_owned(), d.runs_in))
+        .collect();
+    assert_eq!(documented, declared);
 }
 
 fn run(a: &dyn Analyzer, path: &str, content: &[u8]) -> Result<AnalysisOutput, AnalyzerError> {

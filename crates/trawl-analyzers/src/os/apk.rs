@@ -11,7 +11,11 @@
 //! None known for the v2 text database; apk-tools 3's binary `installed.adb` is not read.
 
 use super::warnings_for;
-use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, FileMeta};
+use crate::{
+    AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, Declaration, FileMeta,
+    RunsIn,
+};
+use std::sync::Arc;
 use trawl_pkgdb::apk;
 
 /// The `os/apk` analyzer.
@@ -20,17 +24,20 @@ pub struct ApkAnalyzer;
 
 const NAME: &str = "os/apk";
 
+/// The declaration of the `os/apk` analyzer.
+pub const DECLARATION: &Declaration = &Declaration {
+    name: NAME,
+    version: 1,
+    kind: AnalyzerKind::OsPackages,
+    runs_in: RunsIn::BOTH,
+    always: false,
+    lang: None,
+    build: |_| Arc::new(ApkAnalyzer),
+};
+
 impl Analyzer for ApkAnalyzer {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn kind(&self) -> AnalyzerKind {
-        AnalyzerKind::OsPackages
+    fn declaration(&self) -> &'static Declaration {
+        DECLARATION
     }
 
     fn required(&self, path: &str, _meta: &FileMeta) -> bool {

@@ -12,7 +12,11 @@
 //! apt is Debian's business, matched through the Debian package).
 
 use super::warnings_for;
-use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, FileMeta};
+use crate::{
+    AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, Declaration, FileMeta,
+    RunsIn,
+};
+use std::sync::Arc;
 use trawl_pkgdb::dpkg;
 
 /// The `os/dpkg` analyzer.
@@ -24,17 +28,20 @@ const STATUS: &str = "var/lib/dpkg/status";
 const STATUS_D: &str = "var/lib/dpkg/status.d/";
 const INFO: &str = "var/lib/dpkg/info/";
 
+/// The declaration of the `os/dpkg` analyzer.
+pub const DECLARATION: &Declaration = &Declaration {
+    name: NAME,
+    version: 2,
+    kind: AnalyzerKind::OsPackages,
+    runs_in: RunsIn::BOTH,
+    always: false,
+    lang: None,
+    build: |_| Arc::new(DpkgAnalyzer),
+};
+
 impl Analyzer for DpkgAnalyzer {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        2
-    }
-
-    fn kind(&self) -> AnalyzerKind {
-        AnalyzerKind::OsPackages
+    fn declaration(&self) -> &'static Declaration {
+        DECLARATION
     }
 
     fn required(&self, path: &str, _meta: &FileMeta) -> bool {

@@ -15,7 +15,11 @@
 //! an ID we have no advisories for (Bottlerocket, CoreOS...) detects nothing.
 
 use super::OsSource;
-use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, FileMeta};
+use crate::{
+    AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, Declaration, FileMeta,
+    RunsIn,
+};
+use std::sync::Arc;
 use trawl_pkgdb::osrelease;
 use trawl_types::OsFamily;
 
@@ -46,17 +50,21 @@ pub fn source_of(path: &str) -> Option<OsSource> {
     })
 }
 
+/// The declaration of the `os/release` analyzer.
+pub const DECLARATION: &Declaration = &Declaration {
+    name: NAME,
+    version: 1,
+    kind: AnalyzerKind::OsPackages,
+    runs_in: RunsIn::BOTH,
+    // OS detection runs in every scan: it names the target and selects the advisories.
+    always: true,
+    lang: None,
+    build: |_| Arc::new(OsReleaseAnalyzer),
+};
+
 impl Analyzer for OsReleaseAnalyzer {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn kind(&self) -> AnalyzerKind {
-        AnalyzerKind::OsPackages
+    fn declaration(&self) -> &'static Declaration {
+        DECLARATION
     }
 
     fn required(&self, path: &str, _meta: &FileMeta) -> bool {

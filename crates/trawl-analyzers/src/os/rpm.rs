@@ -14,7 +14,11 @@
 //! list is corrupt keeps its package, without files, and a warning.
 
 use super::warnings_for;
-use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, FileMeta};
+use crate::{
+    AnalysisInput, AnalysisOutput, Analyzer, AnalyzerError, AnalyzerKind, Declaration, FileMeta,
+    RunsIn,
+};
+use std::sync::Arc;
 use trawl_pkgdb::rpm;
 
 /// The `os/rpm` analyzer.
@@ -23,17 +27,20 @@ pub struct RpmAnalyzer;
 
 const NAME: &str = "os/rpm";
 
+/// The declaration of the `os/rpm` analyzer.
+pub const DECLARATION: &Declaration = &Declaration {
+    name: NAME,
+    version: 1,
+    kind: AnalyzerKind::OsPackages,
+    runs_in: RunsIn::BOTH,
+    always: false,
+    lang: None,
+    build: |_| Arc::new(RpmAnalyzer),
+};
+
 impl Analyzer for RpmAnalyzer {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn version(&self) -> u32 {
-        1
-    }
-
-    fn kind(&self) -> AnalyzerKind {
-        AnalyzerKind::OsPackages
+    fn declaration(&self) -> &'static Declaration {
+        DECLARATION
     }
 
     fn required(&self, path: &str, _meta: &FileMeta) -> bool {

@@ -2,14 +2,14 @@
 //! package DB bytes (../shared/data/pkgdb) with whiteouts, opaque dirs, links and broken input.
 
 use super::*;
-use crate::{ALL, AnalyzerError, AnalyzerKind};
+use crate::{AnalyzerError, AnalyzerKind, Config, all_analyzers};
 use trawl_source::{SourceSpec, open};
 use trawl_test::image::{Blob, LayerTar, TestImage, TestLayer};
 use trawl_types::{Ecosystem, OsFamily};
 
 fn opts() -> AnalyzeOptions {
     AnalyzeOptions {
-        analyzers: ALL.to_vec(),
+        analyzers: all_analyzers(&Config::default()),
         cache: None,
         parallel: 2,
         ..Default::default()
@@ -127,15 +127,20 @@ fn rootfs_minirootfs() {
 /// `garbage` is an error.
 struct Probe;
 
+/// The declaration of a test-only analyzer.
+const PROBE_DECLARATION: &crate::Declaration = &crate::Declaration {
+    name: "test/probe",
+    version: 1,
+    kind: AnalyzerKind::OsPackages,
+    runs_in: crate::RunsIn::BOTH,
+    always: false,
+    lang: None,
+    build: |_| Arc::new(Probe),
+};
+
 impl Analyzer for Probe {
-    fn name(&self) -> &'static str {
-        "test/probe"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn kind(&self) -> AnalyzerKind {
-        AnalyzerKind::OsPackages
+    fn declaration(&self) -> &'static crate::Declaration {
+        PROBE_DECLARATION
     }
     fn required(&self, path: &str, _meta: &FileMeta) -> bool {
         path == "etc/os-release" || path == "etc/pkgs"
@@ -179,11 +184,9 @@ impl Analyzer for Probe {
     }
 }
 
-static PROBE: Probe = Probe;
-
 fn probe_opts() -> AnalyzeOptions {
     AnalyzeOptions {
-        analyzers: vec![&PROBE],
+        analyzers: vec![Arc::new(Probe)],
         cache: None,
         parallel: 2,
         ..Default::default()
@@ -570,7 +573,7 @@ fn broken_files_are_warnings_and_the_scan_goes_on() {
         .layer(TestLayer::new(l1, Blob::Gzip, "b"));
     let (_d, spec) = oci(&img);
     let mut o = opts();
-    o.analyzers.push(&PROBE);
+    o.analyzers.push(Arc::new(Probe));
     let r = scan(&spec, &o);
     assert_eq!(
         r.inventory
@@ -603,7 +606,7 @@ fn cache_hits_skip_layers_and_give_the_same_result() {
     let cache_dir = tempfile::tempdir().expect("tempdir");
     let cache: Arc<dyn LayerCache> = Arc::new(FsCache::open(cache_dir.path()).expect("cache"));
     let o = AnalyzeOptions {
-        analyzers: ALL.to_vec(),
+        analyzers: all_analyzers(&Config::default()),
         cache: Some(cache),
         parallel: 2,
         ..Default::default()
@@ -637,7 +640,7 @@ fn cache_hits_skip_layers_and_give_the_same_result() {
     assert_eq!(again.inventory, cold.inventory);
     // Another analyzer set is another key.
     let o2 = AnalyzeOptions {
-        analyzers: vec![&PROBE],
+        analyzers: vec![Arc::new(Probe)],
         ..o.clone()
     };
     assert_eq!(scan(&spec, &o2).cache_hits, 0);
@@ -687,15 +690,20 @@ fn parallel_and_sequential_agree() {
 /// `package.json` is an npm package.
 struct Owner;
 
+/// The declaration of a test-only analyzer.
+const OWNER_DECLARATION: &crate::Declaration = &crate::Declaration {
+    name: "test/owner",
+    version: 1,
+    kind: AnalyzerKind::Library,
+    runs_in: crate::RunsIn::BOTH,
+    always: false,
+    lang: None,
+    build: |_| Arc::new(Owner),
+};
+
 impl Analyzer for Owner {
-    fn name(&self) -> &'static str {
-        "test/owner"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn kind(&self) -> AnalyzerKind {
-        AnalyzerKind::Library
+    fn declaration(&self) -> &'static crate::Declaration {
+        OWNER_DECLARATION
     }
     fn required(&self, path: &str, _meta: &FileMeta) -> bool {
         path == "var/lib/owner" || path.ends_with("/package.json")
@@ -722,8 +730,6 @@ impl Analyzer for Owner {
     }
 }
 
-static OWNER: Owner = Owner;
-
 #[test]
 fn language_packages_owned_by_os_packages_are_dropped() {
     let tar = LayerTar::new()
@@ -736,7 +742,7 @@ fn language_packages_owned_by_os_packages_are_dropped() {
     let r = scan(
         &spec,
         &AnalyzeOptions {
-            analyzers: vec![&OWNER],
+            analyzers: vec![Arc::new(Owner)],
             cache: None,
             parallel: 1,
             ..Default::default()
@@ -760,17 +766,22 @@ fn language_packages_owned_by_os_packages_are_dropped() {
 }
 
 /// Counts the files it is handed (to prove each layer is read once).
-struct Counter(std::sync::atomic::AtomicUsize);
+struct Counter(Arc<std::sync::atomic::AtomicUsize>);
+
+/// The declaration of a test-only analyzer.
+const COUNTER_DECLARATION: &crate::Declaration = &crate::Declaration {
+    name: "test/counter",
+    version: 1,
+    kind: AnalyzerKind::Library,
+    runs_in: crate::RunsIn::BOTH,
+    always: false,
+    lang: None,
+    build: |_| Arc::new(Counter(Arc::default())),
+};
 
 impl Analyzer for Counter {
-    fn name(&self) -> &'static str {
-        "test/counter"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn kind(&self) -> AnalyzerKind {
-        AnalyzerKind::Library
+    fn declaration(&self) -> &'static crate::Declaration {
+        COUNTER_DECLARATION
     }
     fn required(&self, path: &str, _meta: &FileMeta) -> bool {
         path == "etc/pkgs"
@@ -783,7 +794,7 @@ impl Analyzer for Counter {
 
 #[test]
 fn compressed_archives_are_analysed_in_the_indexing_pass() {
-    static COUNTER: Counter = Counter(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let layers: Vec<TestLayer> = (0..3)
         .map(|i| {
             // Over 1 MiB even compressed (pseudo-random filler), so the blob is not kept in memory by the index.
@@ -813,7 +824,7 @@ fn compressed_archives_are_analysed_in_the_indexing_pass() {
     };
     let tmp = tempfile::tempdir().expect("tempdir");
     let o = AnalyzeOptions {
-        analyzers: vec![&PROBE, &COUNTER],
+        analyzers: vec![Arc::new(Probe), Arc::new(Counter(Arc::clone(&counted)))],
         cache: None,
         parallel: 2,
         ..Default::default()
@@ -836,11 +847,11 @@ fn compressed_archives_are_analysed_in_the_indexing_pass() {
         .expect("open");
         assert_eq!(met, 3, "{name}: every layer blob is met while indexing");
         let two_pass = scan(&spec, &o);
-        COUNTER.0.store(0, std::sync::atomic::Ordering::SeqCst);
+        counted.store(0, std::sync::atomic::Ordering::SeqCst);
         let (image, one_pass) = open_and_analyze(&spec, &trawl_source::OpenOptions::default(), &o)
             .expect("open_and_analyze");
         assert_eq!(
-            COUNTER.0.load(std::sync::atomic::Ordering::SeqCst),
+            counted.load(std::sync::atomic::Ordering::SeqCst),
             3,
             "{name}: each layer read once"
         );
@@ -870,7 +881,7 @@ fn one_pass_debian_equals_two_pass() {
     let cache_dir = tempfile::tempdir().expect("tempdir");
     let cache: Arc<dyn LayerCache> = Arc::new(FsCache::open(cache_dir.path()).expect("cache"));
     let o = AnalyzeOptions {
-        analyzers: ALL.to_vec(),
+        analyzers: all_analyzers(&Config::default()),
         cache: Some(cache),
         parallel: 2,
         ..Default::default()
@@ -901,14 +912,13 @@ fn secret_scanning_keeps_results_small_and_counts_skips() {
         .build();
     let img = TestImage::new("t:1").layer(TestLayer::new(tar, Blob::Gzip, "x"));
     let (_d, spec) = oci(&img);
-    let secret: Vec<&'static dyn Analyzer> = ALL
-        .iter()
-        .copied()
+    let secret: Vec<Arc<dyn Analyzer>> = all_analyzers(&Config::default())
+        .into_iter()
         .filter(|a| a.kind() == AnalyzerKind::Secret)
         .collect();
     assert!(!secret.is_empty(), "a secret analyzer is registered");
     let mut analyzers = secret;
-    analyzers.push(&PROBE);
+    analyzers.push(Arc::new(Probe));
     let r = scan(
         &spec,
         &AnalyzeOptions {
@@ -990,4 +1000,39 @@ Description: Python 2 and 3 compatibility library\n";
         "{:?}",
         names(&r.inventory)
     );
+}
+
+/// Every package names the declaration of the analyzer that found it, also when its layer comes from the cache
+/// (which stores outputs per analyzer, not the field) and when the analyzer is seen through a path filter.
+#[test]
+fn packages_name_their_analyzer_fresh_and_cached() {
+    let tar = LayerTar::new()
+        .file("var/lib/owner", b"x")
+        .file("app/node_modules/y/package.json", b"{}")
+        .build();
+    let img = TestImage::new("t:1").layer(TestLayer::new(tar, Blob::Gzip, "x"));
+    let (_d, spec) = oci(&img);
+    let cache_dir = tempfile::tempdir().expect("tempdir");
+    let cache: Arc<dyn LayerCache> = Arc::new(FsCache::open(cache_dir.path()).expect("cache"));
+    let filter = Arc::new(crate::lang::PathFilter::new(&[], &[], &[]).expect("filter"));
+    for analyzer in [
+        Arc::new(Owner) as Arc<dyn Analyzer>,
+        Arc::new(crate::lang::Filtered::new(Arc::new(Owner), filter, "k")),
+    ] {
+        let o = AnalyzeOptions {
+            analyzers: vec![analyzer],
+            cache: Some(Arc::clone(&cache)),
+            parallel: 1,
+            ..Default::default()
+        };
+        let cold = scan(&spec, &o);
+        let warm = scan(&spec, &o);
+        assert_eq!((cold.cache_hits, warm.cache_hits), (0, 1));
+        for r in [&cold, &warm] {
+            assert_eq!(r.inventory.packages.len(), 2);
+            for p in &r.inventory.packages {
+                assert_eq!(p.analyzer, Some("test/owner"), "{p:?}");
+            }
+        }
+    }
 }
