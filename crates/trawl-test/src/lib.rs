@@ -52,3 +52,23 @@ macro_rules! require_shared_data {
         }
     };
 }
+
+/// `target/lang-fixtures` (or `$TRAWL_LANG_FIXTURES`), the language fixtures built by `.ci/setup.d/60-lang.sh`
+/// (`crates/trawl-lockfile/scripts/make-fixtures.sh`), when every path of `needed` (relative to it) exists.
+///
+/// Returns `None` when they were not built, so tests on a contributor's laptop can skip with a message; under CI
+/// (`CI` set) their absence is a failure, since CI's setup builds them.
+pub fn lang_fixtures(needed: &[&str]) -> Option<PathBuf> {
+    let dir = std::env::var_os("TRAWL_LANG_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/lang-fixtures"));
+    if needed.iter().all(|p| dir.join(p).exists()) {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} missing (or without {needed:?}): run .ci/setup.d/60-lang.sh",
+        dir.display()
+    );
+    None
+}
