@@ -7,7 +7,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use trawl_analyzers::lang::PathFilter;
+use trawl_analyzers::lang::{Filtered, PathFilter};
 use trawl_analyzers::{ALL, Analyzer, AnalyzerKind};
 use trawl_policy::{IgnoreFile, Policy, VexDocument};
 use trawl_registry::{Client, ClientOptions, CredentialOptions, PlatformSelector, Secret};
@@ -101,6 +101,9 @@ pub(crate) struct Settings {
     pub(crate) config_policy: Option<PathBuf>,
     /// Secret rules file.
     pub(crate) secret_config: Option<PathBuf>,
+    /// The analyzers' configuration: `--secret-config`'s rules and `--config-policy`'s policies, loaded once
+    /// (`trawl config` evaluates the same policies).
+    pub(crate) analyzer_config: trawl_analyzers::Config,
     /// Whether lockfile analyzers run (`trawl fs`, which then skips installed metadata, binaries and jars); image
     /// and rootfs scans read installed metadata, binaries and jars only, as Trivy does.
     pub(crate) lockfiles: bool,
@@ -242,7 +245,7 @@ impl Settings {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let has = |s: Scanner| scanners.contains(&s);
-        let settings = Settings {
+        let mut settings = Settings {
             db_supply,
             vuln: has(Scanner::Vuln),
             secret: has(Scanner::Secret),
@@ -284,8 +287,9 @@ impl Settings {
             secret_config: secret_config
                 .or_else(|| Some(PathBuf::from("trawl-secret.yaml")).filter(|p| p.is_file())),
             baseline,
+            analyzer_config: trawl_analyzers::Config::default(),
         };
-        settings.configure_analyzers()?;
+        settings.analyzer_config = settings.load_analyzer_config()?;
         Ok(settings)
     }
 
@@ -302,15 +306,19 @@ impl Settings {
         .collect()
     }
 
-    /// Loads `--config-policy` and `--secret-config` into their analyzers (their text is part of the analyzers'
-    /// cache key, so layers analysed under other rules are not reused).
-    pub(crate) fn configure_analyzers(&self) -> anyhow::Result<()> {
+    /// Loads `--config-policy` and `--secret-config` (once per run) into the analyzers' configuration; their text
+    /// is folded into the analyzers' versions, so layers analysed under other rules are not reused from the cache.
+    fn load_analyzer_config(&self) -> anyhow::Result<trawl_analyzers::Config> {
+        let mut config = trawl_analyzers::Config::default();
         if self.misconfig
             && let Some(dir) = &self.config_policy
         {
             let policies = trawl_misconfig::Policies::load(dir)
                 .with_context(|| format!("cannot load the policies in {}", dir.display()))?;
-            trawl_analyzers::misconfig::configure(policies, &fingerprint_dir(dir));
+            config.misconfig = trawl_analyzers::misconfig::MisconfigAnalyzer::new(
+                Arc::new(policies),
+                &fingerprint_dir(dir),
+            );
         }
         if self.secret
             && let Some(file) = &self.secret_config
@@ -318,43 +326,55 @@ impl Settings {
             let scanner = trawl_secret::Scanner::from_rules_file(file)
                 .with_context(|| format!("cannot load the secret rules {}", file.display()))?;
             let text = std::fs::read_to_string(file).unwrap_or_default();
-            trawl_analyzers::secret::configure(scanner, &text);
+            config.secret = trawl_analyzers::secret::SecretAnalyzer::new(scanner, &text);
         }
-        Ok(())
+        Ok(config)
     }
 
-    /// The analyzers this scan needs (wrapped in the path filter when one was given).
-    pub(crate) fn analyzers(&self) -> Vec<&'static dyn Analyzer> {
+    /// The custom Rego policies (`--config-policy`), as loaded for this run; `None` without them or when the
+    /// misconfiguration scanner is off.
+    pub(crate) fn policies(&self) -> Option<&trawl_misconfig::Policies> {
+        self.analyzer_config.misconfig.policies().map(AsRef::as_ref)
+    }
+
+    /// The analyzers this scan needs, made with its configuration (wrapped in the path filter when one was given).
+    pub(crate) fn analyzers(&self) -> Vec<Arc<dyn Analyzer>> {
         let selected = self.selected_analyzers();
         match &self.path_filter {
             None => selected,
             Some(filter) => selected
                 .into_iter()
-                .map(|inner| Filtered::leak(inner, filter.clone(), &self.path_filter_key))
+                .map(|inner| {
+                    Arc::new(Filtered::new(
+                        inner,
+                        Arc::clone(filter),
+                        &self.path_filter_key,
+                    )) as Arc<dyn Analyzer>
+                })
                 .collect(),
         }
     }
 
-    fn selected_analyzers(&self) -> Vec<&'static dyn Analyzer> {
+    fn selected_analyzers(&self) -> Vec<Arc<dyn Analyzer>> {
         ALL.iter()
-            .copied()
-            .filter(|a| match a.kind() {
-                AnalyzerKind::OsPackages => {
-                    // OS detection is always needed: it names the target and selects advisories.
-                    self.os_pkgs || a.name() == "os/release" || self.vuln
-                }
-                AnalyzerKind::Library => {
-                    // `fs`: lockfiles and manifests only; image/rootfs: installed metadata (Trivy's split).
-                    self.library
-                        && if self.lockfiles {
-                            trawl_analyzers::lang::runs_in_fs(a.name())
-                        } else {
-                            trawl_analyzers::lang::runs_in_images(a.name())
+            .filter(|d| {
+                d.always
+                    || match d.kind {
+                        AnalyzerKind::OsPackages => self.os_pkgs || self.vuln,
+                        // `fs`: lockfiles and manifests only; image/rootfs: installed metadata (Trivy's split).
+                        AnalyzerKind::Library => {
+                            self.library
+                                && if self.lockfiles {
+                                    d.runs_in.fs
+                                } else {
+                                    d.runs_in.images
+                                }
                         }
-                }
-                AnalyzerKind::Secret => self.secret,
-                AnalyzerKind::Misconfig => self.misconfig,
+                        AnalyzerKind::Secret => self.secret,
+                        AnalyzerKind::Misconfig => self.misconfig,
+                    }
             })
+            .map(|d| d.analyzer(&self.analyzer_config))
             .collect()
     }
 
@@ -408,54 +428,6 @@ fn fingerprint_dir(dir: &Path) -> String {
         out.push_str(&std::fs::read_to_string(&f).unwrap_or_default());
     }
     out
-}
-
-/// An analyzer seen through `--skip-dirs`/`--skip-files`/`--file-patterns`. Its name carries a digest of the
-/// filter, so the layer cache never serves results computed under another filter.
-struct Filtered {
-    inner: &'static dyn Analyzer,
-    filter: Arc<PathFilter>,
-    name: &'static str,
-}
-
-impl Filtered {
-    /// A process-lifetime wrapper (a handful per run: the analyzer list is `'static` by design).
-    fn leak(
-        inner: &'static dyn Analyzer,
-        filter: Arc<PathFilter>,
-        key: &str,
-    ) -> &'static dyn Analyzer {
-        // A stable hash: the name is part of the layer cache key.
-        let h = trawl_types::hash::Fnv1a::new().update(key.as_bytes()).hex();
-        let name: &'static str =
-            Box::leak(format!("{}[filter:{h}]", inner.name()).into_boxed_str());
-        Box::leak(Box::new(Filtered {
-            inner,
-            filter,
-            name,
-        }))
-    }
-}
-
-impl Analyzer for Filtered {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn version(&self) -> u32 {
-        self.inner.version()
-    }
-    fn kind(&self) -> AnalyzerKind {
-        self.inner.kind()
-    }
-    fn required(&self, path: &str, meta: &trawl_analyzers::FileMeta) -> bool {
-        self.filter.wants(self.inner, path, meta)
-    }
-    fn analyze(
-        &self,
-        input: &trawl_analyzers::AnalysisInput<'_>,
-    ) -> Result<trawl_analyzers::AnalysisOutput, trawl_analyzers::AnalyzerError> {
-        self.inner.analyze(input)
-    }
 }
 
 /// `args` completed from the config file (`--config`, else `trawl.toml` in the working directory when present):

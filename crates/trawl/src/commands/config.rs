@@ -4,7 +4,6 @@
 use crate::cli::ConfigArgs;
 use crate::scan::{ByFile, add_misconfigs};
 use crate::settings::{Settings, Target};
-use anyhow::Context as _;
 use std::process::ExitCode;
 use trawl_report::{Artifact, ArtifactType, Report, ResultClass};
 use trawl_types::Warning;
@@ -14,14 +13,8 @@ pub(crate) fn run(args: ConfigArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("{} does not exist", args.path.display());
     }
     let settings = Settings::resolve(args.scan, Target::Config)?;
-    let policies = match &settings.config_policy {
-        Some(dir) => Some(
-            trawl_misconfig::Policies::load(dir)
-                .with_context(|| format!("cannot load the policies in {}", dir.display()))?,
-        ),
-        None => None,
-    };
-    let scanned = trawl_misconfig::scan_path(&args.path, policies.as_ref())?;
+    // The policies the settings loaded (once per run).
+    let scanned = trawl_misconfig::scan_path(&args.path, settings.policies())?;
     tracing::info!(
         "checked {} file(s): {} misconfiguration(s) before policy",
         scanned.files.len(),

@@ -8,7 +8,6 @@ mod resume;
 use crate::settings::Settings;
 use anyhow::Context;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use trawl_policy::Policy;
@@ -191,10 +190,12 @@ pub(crate) fn report_from_analysis(
                 .or_insert_with(|| ScanResult::new(os_target.clone(), ResultClass::OsPkgs, ty));
             (0, os_target.clone())
         } else {
-            let ty = lang_type(p);
+            // The type and grouping of the analyzer that found the package (its declaration's).
+            let ty = trawl_analyzers::result_type(p);
             // Installed metadata is one result per kind, as Trivy does (`Node.js`, `Python`...); lockfiles and
             // binaries are one result per file. The package's own path stays in `file_path`.
-            let target = grouped_target(&ty).map_or_else(|| p.file_path.clone(), str::to_owned);
+            let target = trawl_analyzers::grouping_target(p)
+                .map_or_else(|| p.file_path.clone(), str::to_owned);
             results
                 .entry((1, target.clone()))
                 .or_insert_with(|| ScanResult::new(target.clone(), ResultClass::LangPkgs, ty));
@@ -384,81 +385,4 @@ pub(crate) fn add_misconfigs(
                 .push(m);
         }
     }
-}
-
-/// The target that gathers every package of an installed-metadata type (Trivy's names), `None` for types
-/// reported per file (lockfiles, binaries).
-fn grouped_target(ty: &str) -> Option<&'static str> {
-    Some(match ty {
-        "node-pkg" => "Node.js",
-        "python-pkg" => "Python",
-        "gemspec" => "Ruby",
-        "jar" => "Java",
-        "composer-vendor" => "PHP",
-        _ => return None,
-    })
-}
-
-/// Trivy's result `type` for a language package, from its ecosystem and file.
-fn lang_type(p: &Package) -> String {
-    let path = p.file_path.as_str();
-    let file = Path::new(path)
-        .file_name()
-        .and_then(|f| f.to_str())
-        .unwrap_or("");
-    let ext = Path::new(file)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("");
-    let in_archive = path.contains('!');
-    let t = match (p.ecosystem, file) {
-        (Some(Ecosystem::Npm), "package-lock.json" | "npm-shrinkwrap.json") => "npm",
-        (Some(Ecosystem::Npm), "yarn.lock") => "yarn",
-        (Some(Ecosystem::Npm), "pnpm-lock.yaml") => "pnpm",
-        (Some(Ecosystem::Npm), "bun.lock") => "bun",
-        (Some(Ecosystem::Npm), "package.json") => "node-pkg",
-        (Some(Ecosystem::Npm), _) => "npm",
-        (Some(Ecosystem::PyPI), "Pipfile.lock") => "pipenv",
-        (Some(Ecosystem::PyPI), "poetry.lock") => "poetry",
-        (Some(Ecosystem::PyPI), "uv.lock") => "uv",
-        (Some(Ecosystem::PyPI), "pdm.lock") => "pdm",
-        (Some(Ecosystem::PyPI), f) if f.starts_with("pylock.") && f.ends_with(".toml") => "pylock",
-        (Some(Ecosystem::PyPI), "METADATA" | "PKG-INFO") => "python-pkg",
-        (Some(Ecosystem::PyPI), _) if path.contains(".egg-info") || path.contains(".dist-info") => {
-            "python-pkg"
-        }
-        (Some(Ecosystem::PyPI), _) => "pip",
-        (Some(Ecosystem::Go), "go.mod") => "gomod",
-        (Some(Ecosystem::Go), _) => "gobinary",
-        (Some(Ecosystem::Cargo), "Cargo.lock") => "cargo",
-        (Some(Ecosystem::Cargo), _) => "rustbinary",
-        (Some(Ecosystem::Maven), _)
-            if in_archive
-                || matches!(
-                    ext,
-                    "jar" | "war" | "ear" | "par" | "sar" | "nar" | "jpi" | "hpi"
-                ) =>
-        {
-            "jar"
-        }
-        (Some(Ecosystem::Maven), f) if f.ends_with("gradle.lockfile") => "gradle",
-        (Some(Ecosystem::Maven), "build.sbt.lock") => "sbt",
-        (Some(Ecosystem::Maven), _) => "pom",
-        (Some(Ecosystem::RubyGems), _) if ext == "gemspec" => "gemspec",
-        (Some(Ecosystem::RubyGems), _) => "bundler",
-        (Some(Ecosystem::Packagist), "installed.json") => "composer-vendor",
-        (Some(Ecosystem::Packagist), _) => "composer",
-        (Some(Ecosystem::NuGet), "packages.lock.json") => "nuget",
-        (Some(Ecosystem::NuGet), "packages.config") => "nuget",
-        (Some(Ecosystem::NuGet), "Directory.Packages.props" | "Packages.props") => "packages-props",
-        (Some(Ecosystem::NuGet), _) => "dotnet-core",
-        (Some(Ecosystem::Pub), _) => "pub",
-        (Some(Ecosystem::Hex), _) => "hex",
-        (Some(Ecosystem::Conan), _) => "conan",
-        (Some(Ecosystem::SwiftUrl), _) => "swift",
-        (Some(Ecosystem::CocoaPods), _) => "cocoapods",
-        (Some(e), _) => e.as_str(),
-        (None, _) => "unknown",
-    };
-    t.to_owned()
 }
