@@ -37,7 +37,7 @@
 //! and `node_modules/` reports each package once, under its lockfile. Dev dependencies are reported with
 //! `dev: true`; the caller drops them unless `--include-dev-deps`.
 //!
-//! Each analyzer is declared once, with [`lang!`](self) (or, for `java/archive`, a [`Declaration`] of its own):
+//! Each analyzer is declared once, with `lang!` (or, for `java/archive`, a [`Declaration`] of its own):
 //! name, cache version, where it runs, what its packages are reported as ([`LangInfo`]: result type,
 //! `--file-patterns` names, grouping), file selection and parser.
 
