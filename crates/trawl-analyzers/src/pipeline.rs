@@ -15,8 +15,7 @@
 use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerKind, FileMeta, Limits};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use trawl_layers::{LayerCache, LayerEntries, MergedTree, Node, ReadBudget, Visitor, WalkError};
 use trawl_source::{ArtifactKind, Image, Layer};
 use trawl_types::{Inventory, LayerRef, Misconfiguration, OsInfo, Package, SecretFinding, Warning};
@@ -307,36 +306,16 @@ fn analyze_prefetched(
     let mut cached = vec![false; n];
     if let Some(cache) = &opts.cache {
         // Decoding cached results is most of a warm scan: spread it over the CPUs.
-        let hits: Mutex<Vec<(usize, LayerResult)>> = Mutex::new(Vec::new());
-        let next = AtomicUsize::new(0);
-        let threads = std::thread::available_parallelism()
-            .map_or(2, std::num::NonZero::get)
-            .min(n)
-            .max(1);
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(key) = keys.get(i) else { break };
-                        if let Some(k) = key
-                            && let Some(r) =
-                                trawl_layers::get_json::<LayerResult>(cache.as_ref(), k)
-                        {
-                            hits.lock()
-                                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                                .push((i, r));
-                        }
-                    }
-                });
-            }
+        let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let hits = trawl_types::pool::map(keys.iter().collect(), threads, |key| {
+            key.as_ref()
+                .and_then(|k| trawl_layers::get_json::<LayerResult>(cache.as_ref(), k))
         });
-        for (i, r) in hits
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-        {
-            results[i] = Some(r);
-            cached[i] = true;
+        for (i, r) in hits.into_iter().enumerate() {
+            if let Some(r) = r {
+                results[i] = Some(r);
+                cached[i] = true;
+            }
         }
     }
     // Layers analysed while the archive was indexed: matched by digest (then the diff ID must agree too) or diff ID.
@@ -393,33 +372,19 @@ fn analyze_prefetched(
         };
         p.min(todo.len()).max(1)
     };
-    let done: Mutex<Vec<(usize, Result<LayerResult, WalkError>)>> = Mutex::new(Vec::new());
-    let next = AtomicUsize::new(0);
-    let failed = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    if failed.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&i) = todo.get(k) else { break };
-                    let r = walk(&image.layers[i], analyzers, &opts.budget, opts.limits);
-                    if r.is_err() {
-                        failed.store(true, Ordering::Relaxed);
-                    }
-                    done.lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push((i, r));
-                }
-            });
-        }
-    });
+    // The first failure stops new walks; the layers already being walked finish.
+    let walked = trawl_types::pool::map_until(
+        todo.clone(),
+        workers,
+        |i| walk(&image.layers[i], analyzers, &opts.budget, opts.limits),
+        Result::is_err,
+    );
     let mut warnings: Vec<Warning> = Vec::new();
-    let mut done = done
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut done: Vec<(usize, Result<LayerResult, WalkError>)> = todo
+        .iter()
+        .zip(walked)
+        .filter_map(|(&i, r)| r.map(|r| (i, r)))
+        .collect();
     done.extend(fresh.into_iter().map(|(i, r)| (i, Ok(r))));
     done.sort_by_key(|(i, _)| *i);
     for (i, r) in done {
