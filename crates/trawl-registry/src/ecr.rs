@@ -246,14 +246,7 @@ pub fn region(host: Option<&EcrHost>, env: Env<'_>) -> Result<String> {
         .ok_or(AwsError::NoRegion)
 }
 
-fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .user_agent(concat!("trawl/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .new_agent()
-}
+use crate::listing::api_agent as agent;
 
 /// Reads an answer's body as text, at most 4 MiB (credential and token answers are tiny).
 fn body_text(resp: &mut ureq::http::Response<ureq::Body>) -> std::result::Result<String, String> {
@@ -745,62 +738,61 @@ impl EcrApi {
         }
     }
 
-    /// Every repository name of the registry (`DescribeRepositories`, all pages), sorted.
-    pub fn repositories(&self, account: &str) -> Result<Vec<String>> {
-        let mut names = Vec::new();
+    /// Every item of a paged ECR listing: `body` is the request without `nextToken`, `key` the answer's list.
+    fn pages(&self, operation: &str, body: Value, key: &str) -> Result<Vec<Value>> {
+        let mut items = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
-            let mut body = json!({ "registryId": account, "maxResults": 1000 });
+            let mut request = body.clone();
             if let Some(t) = &token {
-                body["nextToken"] = json!(t);
+                request["nextToken"] = json!(t);
             }
-            let v = self.call("DescribeRepositories", &body)?;
-            let repos = v
-                .get("repositories")
+            let v = self.call(operation, &request)?;
+            let list = v
+                .get(key)
                 .and_then(Value::as_array)
-                .ok_or_else(|| self.answer_error("DescribeRepositories", "no `repositories`"))?;
-            for r in repos {
-                if let Some(n) = r.get("repositoryName").and_then(Value::as_str) {
-                    names.push(n.to_owned());
-                }
-            }
+                .ok_or_else(|| self.answer_error(operation, format!("no `{key}`")))?;
+            items.extend(list.iter().cloned());
             token = v
                 .get("nextToken")
                 .and_then(Value::as_str)
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned);
             if token.is_none() {
-                names.sort();
-                return Ok(names);
+                return Ok(items);
             }
         }
-        Err(self.answer_error("DescribeRepositories", "more than 10,000 pages"))
+        Err(self.answer_error(operation, "more than 10,000 pages"))
+    }
+
+    /// Every repository name of the registry (`DescribeRepositories`, all pages), sorted.
+    pub fn repositories(&self, account: &str) -> Result<Vec<String>> {
+        let repos = self.pages(
+            "DescribeRepositories",
+            json!({ "registryId": account, "maxResults": 1000 }),
+            "repositories",
+        )?;
+        let mut names: Vec<String> = repos
+            .iter()
+            .filter_map(|r| r.get("repositoryName").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect();
+        names.sort();
+        Ok(names)
     }
 
     /// Every image of `repository` (`DescribeImages`, all pages), with tags and push times.
     pub fn images(&self, account: &str, repository: &str) -> Result<Vec<EcrImage>> {
-        let mut images = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let mut body = json!({
-                "registryId": account,
-                "repositoryName": repository,
-                "maxResults": 1000,
-            });
-            if let Some(t) = &token {
-                body["nextToken"] = json!(t);
-            }
-            let v = self.call("DescribeImages", &body)?;
-            let details = v
-                .get("imageDetails")
-                .and_then(Value::as_array)
-                .ok_or_else(|| self.answer_error("DescribeImages", "no `imageDetails`"))?;
-            for d in details {
-                let Some(digest) = d.get("imageDigest").and_then(Value::as_str) else {
-                    continue;
-                };
-                images.push(EcrImage {
-                    digest: digest.to_owned(),
+        let details = self.pages(
+            "DescribeImages",
+            json!({ "registryId": account, "repositoryName": repository, "maxResults": 1000 }),
+            "imageDetails",
+        )?;
+        Ok(details
+            .iter()
+            .filter_map(|d| {
+                Some(EcrImage {
+                    digest: d.get("imageDigest").and_then(Value::as_str)?.to_owned(),
                     tags: d
                         .get("imageTags")
                         .and_then(Value::as_array)
@@ -809,18 +801,9 @@ impl EcrApi {
                         .filter_map(|t| t.as_str().map(str::to_owned))
                         .collect(),
                     pushed_at: d.get("imagePushedAt").and_then(Value::as_f64),
-                });
-            }
-            token = v
-                .get("nextToken")
-                .and_then(Value::as_str)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if token.is_none() {
-                return Ok(images);
-            }
-        }
-        Err(self.answer_error("DescribeImages", "more than 10,000 pages"))
+                })
+            })
+            .collect())
     }
 
     /// Registry credentials (`GetAuthorizationToken`): user `AWS` and a 12-hour password.

@@ -101,16 +101,22 @@ struct Page {
     next: Option<String>,
 }
 
+/// The HTTP agent of the vendor APIs (listings, ECR, STS, credential endpoints): an overall `timeout`, statuses
+/// returned to the caller rather than turned into errors, trawl's user agent; TLS verified.
+pub(crate) fn api_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .user_agent(concat!("trawl/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .new_agent()
+}
+
 impl Api {
     fn new(name: &'static str, auth: ApiAuth) -> Api {
         Api {
             name,
-            agent: ureq::Agent::config_builder()
-                .timeout_global(Some(Duration::from_secs(60)))
-                .http_status_as_error(false)
-                .user_agent(concat!("trawl/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .new_agent(),
+            agent: api_agent(Duration::from_secs(60)),
             auth,
             retries: 4,
         }
@@ -432,11 +438,7 @@ pub fn dockerhub(api_base: &str, namespace: &str, auth: ApiAuth) -> Result<Vec<L
 fn hub_token(base: &str, user: &str, secret: &Secret) -> Result<Secret> {
     let url = format!("{base}/v2/auth/token");
     let body = serde_json::json!({ "identifier": user, "secret": secret.expose() });
-    let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(60)))
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
+    let agent = api_agent(Duration::from_secs(60));
     let fail = |reason: String| ListingError::Failed {
         api: "Docker Hub API",
         url: url.clone(),

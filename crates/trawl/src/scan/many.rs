@@ -439,17 +439,8 @@ fn aggregate(
     }
     let image_count = statuses.len();
     let mut report = template.unwrap_or_else(|| Report {
-        schema_version: trawl_report::SCHEMA_VERSION,
-        tool: trawl_report::Tool::default(),
-        created_at: trawl_types::time::now_rfc3339(),
-        artifact: Artifact::default(),
         scanners: settings.scanner_names(),
-        results: Vec::new(),
-        warnings: Vec::new(),
-        cache: None,
-        policy: None,
-        baseline: None,
-        images: Vec::new(),
+        ..Report::new(Artifact::default())
     });
     report.artifact = Artifact {
         name: format!("{title} ({image_count} images)"),
