@@ -582,7 +582,7 @@ pub(crate) fn staged_package_specific(
         }
         let ns: i64 = r.get(0).map_err(sq)?;
         out.push(PackageSpecific {
-            source: String::new(),
+            source: None,
             namespace: namespaces.get(&ns).map_or("", String::as_str).to_owned(),
             package: r.get(1).map_err(sq)?,
             ecosystem_specific: doc.ecosystem_specific,
@@ -708,7 +708,7 @@ impl Sink for Builder {
             doc,
             affected,
         } = a;
-        let source_id = self.source_id(&source)?;
+        let source_id = self.source_id(source.as_str())?;
         let existing: Option<(i64, Vec<u8>)> = self
             .conn
             .prepare_cached(

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use trawl_types::{DataSource, Ecosystem, Severity};
+use trawl_types::{DataSource, DataSourceId, Ecosystem, Severity};
 
 /// A built advisory DB, open read-only.
 ///
@@ -246,7 +246,15 @@ impl AdvisoryDb {
                 .map_err(|e| DbError::sqlite(path, e))?;
             for row in rows {
                 let (id, key) = row.map_err(|e| DbError::sqlite(path, e))?;
-                sources.insert(id, Arc::new(data_source(&key)));
+                // Every key trawl writes parses; a hand-made one that does not keeps its text as the name.
+                let source = match key.parse::<DataSourceId>() {
+                    Ok(source) => data_source(&source),
+                    Err(_) => DataSource {
+                        name: key,
+                        ..DataSource::default()
+                    },
+                };
+                sources.insert(id, Arc::new(source));
             }
         }
         Ok(AdvisoryDb {
@@ -433,21 +441,21 @@ impl AdvisoryDb {
         if !id.starts_with("CVE-") {
             for cve in &cves {
                 for (source, doc) in self.docs_of(inner, cve)? {
-                    if matches!(source.id.as_str(), "cve5" | "nvd") {
+                    if matches!(source.id, DataSourceId::Cve5 | DataSourceId::Nvd) {
                         all.push((source, doc));
                     }
                 }
             }
         }
         // Title/description preference: CVE record, NVD, then the feeds in build order.
-        all.sort_by_key(|(s, _)| match s.id.as_str() {
-            "cve5" => 0,
-            "nvd" => 1,
+        all.sort_by_key(|(s, _)| match s.id {
+            DataSourceId::Cve5 => 0,
+            DataSourceId::Nvd => 1,
             _ => 2,
         });
         for (source, doc) in all {
             let is_primary =
-                !matches!(source.id.as_str(), "cve5" | "nvd") || id.starts_with("CVE-");
+                !matches!(source.id, DataSourceId::Cve5 | DataSourceId::Nvd) || id.starts_with("CVE-");
             if is_primary || details.title.is_none() {
                 if details.title.is_none() {
                     details.title = doc.summary.clone();
@@ -582,7 +590,7 @@ impl AdvisoryDb {
                 .map(|s| (**s).clone())
                 .unwrap_or_default();
             for p in &mut doc.package_specific {
-                p.source.clone_from(&source.id);
+                p.source = Some(source.id.clone());
             }
             out.push((source, doc));
         }

@@ -34,7 +34,7 @@ pub use build::{BuildOutcome, build, build_with_origins};
 pub use check::verify;
 pub use db::AdvisoryDb;
 pub use feed::osv::DEFAULT_OSV_URL;
-pub use feed::{FeedKind, SourceSpec};
+pub use feed::{FeedKind, ParseFeedKindError, ParseSourceSpecError, SourceSpec};
 pub use http::HttpError;
 pub use model::{
     AdvisoryDetails, AffectedRange, AffectedRecord, Enrichment, EventKind, FeedOrigin, Metadata,

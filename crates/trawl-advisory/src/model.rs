@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use trawl_types::{Cvss, DataSource, Severity, Status};
+use trawl_types::{Cvss, DataSource, DataSourceId, Severity, Status};
 
 /// The kind of an OSV range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -259,9 +259,9 @@ impl<'de> Deserialize<'de> for Versions {
 /// [`AdvisoryDb::lookup`]: crate::AdvisoryDb::lookup
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PackageSpecific {
-    /// The feed.
-    #[serde(rename = "src", default, skip_serializing_if = "String::is_empty")]
-    pub source: String,
+    /// The feed (filled when read; not stored).
+    #[serde(rename = "src", default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<DataSourceId>,
     /// The namespace the package is filed under.
     #[serde(rename = "ns")]
     pub namespace: String,
@@ -497,7 +497,7 @@ pub(crate) struct AffectedDoc {
 pub(crate) struct Advisory {
     pub(crate) id: String,
     /// Data source ID (`ghsa`, `debian-tracker`...).
-    pub(crate) source: String,
+    pub(crate) source: DataSourceId,
     pub(crate) doc: AdvisoryDoc,
     pub(crate) affected: Vec<Affected>,
 }

@@ -2,7 +2,7 @@
 //! severity words.
 
 use std::borrow::Cow;
-use trawl_types::{DataSource, Ecosystem, Severity};
+use trawl_types::{DataSource, DataSourceId, Ecosystem, Severity};
 
 /// OSV ecosystems of operating systems and other non-language ecosystems the DB accepts, in OSV spelling.
 /// Their package names are stored as written.
@@ -166,108 +166,85 @@ pub(crate) fn normalise_name(ecosystem: Option<Ecosystem>, name: &str) -> Cow<'_
     }
 }
 
-/// Known data sources: ID, human name, URL.
-const SOURCES: &[(&str, &str, &str)] = &[
-    (
-        "ghsa",
-        "GitHub Advisory Database",
-        "https://github.com/advisories",
-    ),
-    (
-        "go-vulndb",
-        "Go Vulnerability Database",
-        "https://pkg.go.dev/vuln/",
-    ),
-    (
-        "pypa",
-        "PyPA Advisory Database",
-        "https://github.com/pypa/advisory-database",
-    ),
-    (
-        "rustsec",
-        "RustSec Advisory Database",
-        "https://rustsec.org/advisories/",
-    ),
-    (
-        "ubuntu",
-        "Ubuntu Security Notices (OSV)",
-        "https://ubuntu.com/security/notices",
-    ),
-    (
-        "debian-osv",
-        "Debian Security Advisories (OSV)",
-        "https://www.debian.org/security/",
-    ),
-    (
-        "debian-tracker",
-        "Debian Security Tracker",
-        "https://security-tracker.debian.org/tracker/",
-    ),
-    (
-        "alpine-secdb",
-        "Alpine Security Database",
-        "https://secdb.alpinelinux.org/",
-    ),
-    (
-        "wolfi",
-        "Wolfi Security Advisories",
-        "https://github.com/wolfi-dev/advisories",
-    ),
-    (
-        "alas",
-        "Amazon Linux Security Center",
-        "https://alas.aws.amazon.com/",
-    ),
-    ("cve5", "CVE List (CVE JSON 5)", "https://www.cve.org/"),
-    (
-        "nvd",
-        "National Vulnerability Database",
-        "https://nvd.nist.gov/vuln/detail/",
-    ),
-    ("osv", "OSV", "https://osv.dev/"),
-];
-
-/// The [`DataSource`] for a source ID (`osv:<Ecosystem>` IDs get a generic OSV name).
-pub fn data_source(id: &str) -> DataSource {
-    if let Some((_, name, url)) = SOURCES.iter().find(|(k, _, _)| *k == id) {
-        return DataSource {
-            id: id.to_owned(),
-            name: (*name).to_owned(),
-            url: (*url).to_owned(),
-        };
-    }
-    if let Some(eco) = id.strip_prefix("osv:") {
-        return DataSource {
-            id: id.to_owned(),
-            name: format!("OSV ({eco})"),
-            url: "https://osv.dev/".to_owned(),
-        };
-    }
+/// The [`DataSource`] for a source ID: its human name and URL (`osv:<Ecosystem>` IDs get a generic OSV name,
+/// IDs this version does not know their ID as name).
+pub fn data_source(id: &DataSourceId) -> DataSource {
+    let (name, url): (Cow<'static, str>, &str) = match id {
+        DataSourceId::Ghsa => (
+            "GitHub Advisory Database".into(),
+            "https://github.com/advisories",
+        ),
+        DataSourceId::GoVulndb => (
+            "Go Vulnerability Database".into(),
+            "https://pkg.go.dev/vuln/",
+        ),
+        DataSourceId::Pypa => (
+            "PyPA Advisory Database".into(),
+            "https://github.com/pypa/advisory-database",
+        ),
+        DataSourceId::Rustsec => (
+            "RustSec Advisory Database".into(),
+            "https://rustsec.org/advisories/",
+        ),
+        DataSourceId::Ubuntu => (
+            "Ubuntu Security Notices (OSV)".into(),
+            "https://ubuntu.com/security/notices",
+        ),
+        DataSourceId::DebianOsv => (
+            "Debian Security Advisories (OSV)".into(),
+            "https://www.debian.org/security/",
+        ),
+        DataSourceId::DebianTracker => (
+            "Debian Security Tracker".into(),
+            "https://security-tracker.debian.org/tracker/",
+        ),
+        DataSourceId::AlpineSecdb => (
+            "Alpine Security Database".into(),
+            "https://secdb.alpinelinux.org/",
+        ),
+        DataSourceId::Wolfi => (
+            "Wolfi Security Advisories".into(),
+            "https://github.com/wolfi-dev/advisories",
+        ),
+        DataSourceId::Alas => (
+            "Amazon Linux Security Center".into(),
+            "https://alas.aws.amazon.com/",
+        ),
+        DataSourceId::Cve5 => ("CVE List (CVE JSON 5)".into(), "https://www.cve.org/"),
+        DataSourceId::Nvd => (
+            "National Vulnerability Database".into(),
+            "https://nvd.nist.gov/vuln/detail/",
+        ),
+        DataSourceId::Osv => ("OSV".into(), "https://osv.dev/"),
+        _ => match id.ecosystem() {
+            Some(eco) => (format!("OSV ({eco})").into(), "https://osv.dev/"),
+            None => (id.as_str().to_owned().into(), ""),
+        },
+    };
     DataSource {
-        id: id.to_owned(),
-        name: id.to_owned(),
-        url: String::new(),
+        id: id.clone(),
+        name: name.into_owned(),
+        url: url.to_owned(),
     }
 }
 
-/// The data source of an OSV record, from its ID prefix (falls back to `osv:<first ecosystem>`).
-pub(crate) fn osv_source_for(id: &str, first_ecosystem: Option<&str>) -> String {
+/// The data source of an OSV record, from its ID prefix (falls back to `osv:<first ecosystem>`, then `osv`).
+pub(crate) fn osv_source_for(id: &str, first_ecosystem: Option<&str>) -> DataSourceId {
     let prefix = id
         .split('-')
         .next()
         .unwrap_or_default()
         .to_ascii_uppercase();
     match prefix.as_str() {
-        "GHSA" => "ghsa".to_owned(),
-        "GO" => "go-vulndb".to_owned(),
-        "PYSEC" => "pypa".to_owned(),
-        "RUSTSEC" => "rustsec".to_owned(),
-        "UBUNTU" | "USN" | "LSN" => "ubuntu".to_owned(),
-        "DSA" | "DLA" | "DTSA" | "DEBIAN" => "debian-osv".to_owned(),
-        _ => match first_ecosystem {
-            Some(e) => format!("osv:{}", e.split(':').next().unwrap_or(e)),
-            None => "osv".to_owned(),
-        },
+        "GHSA" => DataSourceId::Ghsa,
+        "GO" => DataSourceId::GoVulndb,
+        "PYSEC" => DataSourceId::Pypa,
+        "RUSTSEC" => DataSourceId::Rustsec,
+        "UBUNTU" | "USN" | "LSN" => DataSourceId::Ubuntu,
+        "DSA" | "DLA" | "DTSA" | "DEBIAN" => DataSourceId::DebianOsv,
+        _ => first_ecosystem
+            .and_then(|e| DataSourceId::osv_ecosystem(e.split(':').next().unwrap_or(e)).ok())
+            .unwrap_or(DataSourceId::Osv),
     }
 }
 

@@ -171,18 +171,35 @@ impl fmt::Display for UpstreamKind {
     }
 }
 
+/// An upstream name that is none of [`UPSTREAMS`]' names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown feed `{value}` (expected one of: {})", expected_upstreams())]
+pub struct ParseUpstreamKindError {
+    /// The value given, normalised (trimmed, lower-cased, `_` as `-`).
+    value: String,
+}
+
+impl ParseUpstreamKindError {
+    /// The value given, normalised (trimmed, lower-cased, `_` as `-`).
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+fn expected_upstreams() -> String {
+    let names: Vec<&str> = UPSTREAMS.iter().map(|u| u.name).collect();
+    names.join(", ")
+}
+
 impl FromStr for UpstreamKind {
-    type Err = String;
+    type Err = ParseUpstreamKindError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim().to_ascii_lowercase().replace('_', "-");
         UPSTREAMS
             .iter()
             .find(|u| u.name == s)
             .map(|u| u.kind)
-            .ok_or_else(|| {
-                let names: Vec<&str> = UPSTREAMS.iter().map(|u| u.name).collect();
-                format!("unknown feed `{s}` (expected one of: {})", names.join(", "))
-            })
+            .ok_or(ParseUpstreamKindError { value: s })
     }
 }
 
@@ -227,7 +244,8 @@ impl Locations {
             if loc.is_empty() {
                 return Err(format!("`{o}`: empty location"));
             }
-            out.map.insert(kind.parse()?, loc.to_owned());
+            let kind: UpstreamKind = kind.parse().map_err(|e: ParseUpstreamKindError| e.to_string())?;
+            out.map.insert(kind, loc.to_owned());
         }
         Ok(out)
     }
@@ -300,6 +318,17 @@ mod tests {
             );
             assert_eq!(u.name.parse::<UpstreamKind>(), Ok(u.kind));
         }
+    }
+
+    #[test]
+    fn unknown_kind_is_a_typed_error() {
+        let err = " No_Such ".parse::<UpstreamKind>().expect_err("unknown");
+        assert_eq!(err.value(), "no-such");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("unknown feed `no-such` (expected one of: db, osv,"),
+            "{text}"
+        );
     }
 
     #[test]

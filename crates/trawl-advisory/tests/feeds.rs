@@ -323,7 +323,7 @@ fn osv_records_keep_what_matters() {
     assert!(d.package_specific.iter().any(|p| {
         p.namespace == "Go"
             && p.package == "stdlib"
-            && p.source == go.source.id
+            && p.source.as_ref() == Some(&go.source.id)
             && p.ecosystem_specific
                 .as_ref()
                 .is_some_and(|e| e.get("imports").is_some())

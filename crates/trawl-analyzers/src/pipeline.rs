@@ -888,7 +888,7 @@ fn merge(
     };
     for p in &mut packages {
         if p.purl.is_none() {
-            p.purl = p.build_purl(os.as_ref()).map(|u| u.to_string());
+            p.purl = p.build_purl(os.as_ref());
         }
     }
     packages.sort_by(|a, b| {

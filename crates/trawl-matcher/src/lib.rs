@@ -320,10 +320,10 @@ impl<'db> Matcher<'db> {
         let mut vendor_urgency = BTreeMap::new();
         for h in hits {
             if let Some(s) = h.record.severity {
-                vendor_severity.insert(h.record.source.id.clone(), s);
+                vendor_severity.insert(h.record.source.id.to_string(), s);
             }
             if let Some(u) = &h.record.urgency {
-                vendor_urgency.insert(h.record.source.id.clone(), u.clone());
+                vendor_urgency.insert(h.record.source.id.to_string(), u.clone());
             }
         }
         let (severity, severity_source) = pick_severity(&vendor_severity, os, pkg.ecosystem);

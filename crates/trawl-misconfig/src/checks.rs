@@ -3,15 +3,15 @@
 //! IDs never change meaning; a retired check keeps its ID unused. `TRAWL-DS-*` are Dockerfile checks,
 //! `TRAWL-KSV-*` Kubernetes workload checks, `TRAWL-IMG-*` image-config checks.
 
-use trawl_types::{Misconfiguration, Severity};
+use trawl_types::{CheckStatus, ConfigFileType, Misconfiguration, Severity};
 
 /// A built-in check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Check {
     /// Stable ID.
     pub id: &'static str,
-    /// `dockerfile`, `kubernetes` or `image-config`.
-    pub file_type: &'static str,
+    /// The kind of file it checks.
+    pub file_type: ConfigFileType,
     /// Severity of a failure.
     pub severity: Severity,
     /// Short title.
@@ -33,12 +33,12 @@ pub(crate) fn failure(
 ) -> Misconfiguration {
     Misconfiguration {
         id: check.id.to_owned(),
-        file_type: check.file_type.to_owned(),
+        file_type: check.file_type,
         title: check.title.to_owned(),
         description: check.description.to_owned(),
         resolution: check.resolution.to_owned(),
         severity: check.severity,
-        status: "FAIL".to_owned(),
+        status: CheckStatus::Fail,
         message,
         path: path.to_owned(),
         start_line: lines.map(|l| l.0),
@@ -59,11 +59,11 @@ const K8S_IMAGES: &str = "https://kubernetes.io/docs/concepts/containers/images/
 const OCI_CONFIG: &str = "https://github.com/opencontainers/image-spec/blob/main/config.md";
 
 macro_rules! check {
-    ($name:ident, $id:literal, $ft:literal, $sev:ident, $title:literal, $desc:literal, $res:literal, [$($r:expr),*]) => {
+    ($name:ident, $id:literal, $ft:ident, $sev:ident, $title:literal, $desc:literal, $res:literal, [$($r:expr),*]) => {
         #[doc = $title]
         pub const $name: Check = Check {
             id: $id,
-            file_type: $ft,
+            file_type: ConfigFileType::$ft,
             severity: Severity::$sev,
             title: $title,
             description: $desc,
@@ -76,7 +76,7 @@ macro_rules! check {
 check!(
     DS_NO_USER,
     "TRAWL-DS-001",
-    "dockerfile",
+    Dockerfile,
     High,
     "Image runs as root: no USER",
     "The final stage never sets USER, so the container runs as the base image's user, which is root for almost every base image. A process escaping its container as root has far more to work with.",
@@ -86,7 +86,7 @@ check!(
 check!(
     DS_ROOT_USER,
     "TRAWL-DS-002",
-    "dockerfile",
+    Dockerfile,
     High,
     "Image runs as root: last USER is root",
     "The last USER instruction of the final stage is root (or UID 0), so the container runs as root.",
@@ -96,7 +96,7 @@ check!(
 check!(
     DS_LATEST_TAG,
     "TRAWL-DS-003",
-    "dockerfile",
+    Dockerfile,
     Medium,
     "FROM uses the `latest` tag or no tag",
     "A base image without a tag (which means `latest`) or with `latest` changes without notice: builds are not reproducible and can pick up a broken or vulnerable base.",
@@ -106,7 +106,7 @@ check!(
 check!(
     DS_ADD_URL,
     "TRAWL-DS-004",
-    "dockerfile",
+    Dockerfile,
     Medium,
     "ADD downloads a URL without a checksum",
     "ADD with a URL fetches remote content at build time without verifying it; a compromised or changed server changes the image.",
@@ -116,7 +116,7 @@ check!(
 check!(
     DS_ADD_LOCAL,
     "TRAWL-DS-005",
-    "dockerfile",
+    Dockerfile,
     Low,
     "ADD used where COPY suffices",
     "ADD also extracts archives and fetches URLs; for plain local files that extra behaviour only surprises.",
@@ -126,7 +126,7 @@ check!(
 check!(
     DS_SECRET_ENV,
     "TRAWL-DS-006",
-    "dockerfile",
+    Dockerfile,
     Critical,
     "Secret in ENV or ARG",
     "A value given to a secret-looking ENV or ARG (password, token, key...) is stored in the image config and its history, readable by anyone who can pull the image.",
@@ -136,7 +136,7 @@ check!(
 check!(
     DS_APT_RECOMMENDS,
     "TRAWL-DS-007",
-    "dockerfile",
+    Dockerfile,
     Low,
     "apt-get install without --no-install-recommends",
     "Recommended packages are installed too: a larger image with more packages to patch.",
@@ -146,7 +146,7 @@ check!(
 check!(
     DS_APT_CLEAN,
     "TRAWL-DS-008",
-    "dockerfile",
+    Dockerfile,
     Low,
     "apt-get lists not removed",
     "The package lists downloaded by `apt-get update` stay in the layer: tens of megabytes that also go stale.",
@@ -156,7 +156,7 @@ check!(
 check!(
     DS_APT_PIN,
     "TRAWL-DS-009",
-    "dockerfile",
+    Dockerfile,
     Low,
     "apt-get install without version pins",
     "Without `package=version`, each build installs whatever version is current: builds are not reproducible.",
@@ -166,7 +166,7 @@ check!(
 check!(
     DS_APK_CACHE,
     "TRAWL-DS-010",
-    "dockerfile",
+    Dockerfile,
     Low,
     "apk add without --no-cache",
     "The apk index cache stays in the layer.",
@@ -176,7 +176,7 @@ check!(
 check!(
     DS_APK_PIN,
     "TRAWL-DS-011",
-    "dockerfile",
+    Dockerfile,
     Low,
     "apk add without version pins",
     "Without `package=version` (or `~version`), each build installs whatever version is current.",
@@ -186,7 +186,7 @@ check!(
 check!(
     DS_YUM_CLEAN,
     "TRAWL-DS-012",
-    "dockerfile",
+    Dockerfile,
     Low,
     "yum/dnf install without clean all",
     "The package manager's metadata and cache stay in the layer.",
@@ -196,7 +196,7 @@ check!(
 check!(
     DS_PIP_CACHE,
     "TRAWL-DS-013",
-    "dockerfile",
+    Dockerfile,
     Low,
     "pip install without --no-cache-dir",
     "pip's download cache stays in the layer.",
@@ -206,7 +206,7 @@ check!(
 check!(
     DS_PIP_PIN,
     "TRAWL-DS-014",
-    "dockerfile",
+    Dockerfile,
     Low,
     "pip install without version pins",
     "Packages installed without `==version` (or a requirements/constraints file) change from build to build.",
@@ -216,7 +216,7 @@ check!(
 check!(
     DS_SUDO,
     "TRAWL-DS-015",
-    "dockerfile",
+    Dockerfile,
     Medium,
     "RUN uses sudo",
     "sudo in a Dockerfile means the build switches users back and forth; it also leaves sudo in the image, with its unpredictable TTY and signal behaviour.",
@@ -226,7 +226,7 @@ check!(
 check!(
     DS_CURL_SH,
     "TRAWL-DS-016",
-    "dockerfile",
+    Dockerfile,
     High,
     "Download piped into a shell",
     "`curl ... | sh` runs whatever the server sends, unverified, as the build user.",
@@ -236,7 +236,7 @@ check!(
 check!(
     DS_SSH_PORT,
     "TRAWL-DS-017",
-    "dockerfile",
+    Dockerfile,
     Medium,
     "Port 22 exposed",
     "Exposing SSH suggests an SSH server in the container: another way in, with keys to manage.",
@@ -246,7 +246,7 @@ check!(
 check!(
     DS_MAINTAINER,
     "TRAWL-DS-018",
-    "dockerfile",
+    Dockerfile,
     Low,
     "MAINTAINER is deprecated",
     "MAINTAINER is deprecated in favour of labels.",
@@ -256,7 +256,7 @@ check!(
 check!(
     DS_NO_HEALTHCHECK,
     "TRAWL-DS-019",
-    "dockerfile",
+    Dockerfile,
     Low,
     "No HEALTHCHECK",
     "Without a HEALTHCHECK, Docker and Swarm cannot tell a hung container from a healthy one.",
@@ -267,7 +267,7 @@ check!(
 check!(
     KSV_PRIVILEGED,
     "TRAWL-KSV-001",
-    "kubernetes",
+    Kubernetes,
     High,
     "Privileged container",
     "A privileged container has every capability and access to the host's devices: it is root on the node.",
@@ -277,7 +277,7 @@ check!(
 check!(
     KSV_PRIV_ESC,
     "TRAWL-KSV-002",
-    "kubernetes",
+    Kubernetes,
     Medium,
     "Privilege escalation allowed",
     "Without `allowPrivilegeEscalation: false`, a process can gain more privileges than its parent (setuid binaries, file capabilities).",
@@ -287,7 +287,7 @@ check!(
 check!(
     KSV_HOST_PATH,
     "TRAWL-KSV-003",
-    "kubernetes",
+    Kubernetes,
     Medium,
     "hostPath volume",
     "A hostPath volume mounts a directory of the node into the pod; writing to it, or reading secrets from it, reaches beyond the container.",
@@ -300,7 +300,7 @@ check!(
 check!(
     KSV_HOST_NETWORK,
     "TRAWL-KSV-004",
-    "kubernetes",
+    Kubernetes,
     High,
     "Host network namespace shared",
     "With `hostNetwork: true` the pod sees and binds the node's interfaces, bypassing network policies.",
@@ -310,7 +310,7 @@ check!(
 check!(
     KSV_HOST_PID,
     "TRAWL-KSV-005",
-    "kubernetes",
+    Kubernetes,
     High,
     "Host PID namespace shared",
     "With `hostPID: true` the pod sees every process of the node and can signal or trace them.",
@@ -320,7 +320,7 @@ check!(
 check!(
     KSV_HOST_IPC,
     "TRAWL-KSV-006",
-    "kubernetes",
+    Kubernetes,
     High,
     "Host IPC namespace shared",
     "With `hostIPC: true` the pod shares the node's shared memory and semaphores.",
@@ -330,7 +330,7 @@ check!(
 check!(
     KSV_RUN_AS_NON_ROOT,
     "TRAWL-KSV-007",
-    "kubernetes",
+    Kubernetes,
     Medium,
     "Container may run as root",
     "Neither the container nor the pod sets `runAsNonRoot: true`, so the image's user (often root) is used.",
@@ -340,7 +340,7 @@ check!(
 check!(
     KSV_RUN_AS_ROOT,
     "TRAWL-KSV-008",
-    "kubernetes",
+    Kubernetes,
     High,
     "Container runs as UID 0",
     "`runAsUser: 0` runs the container as root.",
@@ -350,7 +350,7 @@ check!(
 check!(
     KSV_CAP_ADD,
     "TRAWL-KSV-009",
-    "kubernetes",
+    Kubernetes,
     High,
     "Dangerous capability added",
     "Capabilities such as SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE or ALL give a container near-root power over the node.",
@@ -360,7 +360,7 @@ check!(
 check!(
     KSV_CAP_DROP,
     "TRAWL-KSV-010",
-    "kubernetes",
+    Kubernetes,
     Low,
     "Capabilities not dropped",
     "The container keeps the runtime's default capabilities; most applications need none of them.",
@@ -370,7 +370,7 @@ check!(
 check!(
     KSV_RO_ROOT,
     "TRAWL-KSV-011",
-    "kubernetes",
+    Kubernetes,
     Low,
     "Root filesystem is writable",
     "A writable root filesystem lets an attacker drop tools and persist changes inside the container.",
@@ -380,7 +380,7 @@ check!(
 check!(
     KSV_CPU_LIMIT,
     "TRAWL-KSV-012",
-    "kubernetes",
+    Kubernetes,
     Low,
     "CPU limit not set",
     "Without a CPU limit one container can starve the others on its node.",
@@ -390,7 +390,7 @@ check!(
 check!(
     KSV_MEM_LIMIT,
     "TRAWL-KSV-013",
-    "kubernetes",
+    Kubernetes,
     Low,
     "Memory limit not set",
     "Without a memory limit one container can exhaust its node's memory.",
@@ -400,7 +400,7 @@ check!(
 check!(
     KSV_CPU_REQUEST,
     "TRAWL-KSV-014",
-    "kubernetes",
+    Kubernetes,
     Low,
     "CPU request not set",
     "Without a CPU request the scheduler cannot place the pod sensibly.",
@@ -410,7 +410,7 @@ check!(
 check!(
     KSV_MEM_REQUEST,
     "TRAWL-KSV-015",
-    "kubernetes",
+    Kubernetes,
     Low,
     "Memory request not set",
     "Without a memory request the scheduler cannot place the pod sensibly, and it is evicted first.",
@@ -420,7 +420,7 @@ check!(
 check!(
     KSV_LATEST_IMAGE,
     "TRAWL-KSV-016",
-    "kubernetes",
+    Kubernetes,
     Medium,
     "Image uses the `latest` tag or no tag",
     "An image without a tag or with `latest` changes without notice, and nodes may run different versions of it.",
@@ -430,7 +430,7 @@ check!(
 check!(
     KSV_HOST_PORT,
     "TRAWL-KSV-017",
-    "kubernetes",
+    Kubernetes,
     Medium,
     "hostPort used",
     "A hostPort binds the node's port: it limits scheduling and exposes the container on the node's address.",
@@ -441,7 +441,7 @@ check!(
 check!(
     IMG_ROOT,
     "TRAWL-IMG-001",
-    "image-config",
+    ImageConfig,
     High,
     "Image runs as root",
     "The image config sets no user (or root / UID 0): containers run as root unless the runtime overrides it.",
@@ -451,7 +451,7 @@ check!(
 check!(
     IMG_SSH,
     "TRAWL-IMG-002",
-    "image-config",
+    ImageConfig,
     Medium,
     "SSH port exposed",
     "The image config exposes port 22: an SSH server in a container is another way in.",
@@ -461,7 +461,7 @@ check!(
 check!(
     IMG_NO_HEALTHCHECK,
     "TRAWL-IMG-003",
-    "image-config",
+    ImageConfig,
     Low,
     "No HEALTHCHECK",
     "The image config has no HEALTHCHECK: Docker cannot tell a hung container from a healthy one.",
@@ -528,10 +528,9 @@ mod tests {
                 c.id
             );
             let prefix = match c.file_type {
-                "dockerfile" => "TRAWL-DS-",
-                "kubernetes" => "TRAWL-KSV-",
-                "image-config" => "TRAWL-IMG-",
-                other => panic!("unknown file type {other}"),
+                ConfigFileType::Dockerfile => "TRAWL-DS-",
+                ConfigFileType::Kubernetes => "TRAWL-KSV-",
+                ConfigFileType::ImageConfig => "TRAWL-IMG-",
             };
             assert!(
                 c.id.starts_with(prefix) && c.id.len() == prefix.len() + 3,

@@ -1,22 +1,16 @@
 //! Checks on an image's config (the OCI/docker config JSON): user, exposed ports, healthcheck.
 
 use crate::checks;
-use serde_json::Value;
-use trawl_types::Misconfiguration;
+use trawl_types::{ConfigFileType, Healthcheck, ImageConfig, Misconfiguration};
 
 /// Path given to image-config findings.
 pub const IMAGE_CONFIG_PATH: &str = "image-config";
 
 /// Runs the image-config checks (`TRAWL-IMG-*`), and the Dockerfile checks that apply to the history's
 /// build steps (`TRAWL-DS-*` on `created_by`, line = history entry).
-pub fn check_image_config(config: &Value) -> Vec<Misconfiguration> {
-    let inner = config.get("config").unwrap_or(config);
+pub fn check_image_config(config: &ImageConfig) -> Vec<Misconfiguration> {
     let mut out = Vec::new();
-    let user = inner
-        .get("User")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .trim();
+    let user = config.user.as_deref().unwrap_or_default().trim();
     let name = user.split(':').next().unwrap_or_default();
     if name.is_empty() || name == "root" || name == "0" {
         let shown = if user.is_empty() {
@@ -31,26 +25,18 @@ pub fn check_image_config(config: &Value) -> Vec<Misconfiguration> {
             None,
         ));
     }
-    if let Some(ports) = inner.get("ExposedPorts").and_then(Value::as_object) {
-        for port in ports.keys() {
-            let (num, proto) = port.split_once('/').unwrap_or((port.as_str(), "tcp"));
-            if num == "22" && proto.eq_ignore_ascii_case("tcp") {
-                out.push(checks::failure(
-                    &checks::IMG_SSH,
-                    IMAGE_CONFIG_PATH,
-                    format!("The image exposes {port}"),
-                    None,
-                ));
-            }
+    for port in &config.exposed_ports {
+        let (num, proto) = port.split_once('/').unwrap_or((port.as_str(), "tcp"));
+        if num == "22" && proto.eq_ignore_ascii_case("tcp") {
+            out.push(checks::failure(
+                &checks::IMG_SSH,
+                IMAGE_CONFIG_PATH,
+                format!("The image exposes {port}"),
+                None,
+            ));
         }
     }
-    let healthy = inner
-        .get("Healthcheck")
-        .and_then(|h| h.get("Test"))
-        .and_then(Value::as_array)
-        .and_then(|t| t.first())
-        .and_then(Value::as_str)
-        .is_some_and(|first| !first.eq_ignore_ascii_case("NONE"));
+    let healthy = config.healthcheck.as_ref().is_some_and(Healthcheck::runs);
     out.extend(history_checks(config));
     if !healthy {
         out.push(checks::failure(
@@ -83,15 +69,12 @@ const HISTORY_CHECKS: &[&str] = &[
 
 /// Rebuilds Dockerfile instructions from the history's `created_by` lines (legacy builder and BuildKit forms),
 /// one line per history entry, so line N is entry N (1-based).
-pub fn dockerfile_from_history(config: &Value) -> String {
-    let Some(history) = config.get("history").and_then(Value::as_array) else {
-        return String::new();
-    };
+pub fn dockerfile_from_history(config: &ImageConfig) -> String {
     let mut out = String::new();
-    for h in history {
+    for h in &config.history {
         let c = h
-            .get("created_by")
-            .and_then(Value::as_str)
+            .created_by
+            .as_deref()
             .unwrap_or_default()
             .replace(['\n', '\r'], " ");
         let c = c.trim();
@@ -134,7 +117,7 @@ pub fn dockerfile_from_history(config: &Value) -> String {
     out
 }
 
-fn history_checks(config: &Value) -> Vec<Misconfiguration> {
+fn history_checks(config: &ImageConfig) -> Vec<Misconfiguration> {
     let text = dockerfile_from_history(config);
     if text.is_empty() {
         return Vec::new();
@@ -144,7 +127,7 @@ fn history_checks(config: &Value) -> Vec<Misconfiguration> {
         .into_iter()
         .filter(|m| HISTORY_CHECKS.contains(&m.id.as_str()))
         .map(|mut m| {
-            m.file_type = "image-config".to_owned();
+            m.file_type = ConfigFileType::ImageConfig;
             if let Some(l) = m.start_line {
                 m.message = format!("history entry {l}: {}", m.message);
             }
@@ -156,10 +139,13 @@ fn history_checks(config: &Value) -> Vec<Misconfiguration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn ids(v: &Value) -> Vec<String> {
-        check_image_config(v).into_iter().map(|m| m.id).collect()
+        check_image_config(&ImageConfig::from_json(v.clone()))
+            .into_iter()
+            .map(|m| m.id)
+            .collect()
     }
 
     #[test]
@@ -180,7 +166,7 @@ mod tests {
     }
     #[test]
     fn history_steps() {
-        let config = json!({
+        let config = ImageConfig::from_json(json!({
             "config": {"User": "app", "Healthcheck": {"Test": ["CMD", "true"]}},
             "history": [
                 {"created_by": "/bin/sh -c #(nop) ADD file:0123 in / "},
@@ -191,7 +177,7 @@ mod tests {
                 {"created_by": ""},
                 {"created_by": "/bin/sh -c #(nop)  MAINTAINER someone"}
             ]
-        });
+        }));
         let text = dockerfile_from_history(&config);
         assert_eq!(text.lines().count(), 7);
         assert!(

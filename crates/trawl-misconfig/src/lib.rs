@@ -23,7 +23,7 @@ pub use rego::Policies;
 
 use serde_json::{Value, json};
 use std::path::Path;
-use trawl_types::Misconfiguration;
+use trawl_types::{ConfigFileType, Misconfiguration};
 
 /// Errors of misconfiguration scanning. Each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -68,9 +68,14 @@ pub enum FileKind {
 impl FileKind {
     /// `dockerfile` or `kubernetes` (the `file_type` of findings).
     pub fn as_str(self) -> &'static str {
+        self.file_type().as_str()
+    }
+
+    /// The `file_type` of its findings.
+    pub fn file_type(self) -> ConfigFileType {
         match self {
-            FileKind::Dockerfile => "dockerfile",
-            FileKind::Kubernetes => "kubernetes",
+            FileKind::Dockerfile => ConfigFileType::Dockerfile,
+            FileKind::Kubernetes => ConfigFileType::Kubernetes,
         }
     }
 }
@@ -134,7 +139,7 @@ pub fn scan_file(
             let mut out = dockerfile::check(path, &ins);
             #[cfg(feature = "rego")]
             if let Some(p) = policies {
-                out.extend(p.evaluate(path, kind.as_str(), &dockerfile_input(path, &ins), None)?);
+                out.extend(p.evaluate(path, kind.file_type(), &dockerfile_input(path, &ins), None)?);
             }
             Ok(out)
         }
@@ -151,7 +156,7 @@ pub fn scan_file(
                 for o in &objects {
                     out.extend(p.evaluate(
                         path,
-                        kind.as_str(),
+                        kind.file_type(),
                         &o.value,
                         Some((o.start_line, o.end_line)),
                     )?);

@@ -5,7 +5,7 @@
 use crate::Error;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use trawl_types::{Misconfiguration, Severity};
+use trawl_types::{CheckStatus, ConfigFileType, Misconfiguration, Severity};
 
 /// A set of loaded policies. `Sync`: evaluation works on a clone of the prepared engine.
 #[derive(Clone)]
@@ -91,7 +91,7 @@ impl Policies {
     pub fn evaluate(
         &self,
         path: &str,
-        file_type: &str,
+        file_type: ConfigFileType,
         input: &Value,
         default_line: Option<(usize, usize)>,
     ) -> Result<Vec<Misconfiguration>, Error> {
@@ -145,7 +145,7 @@ fn to_misconfiguration(
     package: &str,
     policy_file: &str,
     path: &str,
-    file_type: &str,
+    file_type: ConfigFileType,
     item: Value,
     default_line: Option<(usize, usize)>,
 ) -> Result<Misconfiguration, Error> {
@@ -191,7 +191,7 @@ fn to_misconfiguration(
         .unwrap_or_default();
     Ok(Misconfiguration {
         id: get("id").unwrap_or_else(|| default_id.clone()),
-        file_type: file_type.to_owned(),
+        file_type,
         title: get("title").unwrap_or_else(|| format!("Custom policy {default_id}")),
         description: get("description")
             .unwrap_or_else(|| format!("Denied by the custom policy in {policy_file}")),
@@ -199,7 +199,7 @@ fn to_misconfiguration(
             .or_else(|| get("remediation"))
             .unwrap_or_default(),
         severity,
-        status: "FAIL".to_owned(),
+        status: CheckStatus::Fail,
         message: msg,
         path: path.to_owned(),
         start_line: start,

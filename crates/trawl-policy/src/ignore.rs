@@ -4,7 +4,7 @@ use crate::PolicyError;
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use trawl_types::Suppression;
+use trawl_types::{Purl, Suppression};
 
 /// Which findings an entry applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub struct IgnoreEntry {
     /// Path globs (any must match the result target or the package path); empty = everywhere.
     pub paths: Vec<GlobMatcher>,
     /// Constraint purls; empty = any package.
-    pub purls: Vec<String>,
+    pub purls: Vec<Purl>,
 }
 
 impl IgnoreEntry {
@@ -61,7 +61,7 @@ impl IgnoreEntry {
     }
 
     /// Whether the purl constraint holds for the finding's package purl.
-    pub fn purls_match(&self, purl: Option<&str>) -> bool {
+    pub fn purls_match(&self, purl: Option<&Purl>) -> bool {
         if self.purls.is_empty() {
             return true;
         }
@@ -228,14 +228,12 @@ impl IgnoreFile {
                         .map_err(|err| syntax(line, format!("invalid path glob `{p}`: {err}")))?;
                     paths.push(g.compile_matcher());
                 }
-                for p in &e.purls {
-                    if !p.starts_with("pkg:") {
-                        return Err(syntax(
-                            line,
-                            format!("invalid purl `{p}`: must start with pkg:"),
-                        ));
-                    }
-                }
+                let purls = e
+                    .purls
+                    .iter()
+                    .map(|p| p.parse::<Purl>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|err| syntax(line, err.to_string()))?;
                 entries.push(IgnoreEntry {
                     kind,
                     id: e.id,
@@ -243,7 +241,7 @@ impl IgnoreFile {
                     expires: e.expires,
                     reason: e.reason,
                     paths,
-                    purls: e.purls,
+                    purls,
                 });
             }
         }
@@ -314,8 +312,9 @@ mod tests {
         assert_eq!(e.line, 2);
         assert!(e.paths_match(&["", "/usr/lib/x/y.jar"]));
         assert!(!e.paths_match(&["etc/x"]));
-        assert!(e.purls_match(Some("pkg:deb/debian/tar@1.34?arch=amd64")));
-        assert!(!e.purls_match(Some("pkg:deb/debian/tarx@1.34")));
+        let purl = |s: &str| s.parse::<Purl>().expect("purl");
+        assert!(e.purls_match(Some(&purl("pkg:deb/debian/tar@1.34?arch=amd64"))));
+        assert!(!e.purls_match(Some(&purl("pkg:deb/debian/tarx@1.34"))));
         assert_eq!(f.entries[1].kind, IgnoreKind::Secret);
     }
 

@@ -146,7 +146,7 @@ impl Policy {
                 .find(|e| {
                     f.has_id(&e.id)
                         && e.paths_match(&[target, &f.pkg_path])
-                        && e.purls_match(f.purl.as_deref())
+                        && e.purls_match(f.purl.as_ref())
                 })
                 .map(|e| file.suppression(e))
         })

@@ -4,15 +4,43 @@
 use crate::PolicyError;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use trawl_types::{Finding, Suppression};
+use trawl_types::{Finding, Purl, Suppression};
 
 #[derive(Debug, Clone)]
 struct Statement {
     vulns: Vec<String>,
     /// Product / subcomponent purls (constraints). Empty = applies to every package.
-    products: Vec<String>,
+    products: Products,
     status: String,
     statement: Option<String>,
+}
+
+/// The packages a statement is about.
+#[derive(Debug, Clone, Default)]
+struct Products {
+    /// The purls that parse.
+    purls: Vec<Purl>,
+    /// Whether any purl was named (one that does not parse still scopes the statement: it matches nothing,
+    /// rather than every package).
+    scoped: bool,
+}
+
+impl Products {
+    fn push(&mut self, reference: &str) {
+        self.scoped = true;
+        if let Ok(p) = reference.parse() {
+            self.purls.push(p);
+        }
+    }
+
+    fn matches(&self, purl: Option<&Purl>) -> bool {
+        !self.scoped
+            || purl.is_some_and(|p| {
+                self.purls
+                    .iter()
+                    .any(|c| crate::purl::constraint_matches(c, p))
+            })
+    }
 }
 
 /// A loaded VEX document.
@@ -90,7 +118,7 @@ impl VexDocument {
                     .and_then(Value::as_str)
                     .ok_or_else(|| err(0, format!("statement {i}: no status")))?
                     .to_owned();
-                let mut products = Vec::new();
+                let mut products = Products::default();
                 if let Some(Value::Array(ps)) = s.get("products") {
                     for p in ps {
                         let id = match p {
@@ -103,11 +131,12 @@ impl VexDocument {
                             if let Some(purl) = id.and_then(purl_in)
                                 && !purl.starts_with("pkg:oci/")
                             {
-                                products.push(purl.to_owned());
+                                products.push(purl);
                             }
                         } else {
-                            products
-                                .extend(subs.iter().filter_map(|s| purl_in(s)).map(str::to_owned));
+                            for purl in subs.iter().filter_map(|s| purl_in(s)) {
+                                products.push(purl);
+                            }
                         }
                     }
                 }
@@ -153,11 +182,13 @@ impl VexDocument {
                     "resolved" | "resolved_with_pedigree" => "fixed",
                     other => other,
                 };
-                let products = strings(v.get("affects"), "ref")
+                let mut products = Products::default();
+                for purl in strings(v.get("affects"), "ref")
                     .iter()
                     .filter_map(|r| purl_in(r))
-                    .map(str::to_owned)
-                    .collect();
+                {
+                    products.push(purl);
+                }
                 let statement = analysis
                     .get("detail")
                     .or_else(|| analysis.get("justification"))
@@ -188,13 +219,7 @@ impl VexDocument {
             .iter()
             .filter(|s| s.status == "not_affected" || s.status == "fixed")
             .find(|s| {
-                s.vulns.iter().any(|v| f.has_id(v))
-                    && (s.products.is_empty()
-                        || f.purl.as_deref().is_some_and(|p| {
-                            s.products
-                                .iter()
-                                .any(|c| crate::purl::constraint_matches(c, p))
-                        }))
+                s.vulns.iter().any(|v| f.has_id(v)) && s.products.matches(f.purl.as_ref())
             })
             .map(|s| Suppression {
                 kind: "vex".into(),
@@ -212,7 +237,7 @@ mod tests {
     fn finding(id: &str, purl: &str) -> Finding {
         Finding {
             id: id.into(),
-            purl: Some(purl.into()),
+            purl: Some(purl.parse().expect("purl")),
             ..Default::default()
         }
     }

@@ -253,8 +253,7 @@ pub(crate) fn image_purl(report: &Report) -> Option<String> {
     if let Some(arch) = a
         .image_config
         .as_ref()
-        .and_then(|c| c.get("architecture"))
-        .and_then(|v| v.as_str())
+        .and_then(|c| c.architecture.as_deref())
     {
         p.qualifiers.push(("arch".to_owned(), arch.to_owned()));
     }
@@ -288,7 +287,7 @@ impl Refs {
 fn package_component(p: &Package, bom_ref: String, result_type: &str) -> Component {
     let mut c = Component::new(bom_ref, "library", name_or_unnamed(&p.name));
     c.version = (!p.version.is_empty()).then(|| p.version.clone());
-    c.purl = p.purl.clone();
+    c.purl = p.purl.as_ref().map(ToString::to_string);
     if let Some(m) = p
         .maintainer
         .as_deref()
@@ -468,7 +467,8 @@ fn build(report: &Report) -> Bom {
         for p in &r.packages {
             let base = p
                 .purl
-                .clone()
+                .as_ref()
+                .map(ToString::to_string)
                 .unwrap_or_else(|| format!("trawl:pkg:{}:{}@{}", r.result_type, p.name, p.version));
             let br = refs.unique(&base);
             pkg_refs
@@ -476,7 +476,7 @@ fn build(report: &Report) -> Bom {
                     r.target.clone(),
                     p.name.clone(),
                     p.version.clone(),
-                    p.purl.clone(),
+                    p.purl.as_ref().map(ToString::to_string),
                 ))
                 .or_insert_with(|| br.clone());
             components.push(package_component(p, br.clone(), &r.result_type));
@@ -664,7 +664,7 @@ fn vulnerabilities(report: &Report, pkg_refs: &PkgRefs, refs: &mut Refs) -> Vec<
                 (*target).to_owned(),
                 f.pkg_name.clone(),
                 f.installed_version.clone(),
-                f.purl.clone(),
+                f.purl.as_ref().map(ToString::to_string),
             );
             let r = pkg_refs
                 .get(&key)
@@ -677,7 +677,7 @@ fn vulnerabilities(report: &Report, pkg_refs: &PkgRefs, refs: &mut Refs) -> Vec<
                         .map(|(_, v)| v)
                 })
                 .cloned()
-                .or_else(|| f.purl.clone())
+                .or_else(|| f.purl.as_ref().map(ToString::to_string))
                 .unwrap_or_else(|| format!("trawl:pkg:{}@{}", f.pkg_name, f.installed_version));
             if affects.iter().any(|a| a.r#ref == r) {
                 continue;

@@ -61,7 +61,7 @@ fn suite_cases(r: &ScanResult, opts: &RenderOptions) -> Vec<Case> {
         });
     }
     for m in &r.misconfigurations {
-        let failed = !m.status.eq_ignore_ascii_case("PASS");
+        let failed = m.status.is_fail();
         cases.push(Case {
             classname: m.path.clone(),
             name: format!("[{}] {}", m.severity, m.id),
@@ -87,7 +87,7 @@ fn suite_cases(r: &ScanResult, opts: &RenderOptions) -> Vec<Case> {
             if !vulnerable {
                 cases.push(Case {
                     classname: format!("{}-{}", p.name, p.version),
-                    name: p.purl.clone().unwrap_or_else(|| p.id()),
+                    name: p.purl.as_ref().map_or_else(|| p.id(), ToString::to_string),
                     failure: None,
                     skipped: None,
                 });

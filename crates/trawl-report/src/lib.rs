@@ -20,8 +20,8 @@ mod util;
 
 pub use model::{
     Artifact, ArtifactType, BaselineSummary, CacheStats, Failing, FindingKey, GateInfo,
-    ImageLayerStatus, ImageStatus, LayerInfo, PolicySummary, Report, ReportFormat, ResultClass,
-    SCHEMA_VERSION, ScanResult, SeverityCounts, Tool,
+    ImageLayerStatus, ImageOutcome, ImageStatus, LayerInfo, PolicySummary, Report, ReportFormat,
+    ResultClass, SCHEMA_VERSION, ScanResult, SeverityCounts, Tool,
 };
 
 use std::io::Write;

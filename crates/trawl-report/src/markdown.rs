@@ -379,7 +379,7 @@ impl<'a> MarkdownRenderer<'a> {
                     "| {} | {} | {} |",
                     cell(&p.name),
                     cell(&p.version),
-                    cell(p.purl.as_deref().unwrap_or(""))
+                    cell(&p.purl.as_ref().map(ToString::to_string).unwrap_or_default())
                 );
             }
             if r.packages.len() > MAX_DETAIL_ROWS {
@@ -414,7 +414,7 @@ impl<'a> MarkdownRenderer<'a> {
         }
         let misconf: Vec<_> = report
             .misconfigurations()
-            .filter(|(_, m)| !m.status.eq_ignore_ascii_case("PASS"))
+            .filter(|(_, m)| m.status.is_fail())
             .collect();
         if !misconf.is_empty() {
             let _ = writeln!(out, "### Misconfigurations ({})\n", misconf.len());

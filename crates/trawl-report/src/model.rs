@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 use trawl_types::{
-    Finding, Misconfiguration, OsInfo, Package, SecretFinding, Severity, Status, Warning,
+    Finding, ImageConfig, Misconfiguration, OsInfo, Package, SecretFinding, Severity, Status,
+    Warning,
 };
 
 /// Version of the native JSON report shape.
@@ -47,13 +48,40 @@ pub struct Report {
     pub images: Vec<ImageStatus>,
 }
 
+/// Whether one image of a many-image run was scanned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageOutcome {
+    /// Scanned (`ok`).
+    #[default]
+    Ok,
+    /// Not scanned: see the status's `error` (`failed`).
+    Failed,
+}
+
+impl ImageOutcome {
+    /// `ok` or `failed` (also the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageOutcome::Ok => "ok",
+            ImageOutcome::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for ImageOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The outcome of one image of a many-image run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageStatus {
     /// The reference or path given.
     pub name: String,
     /// `ok` or `failed`.
-    pub status: String,
+    pub status: ImageOutcome,
     /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -153,9 +181,10 @@ pub struct Artifact {
     /// Layers, base first.
     #[serde(default)]
     pub layers: Vec<LayerInfo>,
-    /// The image config blob as the image holds it (architecture, config.Env, history...).
+    /// The image config blob as the image holds it (architecture, config.Env, history...), secrets redacted;
+    /// serialised as that JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image_config: Option<serde_json::Value>,
+    pub image_config: Option<ImageConfig>,
 }
 
 /// One layer of an image.
@@ -418,7 +447,7 @@ impl GateInfo {
                 .misconfigurations()
                 .filter(|(_, m)| {
                     !self.new_only
-                        && !m.status.eq_ignore_ascii_case("PASS")
+                        && m.status.is_fail()
                         && self.fails_severity(m.severity)
                 })
                 .collect(),
@@ -660,7 +689,7 @@ impl Report {
     /// Severity counts of all failed misconfigurations.
     pub fn misconfiguration_counts(&self) -> SeverityCounts {
         self.misconfigurations()
-            .filter(|(_, m)| !m.status.eq_ignore_ascii_case("PASS"))
+            .filter(|(_, m)| m.status.is_fail())
             .map(|(_, m)| m.severity)
             .collect()
     }

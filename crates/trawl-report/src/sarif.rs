@@ -432,7 +432,7 @@ impl<'a> SarifRenderer<'a> {
                 );
                 let mut props = BTreeMap::new();
                 if let Some(p) = &f.purl {
-                    props.insert("purl", serde_json::Value::String(p.clone()));
+                    props.insert("purl", serde_json::Value::String(p.to_string()));
                 }
                 props.insert(
                     "status",
@@ -536,12 +536,12 @@ impl<'a> SarifRenderer<'a> {
                 .misconfigurations
                 .iter()
                 .chain(sup_misconf)
-                .filter(|m| !m.status.eq_ignore_ascii_case("PASS"))
+                .filter(|m| m.status.is_fail())
             {
                 let idx = b.rule_index(&format!("misconfig:{}", m.id), || {
                     simple_rule(
                         &m.id,
-                        &m.file_type,
+                        m.file_type.as_str(),
                         &m.title,
                         &m.description,
                         m.severity,

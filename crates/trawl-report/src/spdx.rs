@@ -169,7 +169,7 @@ fn package_of(p: &Package, spdx_id: String) -> SPackage {
         s.external_refs.push(ExternalRef {
             reference_category: "PACKAGE-MANAGER",
             reference_type: "purl",
-            reference_locator: purl.clone(),
+            reference_locator: purl.to_string(),
         });
     }
     let mut comment = Vec::new();

@@ -190,7 +190,7 @@ impl<'a> TableRenderer<'a> {
         let failed: Vec<_> = r
             .misconfigurations
             .iter()
-            .filter(|m| !m.status.eq_ignore_ascii_case("PASS"))
+            .filter(|m| m.status.is_fail())
             .collect();
         let counts: crate::SeverityCounts = failed.iter().map(|m| m.severity).collect();
         let _ = writeln!(
@@ -204,7 +204,7 @@ impl<'a> TableRenderer<'a> {
             t.add_row(vec![
                 m.id.clone(),
                 m.severity.as_str().to_owned(),
-                m.status.clone(),
+                m.status.as_str().to_owned(),
                 m.path.clone(),
                 m.start_line.map(|l| l.to_string()).unwrap_or_default(),
                 truncate(

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use trawl_types::{
-    Ecosystem, Finding, LayerRef, Misconfiguration, Package, SecretFinding, Suppression,
+    DataSourceId, Ecosystem, Finding, LayerRef, Misconfiguration, Package, SecretFinding, Suppression,
 };
 
 #[derive(Serialize)]
@@ -43,7 +43,7 @@ struct Metadata<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     repo_digests: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    image_config: Option<&'a serde_json::Value>,
+    image_config: Option<&'a trawl_types::ImageConfig>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     layers: Vec<TLayer<'a>>,
 }
@@ -104,9 +104,9 @@ struct TResult<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Identifier<'a> {
+struct Identifier {
     #[serde(rename = "PURL")]
-    purl: &'a str,
+    purl: String,
 }
 
 #[derive(Serialize)]
@@ -116,7 +116,7 @@ struct TPackage<'a> {
     id: String,
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    identifier: Option<Identifier<'a>>,
+    identifier: Option<Identifier>,
     version: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     release: Option<&'a str>,
@@ -151,7 +151,9 @@ impl<'a> TPackage<'a> {
         let mut t = TPackage {
             id: trivy_pkg_id(p),
             name: &p.name,
-            identifier: p.purl.as_deref().map(|purl| Identifier { purl }),
+            identifier: p.purl.as_ref().map(|purl| Identifier {
+                purl: purl.to_string(),
+            }),
             version: trivy_version(p.ecosystem, &p.version),
             release: None,
             epoch: None,
@@ -302,7 +304,7 @@ struct TVuln<'a> {
     #[serde(skip_serializing_if = "str::is_empty")]
     pkg_path: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pkg_identifier: Option<Identifier<'a>>,
+    pkg_identifier: Option<Identifier>,
     installed_version: Cow<'a, str>,
     #[serde(skip_serializing_if = "String::is_empty")]
     fixed_version: String,
@@ -359,7 +361,9 @@ impl<'a> TVuln<'a> {
             ),
             pkg_name: &f.pkg_name,
             pkg_path: &f.pkg_path,
-            pkg_identifier: f.purl.as_deref().map(|purl| Identifier { purl }),
+            pkg_identifier: f.purl.as_ref().map(|purl| Identifier {
+                purl: purl.to_string(),
+            }),
             // Trivy's spelling (Go's `v`); `FixedVersion` is the advisory's own spelling, as Trivy writes it
             // (Go advisories write `0.17.0`, so Trivy shows `v0.10.0` fixed in `0.17.0`).
             installed_version: trivy_version(f.ecosystem, &f.installed_version),
@@ -377,7 +381,7 @@ impl<'a> TVuln<'a> {
             severity_source: f.severity_source.as_deref().map(trivy_source),
             primary_url: advisory_url(f),
             data_source: f.data_sources.first().map(|d| TDataSource {
-                id: &d.id,
+                id: d.id.as_str(),
                 name: &d.name,
                 url: &d.url,
             }),
@@ -427,16 +431,15 @@ impl<'a> TVuln<'a> {
 /// Trivy's name for a severity/CVSS source (`debian`, `alpine`, `amazon`...), so `jq` scripts that read
 /// `.VendorSeverity.debian` or `.CVSS.nvd` keep working; other sources keep trawl's ID.
 fn trivy_source(id: &str) -> &str {
-    match id {
-        "debian-tracker" | "debian-osv" => "debian",
-        "alpine-secdb" => "alpine",
-        "alas" => "amazon",
-        "ubuntu" => "ubuntu",
-        "wolfi" => "wolfi",
-        "ghsa" => "ghsa",
-        "nvd" => "nvd",
-        "cve-cna" | "cve5" => "cna",
-        other => other,
+    match id.parse::<DataSourceId>() {
+        Ok(DataSourceId::DebianTracker | DataSourceId::DebianOsv) => "debian",
+        Ok(DataSourceId::AlpineSecdb) => "alpine",
+        Ok(DataSourceId::Alas) => "amazon",
+        Ok(DataSourceId::Cve5) => "cna",
+        // A severity source rather than a data source: the CVE record's CNA rating.
+        _ if id == "cve-cna" => "cna",
+        // `ubuntu`, `wolfi`, `ghsa`, `nvd` are Trivy's names too.
+        _ => id,
     }
 }
 
@@ -541,7 +544,7 @@ fn result_of<'a>(r: &'a ScanResult, opts: &RenderOptions) -> TResult<'a> {
             let failures = r
                 .misconfigurations
                 .iter()
-                .filter(|m| !m.status.eq_ignore_ascii_case("PASS"))
+                .filter(|m| m.status.is_fail())
                 .count();
             MisconfSummary {
                 successes: r.misconfigurations.len() - failures,
@@ -593,7 +596,7 @@ fn result_of<'a>(r: &'a ScanResult, opts: &RenderOptions) -> TResult<'a> {
 
 fn misconf_of(m: &Misconfiguration) -> TMisconf<'_> {
     TMisconf {
-        r#type: &m.file_type,
+        r#type: m.file_type.as_str(),
         id: &m.id,
         avdid: &m.id,
         title: &m.title,
@@ -603,7 +606,7 @@ fn misconf_of(m: &Misconfiguration) -> TMisconf<'_> {
         severity: m.severity.as_str(),
         primary_url: m.references.first().map(String::as_str),
         references: &m.references,
-        status: &m.status,
+        status: m.status.as_str(),
         layer: m.layer.as_ref().map(TLayer::of),
         cause_metadata: CauseMetadata {
             start_line: m.start_line,

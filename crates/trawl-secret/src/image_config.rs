@@ -5,62 +5,62 @@
 
 use crate::Scanner;
 use serde_json::Value;
-use trawl_types::SecretFinding;
+use trawl_types::{ImageConfig, SecretFinding};
 
 impl Scanner {
-    /// Scans an image config (the OCI/docker config JSON). Findings have the path `image-config:Env`,
-    /// `image-config:Labels` or `image-config:History`, and the 1-based entry number as their line.
-    pub fn scan_image_config(&self, config: &Value) -> Vec<SecretFinding> {
-        let inner = config
-            .get("config")
-            .or_else(|| config.get("container_config"))
-            .unwrap_or(config);
+    /// Scans an image config. Findings have the path `image-config:Env`, `image-config:Labels` or
+    /// `image-config:History`, and the 1-based entry number as their line (labels as `key=value`, in key order).
+    pub fn scan_image_config(&self, config: &ImageConfig) -> Vec<SecretFinding> {
+        let one_line = |s: &str| s.replace('\n', " ");
         let mut out = Vec::new();
-        let strings = |v: Option<&Value>| -> Vec<String> {
-            v.and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(|s| s.replace('\n', " "))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let env = strings(inner.get("Env"));
+        let env: Vec<String> = config.env.iter().map(|e| one_line(e)).collect();
         out.extend(self.scan_lines("image-config:Env", &env));
-        let labels: Vec<String> = inner
-            .get("Labels")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| {
-                        v.as_str().map(|v| format!("{k}={}", v.replace('\n', " ")))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let labels: Vec<String> = config
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={}", one_line(v)))
+            .collect();
         out.extend(self.scan_lines("image-config:Labels", &labels));
         let history: Vec<String> = config
-            .get("history")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .map(|h| {
-                        h.get("created_by")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .replace('\n', " ")
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+            .history
+            .iter()
+            .map(|h| one_line(h.created_by.as_deref().unwrap_or_default()))
+            .collect();
         out.extend(self.scan_lines("image-config:History", &history));
         out
     }
 
-    /// Replaces every secret in the config's `Env`, `Labels` and history `created_by` with `*`, so a report
-    /// that embeds the config does not leak what the secret scan found. Returns how many strings changed.
-    pub fn redact_image_config(&self, config: &mut Value) -> usize {
+    /// Replaces every secret in the config's `Env`, `Labels` and history `created_by` with `*`, in the raw JSON
+    /// (so a report that embeds the config does not leak what the secret scan found) and in the parsed fields
+    /// (which the misconfiguration checks read). Returns how many raw JSON strings changed.
+    pub fn redact_image_config(&self, config: &mut ImageConfig) -> usize {
+        for e in &mut config.env {
+            if let Some(r) = self.redact_text(e) {
+                *e = r;
+            }
+        }
+        for (k, v) in &mut config.labels {
+            if let Some(r) = self.redact_label(k, v) {
+                *v = r;
+            }
+        }
+        for h in &mut config.history {
+            if let Some(r) = h.created_by.as_deref().and_then(|c| self.redact_text(c)) {
+                h.created_by = Some(r);
+            }
+        }
+        self.redact_raw_image_config(&mut config.raw)
+    }
+
+    /// A label's value with its secrets redacted (labels are scanned as `key=value`: redacted in that context).
+    fn redact_label(&self, key: &str, value: &str) -> Option<String> {
+        self.redact_text(&format!("{key}={value}"))
+            .map(|r| r[key.len() + 1..].to_owned())
+    }
+
+    /// Redacts the raw JSON: `Env` and `Labels` wherever [`ImageConfig::from_json`] may have read them
+    /// (`config`, `container_config`, the top level), and the history.
+    fn redact_raw_image_config(&self, config: &mut Value) -> usize {
         let mut changed = 0;
         let redact = |v: &mut Value| -> usize {
             match v.as_str().and_then(|s| self.redact_text(s)) {
@@ -71,24 +71,28 @@ impl Scanner {
                 None => 0,
             }
         };
-        for key in ["config", "container_config"] {
-            if let Some(inner) = config.get_mut(key) {
-                if let Some(env) = inner.get_mut("Env").and_then(Value::as_array_mut) {
-                    changed += env.iter_mut().map(redact).sum::<usize>();
-                }
-                if let Some(labels) = inner.get_mut("Labels").and_then(Value::as_object_mut) {
-                    for (k, v) in labels.iter_mut() {
-                        // Labels are scanned as `key=value`: redact the value in that context.
-                        if let Some(s) = v.as_str()
-                            && let Some(r) = self.redact_text(&format!("{k}={s}"))
-                        {
-                            *v = Value::String(r[k.len() + 1..].to_owned());
-                            changed += 1;
-                        }
+        let mut redact_settings = |inner: &mut Value| {
+            // `Env` is a list, or (read as one entry) a single string.
+            match inner.get_mut("Env") {
+                Some(Value::Array(env)) => changed += env.iter_mut().map(redact).sum::<usize>(),
+                Some(one) => changed += redact(one),
+                None => {}
+            }
+            if let Some(labels) = inner.get_mut("Labels").and_then(Value::as_object_mut) {
+                for (k, v) in labels.iter_mut() {
+                    if let Some(r) = v.as_str().and_then(|s| self.redact_label(k, s)) {
+                        *v = Value::String(r);
+                        changed += 1;
                     }
                 }
             }
+        };
+        for key in ["config", "container_config"] {
+            if let Some(inner) = config.get_mut(key) {
+                redact_settings(inner);
+            }
         }
+        redact_settings(config);
         if let Some(history) = config.get_mut("history").and_then(Value::as_array_mut) {
             for h in history {
                 if let Some(c) = h.get_mut("created_by") {
@@ -109,11 +113,11 @@ impl Scanner {
 }
 
 /// Redacts an image config with the built-in rules (see [`Scanner::redact_image_config`]).
-pub fn redact_image_config(config_json: &mut Value) -> usize {
-    crate::builtin().redact_image_config(config_json)
+pub fn redact_image_config(config: &mut ImageConfig) -> usize {
+    crate::builtin().redact_image_config(config)
 }
 
 /// Scans an image config with the built-in rules (see [`Scanner::scan_image_config`]).
-pub fn scan_image_config(config_json: &Value) -> Vec<SecretFinding> {
-    crate::builtin().scan_image_config(config_json)
+pub fn scan_image_config(config: &ImageConfig) -> Vec<SecretFinding> {
+    crate::builtin().scan_image_config(config)
 }

@@ -7,6 +7,7 @@
 use base64::Engine as _;
 use std::collections::BTreeSet;
 use trawl_secret::{Scanner, builtin};
+use trawl_types::ImageConfig;
 
 const UPPER_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -651,7 +652,7 @@ fn image_config_env_and_history() {
             {"created_by": format!("RUN |1 GH_TOKEN={ghp} /bin/sh -c git clone https://github.com/o/r")}
         ]
     });
-    let found = trawl_secret::scan_image_config(&config);
+    let found = trawl_secret::scan_image_config(&ImageConfig::from_json(config));
     let got: Vec<_> = found
         .iter()
         .map(|f| (f.rule_id.as_str(), f.path.as_str(), f.start_line))
@@ -671,26 +672,31 @@ fn image_config_env_and_history() {
     }
     // A base image's config: nothing.
     let clean = serde_json::json!({"config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["/bin/sh"]}});
-    assert!(trawl_secret::scan_image_config(&clean).is_empty());
+    assert!(trawl_secret::scan_image_config(&ImageConfig::from_json(clean)).is_empty());
 }
 
 #[test]
 fn image_config_redaction() {
     let ghp = format!("ghp_{}", rnd(ALNUM, 36, 4));
     let pw = rnd(ALNUM, 20, 6);
-    let mut config = serde_json::json!({
+    let mut config = ImageConfig::from_json(serde_json::json!({
         "config": {"Env": ["PATH=/bin", format!("DB_PASSWORD={pw}")], "Labels": {"ci.token": ghp.clone(), "team": "a"}},
         "history": [{"created_by": format!("RUN |1 GH_TOKEN={ghp} /bin/sh -c make")}, {"created_by": "COPY . ."}]
-    });
+    }));
     assert_eq!(trawl_secret::redact_image_config(&mut config), 3);
-    let text = config.to_string();
+    let text = config.raw.to_string();
     assert!(!text.contains(&ghp) && !text.contains(&pw), "{text}");
-    assert_eq!(config["config"]["Env"][0], "PATH=/bin");
+    assert_eq!(config.raw["config"]["Env"][0], "PATH=/bin");
     assert_eq!(
-        config["config"]["Env"][1],
+        config.raw["config"]["Env"][1],
         format!("DB_PASSWORD={}", "*".repeat(20))
     );
-    assert_eq!(config["config"]["Labels"]["team"], "a");
-    assert_eq!(config["history"][1]["created_by"], "COPY . .");
+    assert_eq!(config.raw["config"]["Labels"]["team"], "a");
+    assert_eq!(config.raw["history"][1]["created_by"], "COPY . .");
+    // The parsed fields (which the misconfiguration checks read) are redacted alike.
+    let parsed = format!("{:?} {:?} {:?}", config.env, config.labels, config.history);
+    assert!(!parsed.contains(&ghp) && !parsed.contains(&pw), "{parsed}");
+    assert_eq!(config.env[1], format!("DB_PASSWORD={}", "*".repeat(20)));
+    assert!(config.labels.contains(&("team".to_owned(), "a".to_owned())));
     assert!(builtin().redact_text("nothing to see").is_none());
 }

@@ -68,7 +68,8 @@ fn scan_docker_archive(path: &Path) -> ScanOutcome {
         } else if name.ends_with(".json") && name != "manifest.json" && !name.contains('/') {
             let config: serde_json::Value =
                 serde_json::from_reader(&mut entry).expect("config json");
-            out.findings.extend(builtin().scan_image_config(&config));
+            out.findings
+                .extend(builtin().scan_image_config(&trawl_types::ImageConfig::from_json(config)));
         }
     }
     out

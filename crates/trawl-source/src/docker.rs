@@ -1,7 +1,7 @@
 //! `docker save` archives: `manifest.json` (`[{Config, RepoTags, Layers}]`), the config, one tar per layer.
 
 use crate::store::Store;
-use crate::{ArtifactKind, Image, ImageConfig, Layer, SourceError};
+use crate::{ArtifactKind, Image, Layer, SourceError};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -54,7 +54,7 @@ pub(crate) fn open(store: Arc<dyn Store>, reference: Option<&str>) -> Result<Ima
     }
     let config_bytes = store.read(&m.config)?;
     let config =
-        ImageConfig::parse(&config_bytes).map_err(|e| SourceError::invalid(&path, &m.config, e))?;
+        crate::config::parse(&config_bytes).map_err(|e| SourceError::invalid(&path, &m.config, e))?;
     let image_id = crate::stream::sha256_digest(&config_bytes);
     if !config.diff_ids.is_empty() && config.diff_ids.len() != m.layers.len() {
         return Err(SourceError::invalid(

@@ -30,9 +30,9 @@ mod stream;
 mod targuard;
 mod threaded;
 
-pub use config::{HistoryEntry, ImageConfig, MAX_CONFIG};
+pub use config::MAX_CONFIG;
 pub use error::SourceError;
-pub use registry::{ImageSrc, RemoteOptions, mirrored_references};
+pub use registry::{ImageSrc, ParseImageSrcError, RemoteOptions, mirrored_references};
 pub use store::{Prefetch, RawOpener};
 pub use stream::Compression;
 pub use targuard::{MAX_TAR_EXTENSION, TarGuard};
@@ -253,7 +253,7 @@ pub struct Image {
     /// `repo@digest` names, when known.
     pub repo_digests: Vec<String>,
     /// The image config (none for a rootfs).
-    pub config: Option<ImageConfig>,
+    pub config: Option<trawl_types::ImageConfig>,
     /// Layers, base first.
     pub layers: Vec<Layer>,
     /// True when layers are best opened one at a time in order (a compressed outer archive cannot seek).

@@ -1,7 +1,7 @@
 //! OCI image layouts (`oci-layout`, `index.json`, `blobs/ALG/HEX`), as a directory or a tar.
 
 use crate::store::{Store, blob_path};
-use crate::{ArtifactKind, Image, ImageConfig, Layer, SourceError};
+use crate::{ArtifactKind, Image, Layer, SourceError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -195,7 +195,7 @@ pub(crate) fn open(store: Arc<dyn Store>, reference: Option<&str>) -> Result<Ima
         }
     }
     let config_bytes = read_blob(store.as_ref(), cfg_desc)?;
-    let config = ImageConfig::parse(&config_bytes)
+    let config = crate::config::parse(&config_bytes)
         .map_err(|e| SourceError::invalid(&path, &cfg_desc.digest, e))?;
     if !config.diff_ids.is_empty() && config.diff_ids.len() != manifest.layers.len() {
         return Err(SourceError::invalid(

@@ -6,7 +6,6 @@
 //! it, so layers download concurrently when they are analysed in parallel. The blob digest is verified while
 //! streaming by the registry client (on its download thread), the diff ID by [`Layer::open`].
 
-use crate::config::ImageConfig;
 use crate::error::SourceError;
 use crate::store::RawOpener;
 use crate::{ArtifactKind, Image, Layer};
@@ -47,17 +46,32 @@ impl fmt::Display for ImageSrc {
     }
 }
 
+/// An image source name that is none of `docker`, `podman`, `remote` (or its synonym `registry`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown image source {value:?} (docker, podman, remote)")]
+pub struct ParseImageSrcError {
+    /// The value given, trimmed and lower-cased.
+    value: String,
+}
+
+impl ParseImageSrcError {
+    /// The value given (trimmed and lower-cased).
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
 impl FromStr for ImageSrc {
-    type Err = String;
+    type Err = ParseImageSrcError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "docker" => Ok(ImageSrc::Docker),
             "podman" => Ok(ImageSrc::Podman),
             "remote" | "registry" => Ok(ImageSrc::Remote),
-            other => Err(format!(
-                "unknown image source {other:?} (docker, podman, remote)"
-            )),
+            other => Err(ParseImageSrcError {
+                value: other.to_owned(),
+            }),
         }
     }
 }
@@ -263,7 +277,7 @@ fn image_of(
     r: ResolvedImage,
 ) -> Result<Image, SourceError> {
     let config_digest = r.manifest.config.digest.to_string();
-    let config = ImageConfig::parse(&r.config).map_err(|message| SourceError::Invalid {
+    let config = crate::config::parse(&r.config).map_err(|message| SourceError::Invalid {
         path: name.into(),
         what: format!("config {config_digest}"),
         message,
@@ -375,5 +389,24 @@ mod mirror_tests {
         assert!(mirrored("quay.io/x/y:1", &[("docker.io", "mirror.local")]).is_empty());
         // A mirror that is not a host is skipped.
         assert!(mirrored("ghcr.io/o/r:1", &[("ghcr.io", "not a host")]).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_src_names() {
+        for s in ImageSrc::DEFAULT_ORDER {
+            assert_eq!(s.as_str().parse::<ImageSrc>(), Ok(s));
+        }
+        assert_eq!(" Registry ".parse::<ImageSrc>(), Ok(ImageSrc::Remote));
+        let err = "Containerd".parse::<ImageSrc>().expect_err("unknown");
+        assert_eq!(err.value(), "containerd");
+        assert_eq!(
+            err.to_string(),
+            "unknown image source \"containerd\" (docker, podman, remote)"
+        );
     }
 }

@@ -190,8 +190,27 @@ impl fmt::Display for Ecosystem {
     }
 }
 
+/// An ecosystem name that is neither one of ours ([`Ecosystem::as_str`]) nor an OSV one ([`Ecosystem::osv_name`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown ecosystem `{value}` (expected one of: {})", expected_ecosystems())]
+pub struct ParseEcosystemError {
+    value: String,
+}
+
+impl ParseEcosystemError {
+    /// The value that was given.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+fn expected_ecosystems() -> String {
+    let names: Vec<&str> = Ecosystem::ALL.iter().map(|e| e.as_str()).collect();
+    format!("{}, or an OSV name such as PyPI or crates.io", names.join(", "))
+}
+
 impl FromStr for Ecosystem {
-    type Err = String;
+    type Err = ParseEcosystemError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lower = s.to_ascii_lowercase();
         Ecosystem::ALL
@@ -199,7 +218,9 @@ impl FromStr for Ecosystem {
             .copied()
             .find(|e| e.as_str() == lower)
             .or_else(|| Ecosystem::from_osv_name(s))
-            .ok_or_else(|| format!("unknown ecosystem `{s}`"))
+            .ok_or_else(|| ParseEcosystemError {
+                value: s.to_owned(),
+            })
     }
 }
 
@@ -303,5 +324,12 @@ mod tests {
         }
         assert_eq!("crates.io".parse::<Ecosystem>(), Ok(Ecosystem::Cargo));
         assert_eq!("PyPI".parse::<Ecosystem>(), Ok(Ecosystem::PyPI));
+        let err = "NoSuchEcosystem".parse::<Ecosystem>().expect_err("unknown");
+        assert_eq!(err.value(), "NoSuchEcosystem");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("unknown ecosystem `NoSuchEcosystem` (expected one of: deb, apk,"),
+            "{text}"
+        );
     }
 }

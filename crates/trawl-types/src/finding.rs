@@ -1,6 +1,6 @@
 //! Findings: a package matched to an advisory, with status, severity and provenance.
 
-use crate::{Ecosystem, LayerRef};
+use crate::{DataSourceId, Ecosystem, LayerRef, Purl};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -68,8 +68,22 @@ impl fmt::Display for Severity {
     }
 }
 
+/// A severity name that is none of [`Severity::ALL`] (nor a vendor synonym such as `MODERATE`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown severity `{value}` (expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL)")]
+pub struct ParseSeverityError {
+    value: String,
+}
+
+impl ParseSeverityError {
+    /// The value that was given.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
 impl FromStr for Severity {
-    type Err = String;
+    type Err = ParseSeverityError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_uppercase().as_str() {
             "UNKNOWN" | "NEGLIGIBLE" | "UNIMPORTANT" | "NONE" => Ok(Severity::Unknown),
@@ -77,9 +91,7 @@ impl FromStr for Severity {
             "MEDIUM" | "MODERATE" => Ok(Severity::Medium),
             "HIGH" | "IMPORTANT" => Ok(Severity::High),
             "CRITICAL" => Ok(Severity::Critical),
-            _ => Err(format!(
-                "unknown severity `{s}` (expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL)"
-            )),
+            _ => Err(ParseSeverityError { value: s.to_owned() }),
         }
     }
 }
@@ -108,6 +120,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status.
+    pub const ALL: [Status; 7] = [
+        Status::Fixed,
+        Status::Affected,
+        Status::WillNotFix,
+        Status::FixDeferred,
+        Status::EndOfLife,
+        Status::NotAffected,
+        Status::UnderInvestigation,
+    ];
+
     /// snake_case name, as in Trivy (`will_not_fix`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -128,8 +151,25 @@ impl fmt::Display for Status {
     }
 }
 
+/// A status name that is none of [`Status::ALL`] (nor a synonym such as `unfixed` or `wont_fix`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown status `{value}` (expected fixed, affected, will_not_fix, fix_deferred, end_of_life, not_affected \
+     or under_investigation)"
+)]
+pub struct ParseStatusError {
+    value: String,
+}
+
+impl ParseStatusError {
+    /// The value that was given.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
 impl FromStr for Status {
-    type Err = String;
+    type Err = ParseStatusError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
@@ -140,7 +180,7 @@ impl FromStr for Status {
                 "end_of_life" => Status::EndOfLife,
                 "not_affected" => Status::NotAffected,
                 "under_investigation" => Status::UnderInvestigation,
-                _ => return Err(format!("unknown status `{s}`")),
+                _ => return Err(ParseStatusError { value: s.to_owned() }),
             },
         )
     }
@@ -173,7 +213,7 @@ pub struct Cvss {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataSource {
     /// Stable ID of the feed (`debian-tracker`, `alpine-secdb`, `osv:PyPI`, `ghsa`).
-    pub id: String,
+    pub id: DataSourceId,
     /// Human name.
     pub name: String,
     /// Where to read more.
@@ -222,7 +262,7 @@ pub struct Finding {
     pub fixed_versions: Vec<String>,
     /// Package purl.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purl: Option<String>,
+    pub purl: Option<Purl>,
     /// File the package was read from.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub pkg_path: String,
@@ -287,5 +327,57 @@ impl Finding {
     /// Whether `id` names this finding (its ID or an alias).
     pub fn has_id(&self, id: &str) -> bool {
         self.id.eq_ignore_ascii_case(id) || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_names() {
+        for s in Severity::ALL {
+            assert_eq!(s.as_str().parse::<Severity>(), Ok(s));
+        }
+        assert_eq!("moderate".parse::<Severity>(), Ok(Severity::Medium));
+        let err = "SEVERE".parse::<Severity>().expect_err("not a severity");
+        assert_eq!(err.value(), "SEVERE");
+        assert_eq!(
+            err.to_string(),
+            "unknown severity `SEVERE` (expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL)"
+        );
+    }
+
+    #[test]
+    fn status_names() {
+        for s in Status::ALL {
+            assert_eq!(s.as_str().parse::<Status>(), Ok(s));
+        }
+        assert_eq!("wont-fix".parse::<Status>(), Ok(Status::WillNotFix));
+        let err = "broken".parse::<Status>().expect_err("not a status");
+        assert_eq!(err.value(), "broken");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("unknown status `broken`") && text.contains("under_investigation"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn finding_purl_and_sources_serialise_as_strings() {
+        let f = Finding {
+            id: "CVE-1".into(),
+            purl: Some("pkg:npm/x@1.0.0".parse().expect("purl")),
+            data_sources: vec![DataSource {
+                id: DataSourceId::Ghsa,
+                name: "GitHub Advisory Database".into(),
+                url: String::new(),
+            }],
+            ..Finding::default()
+        };
+        let json = serde_json::to_value(&f).expect("serialise");
+        assert_eq!(json["purl"], "pkg:npm/x@1.0.0");
+        assert_eq!(json["data_sources"][0]["id"], "ghsa");
+        assert_eq!(serde_json::from_value::<Finding>(json).expect("read"), f);
     }
 }

@@ -6,20 +6,30 @@
 //! [`CACHE_FORMAT_VERSION`]).
 #![warn(missing_docs)]
 
+mod data_source;
 mod ecosystem;
 mod extra;
 mod finding;
 pub mod hash;
+mod image_config;
+mod strser;
 mod package;
 pub mod pool;
 mod purl;
 pub mod time;
 
-pub use ecosystem::{Ecosystem, OsFamily};
-pub use extra::{Misconfiguration, SecretFinding};
-pub use finding::{Cvss, DataSource, Finding, Severity, Status, Suppression};
+pub use data_source::{DataSourceId, OtherId, ParseDataSourceIdError};
+pub use ecosystem::{Ecosystem, OsFamily, ParseEcosystemError};
+pub use extra::{
+    CheckStatus, ConfigFileType, Misconfiguration, ParseCheckStatusError, ParseConfigFileTypeError,
+    SecretFinding,
+};
+pub use image_config::{Healthcheck, HistoryEntry, ImageConfig, ImageConfigError};
+pub use finding::{
+    Cvss, DataSource, Finding, ParseSeverityError, ParseStatusError, Severity, Status, Suppression,
+};
 pub use package::{Inventory, LayerRef, OsInfo, Package, Relationship, Warning};
-pub use purl::{Purl, purl_encode};
+pub use purl::{ParsePurlError, Purl, PurlErrorKind, purl_encode};
 
 /// Version of the serialised shapes stored in the layer cache. Part of every cache key.
 ///

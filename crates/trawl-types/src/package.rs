@@ -89,7 +89,7 @@ pub struct Package {
     pub dev: bool,
     /// The package's purl, filled by the inventory once the OS is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purl: Option<String>,
+    pub purl: Option<Purl>,
     /// Files the package manager says this package owns (OS packages; used to avoid reporting them again as
     /// language packages). Not serialised in reports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

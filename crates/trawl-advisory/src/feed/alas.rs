@@ -10,7 +10,7 @@ use crate::DbError;
 use crate::model::{Advisory, AdvisoryDoc, Affected, AffectedRange, SeverityEntry};
 use quick_xml::events::{BytesStart, Event};
 use std::str::FromStr;
-use trawl_types::{Severity, Status};
+use trawl_types::{DataSourceId, Severity, Status};
 
 #[derive(Debug, Default)]
 struct Update {
@@ -213,7 +213,7 @@ fn emit(u: Update, file: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Result
     }
     sink.advisory(Advisory {
         id: u.id.clone(),
-        source: "alas".to_owned(),
+        source: DataSourceId::Alas,
         doc: AdvisoryDoc {
             aliases: u.cves,
             summary: u.title,

@@ -11,7 +11,7 @@ use crate::model::{Advisory, AdvisoryDoc, Affected, AffectedRange};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use trawl_types::Status;
+use trawl_types::{DataSourceId, Status};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Secdb {
@@ -64,7 +64,14 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
             continue;
         };
         let namespace = format!("Alpine:{release}");
-        result = emit_secfixes(&db, &namespace, "alpine-secdb", &file.name, sink, stats);
+        result = emit_secfixes(
+            &db,
+            &namespace,
+            &DataSourceId::AlpineSecdb,
+            &file.name,
+            sink,
+            stats,
+        );
     }
     result
 }
@@ -97,7 +104,7 @@ fn release_of(db: &Secdb, name: &str) -> Option<String> {
 pub(crate) fn emit_secfixes(
     db: &Secdb,
     namespace: &str,
-    source: &str,
+    source: &DataSourceId,
     file: &str,
     sink: &mut dyn Sink,
     stats: &mut Stats,
@@ -152,7 +159,7 @@ pub(crate) fn emit_secfixes(
                 };
                 sink.advisory(Advisory {
                     id: id.to_owned(),
-                    source: source.to_owned(),
+                    source: source.clone(),
                     doc: AdvisoryDoc {
                         aliases,
                         ..AdvisoryDoc::default()

@@ -8,6 +8,7 @@ use crate::DbError;
 use crate::model::{Advisory, AdvisoryDoc};
 use crate::score::entry_from_vector;
 use serde_json::Value;
+use trawl_types::DataSourceId;
 
 /// Reads CVE JSON 5 records from `location`.
 pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Result<(), DbError> {
@@ -73,7 +74,7 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
         }
         sink.advisory(Advisory {
             id: id.to_owned(),
-            source: "cve5".to_owned(),
+            source: DataSourceId::Cve5,
             doc: d,
             affected: Vec::new(),
         })?;

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use trawl_types::Status;
+use trawl_types::{DataSourceId, Status};
 
 /// Releases that inherit the unstable line when they have none of their own.
 const INHERITING: &[&str] = &["buster", "bullseye", "bookworm", "trixie", "forky"];
@@ -251,7 +251,7 @@ fn parse_cve_list(
         } else {
             sink.advisory(Advisory {
                 id,
-                source: "debian-tracker".to_owned(),
+                source: DataSourceId::DebianTracker,
                 doc: AdvisoryDoc {
                     aliases: std::mem::take(aliases),
                     summary,
@@ -400,7 +400,7 @@ fn parse_advisory_list(
         }
         sink.advisory(Advisory {
             id: e.id,
-            source: "debian-tracker".to_owned(),
+            source: DataSourceId::DebianTracker,
             doc: AdvisoryDoc {
                 aliases: e.cves,
                 summary: e.summary,
@@ -624,7 +624,7 @@ fn export_entry(
         .map(str::to_owned);
     sink.advisory(Advisory {
         id: cve,
-        source: "debian-tracker".to_owned(),
+        source: DataSourceId::DebianTracker,
         doc: AdvisoryDoc {
             details: description,
             ..AdvisoryDoc::default()

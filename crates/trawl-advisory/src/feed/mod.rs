@@ -79,21 +79,51 @@ impl fmt::Display for FeedKind {
     }
 }
 
+/// A feed kind that is none of [`FeedKind::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown feed kind `{value}` (expected one of: {})", expected_kinds())]
+pub struct ParseFeedKindError {
+    value: String,
+}
+
+impl ParseFeedKindError {
+    /// The value that was given.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+fn expected_kinds() -> String {
+    let names: Vec<&str> = FeedKind::ALL.iter().map(|k| k.as_str()).collect();
+    names.join(", ")
+}
+
 impl FromStr for FeedKind {
-    type Err = String;
+    type Err = ParseFeedKindError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         FeedKind::ALL
             .iter()
             .copied()
             .find(|k| k.as_str() == s.trim())
-            .ok_or_else(|| {
-                let names: Vec<&str> = FeedKind::ALL.iter().map(|k| k.as_str()).collect();
-                format!(
-                    "unknown feed kind `{s}` (expected one of: {})",
-                    names.join(", ")
-                )
+            .ok_or_else(|| ParseFeedKindError {
+                value: s.to_owned(),
             })
     }
+}
+
+/// Why a `--source` value is not `KIND=PATH_OR_URL` (or `osv` alone).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseSourceSpecError {
+    /// No `=`.
+    #[error("`{0}`: expected KIND=PATH_OR_URL (e.g. osv=./osv-data)")]
+    NoKind(String),
+    /// Nothing after the `=`.
+    #[error("`{0}`: empty location")]
+    EmptyLocation(String),
+    /// The part before the `=` is not a feed kind.
+    #[error(transparent)]
+    Kind(#[from] ParseFeedKindError),
 }
 
 /// One `--source KIND=PATH_OR_URL`.
@@ -106,7 +136,7 @@ pub struct SourceSpec {
 }
 
 impl FromStr for SourceSpec {
-    type Err = String;
+    type Err = ParseSourceSpecError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         // `osv` alone: the public OSV bucket.
         if s.trim() == "osv" {
@@ -117,9 +147,9 @@ impl FromStr for SourceSpec {
         }
         let (kind, location) = s
             .split_once('=')
-            .ok_or_else(|| format!("`{s}`: expected KIND=PATH_OR_URL (e.g. osv=./osv-data)"))?;
+            .ok_or_else(|| ParseSourceSpecError::NoKind(s.to_owned()))?;
         if location.trim().is_empty() {
-            return Err(format!("`{s}`: empty location"));
+            return Err(ParseSourceSpecError::EmptyLocation(s.to_owned()));
         }
         Ok(SourceSpec {
             kind: kind.parse()?,
@@ -433,5 +463,46 @@ mod tests {
         assert_eq!(pick(json!([])), None);
         assert_eq!(pick(json!("not a list")), None);
         assert_eq!(english_description(None), None);
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in FeedKind::ALL {
+            assert_eq!(k.as_str().parse::<FeedKind>(), Ok(k));
+        }
+        let err = "nope".parse::<FeedKind>().expect_err("unknown");
+        assert_eq!(err.value(), "nope");
+        assert_eq!(
+            err.to_string(),
+            "unknown feed kind `nope` (expected one of: osv, alpine-secdb, debian-tracker, wolfi, alas, cve5, \
+             nvd, kev, epss)"
+        );
+    }
+
+    #[test]
+    fn source_spec_errors_are_typed() {
+        assert_eq!(
+            "alpine-secdb".parse::<SourceSpec>(),
+            Err(ParseSourceSpecError::NoKind("alpine-secdb".into()))
+        );
+        assert_eq!(
+            "osv= ".parse::<SourceSpec>(),
+            Err(ParseSourceSpecError::EmptyLocation("osv= ".into()))
+        );
+        let err = "nope=/x".parse::<SourceSpec>().expect_err("kind");
+        assert!(matches!(&err, ParseSourceSpecError::Kind(k) if k.value() == "nope"));
+        assert!(err.to_string().starts_with("unknown feed kind `nope`"));
+        assert_eq!(
+            "alpine-secdb=./secdb".parse::<SourceSpec>(),
+            Ok(SourceSpec {
+                kind: FeedKind::AlpineSecdb,
+                location: "./secdb".into()
+            })
+        );
     }
 }

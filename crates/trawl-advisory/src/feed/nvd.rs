@@ -8,6 +8,7 @@ use crate::DbError;
 use crate::model::{Advisory, AdvisoryDoc};
 use crate::score::entry_from_vector;
 use serde_json::Value;
+use trawl_types::DataSourceId;
 
 /// Reads NVD API 2.0 responses from `location`.
 pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Result<(), DbError> {
@@ -105,7 +106,7 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
             }
             sink.advisory(Advisory {
                 id: id.to_owned(),
-                source: "nvd".to_owned(),
+                source: DataSourceId::Nvd,
                 doc: d,
                 affected: Vec::new(),
             })?;

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
 use std::str::FromStr;
-use trawl_types::Severity;
+use trawl_types::{DataSourceId, Severity};
 
 /// The public OSV bucket.
 pub const DEFAULT_OSV_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
@@ -196,10 +196,12 @@ fn convert(r: OsvRecord, file: &str, stats: &mut Stats) -> Advisory {
             .find_map(|x| x.package.as_ref().map(|p| p.ecosystem.clone()))
     });
     let source = osv_source_for(&r.id, first_eco.as_deref());
-    let severity_source = match source.as_str() {
-        s if s.starts_with("osv:") => "osv".to_owned(),
-        "debian-osv" => "debian".to_owned(),
-        s => s.to_owned(),
+    // The name ratings are filed under: the data source's ID, but `debian` for Debian's OSV export (as the
+    // tracker's own ratings) and `osv` for any generic OSV record.
+    let severity_source = match &source {
+        DataSourceId::OsvEcosystem(_) => DataSourceId::Osv.to_string(),
+        DataSourceId::DebianOsv => "debian".to_owned(),
+        s => s.to_string(),
     };
 
     let mut severity = Vec::new();

@@ -11,7 +11,7 @@ use crate::DbError;
 use crate::model::{Advisory, AdvisoryDoc, Affected, AffectedRange};
 use serde::Deserialize;
 use serde_json::Value;
-use trawl_types::Status;
+use trawl_types::{DataSourceId, Status};
 
 #[derive(Debug, Deserialize)]
 struct AdvisoriesDoc {
@@ -65,7 +65,14 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
                     continue;
                 }
             };
-            super::alpine::emit_secfixes(&db, "Wolfi", "wolfi", &file.name, sink, stats)?;
+            super::alpine::emit_secfixes(
+                &db,
+                "Wolfi",
+                &DataSourceId::Wolfi,
+                &file.name,
+                sink,
+                stats,
+            )?;
         } else if value.get("advisories").is_some() || value.get("package").is_some() {
             let doc: AdvisoriesDoc = match serde_json::from_value(value) {
                 Ok(d) => d,
@@ -153,7 +160,7 @@ fn emit_advisories(
             .map(str::to_owned);
         sink.advisory(Advisory {
             id,
-            source: "wolfi".to_owned(),
+            source: DataSourceId::Wolfi,
             doc: AdvisoryDoc {
                 aliases,
                 modified: last.timestamp.clone(),

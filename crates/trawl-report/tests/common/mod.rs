@@ -17,8 +17,8 @@ use trawl_report::{
     Artifact, ArtifactType, CacheStats, LayerInfo, PolicySummary, Report, ResultClass, ScanResult,
 };
 use trawl_types::{
-    Cvss, DataSource, Ecosystem, Finding, LayerRef, Misconfiguration, OsFamily, OsInfo, Package,
-    SecretFinding, Severity, Status, Suppression, Warning,
+    CheckStatus, ConfigFileType, Cvss, DataSource, DataSourceId, Ecosystem, Finding, LayerRef, Misconfiguration,
+    OsFamily, OsInfo, Package, SecretFinding, Severity, Status, Suppression, Warning,
 };
 
 pub const DEBIAN_DIFF_ID: &str =
@@ -115,7 +115,7 @@ pub fn parse_dpkg(status: &str, os: &OsInfo, layer: &LayerRef) -> Vec<Package> {
             installed_files: vec![format!("usr/share/doc/{name}/copyright")],
             ..Default::default()
         };
-        p.purl = p.build_purl(Some(os)).map(|u| u.to_string());
+        p.purl = p.build_purl(Some(os));
         out.push(p);
     }
     out
@@ -151,7 +151,7 @@ pub fn alpine_packages(shared: &Path, os: &OsInfo, layer: &LayerRef) -> Vec<Pack
             layer: Some(layer.clone()),
             ..Default::default()
         };
-        p.purl = p.build_purl(Some(os)).map(|u| u.to_string());
+        p.purl = p.build_purl(Some(os));
         out.push(p);
     }
     out
@@ -272,7 +272,7 @@ pub fn tracker_record(shared: &Path, id: &str) -> (String, Vec<String>) {
 
 fn debian_source() -> DataSource {
     DataSource {
-        id: "debian-tracker".into(),
+        id: DataSourceId::DebianTracker,
         name: "Debian Security Tracker".into(),
         url: "https://salsa.debian.org/security-tracker-team/security-tracker".into(),
     }
@@ -280,7 +280,7 @@ fn debian_source() -> DataSource {
 
 fn ghsa_source() -> DataSource {
     DataSource {
-        id: "ghsa".into(),
+        id: DataSourceId::Ghsa,
         name: "GitHub Security Advisory Database".into(),
         url: "https://github.com/advisories".into(),
     }
@@ -392,7 +392,7 @@ fn lang_pkg(eco: Ecosystem, name: &str, version: &str, path: &str, layer: &Layer
         licenses: vec!["MIT".into()],
         ..Default::default()
     };
-    p.purl = p.build_purl(None).map(|u| u.to_string());
+    p.purl = p.build_purl(None);
     p
 }
 
@@ -688,13 +688,13 @@ pub fn full_report(shared: &Path) -> Report {
     config_res.misconfigurations = vec![
         Misconfiguration {
             id: "TRAWL-DS-0002".into(),
-            file_type: "dockerfile".into(),
+            file_type: ConfigFileType::Dockerfile,
             title: "Image user should not be 'root'".into(),
             description: "Running containers as root widens the impact of a container escape."
                 .into(),
             resolution: "Add a USER instruction with a non-root user.".into(),
             severity: Severity::High,
-            status: "FAIL".into(),
+            status: CheckStatus::Fail,
             message: "Specify at least 1 USER command in Dockerfile with non-root user as argument"
                 .into(),
             path: "Dockerfile".into(),
@@ -708,12 +708,12 @@ pub fn full_report(shared: &Path) -> Report {
         },
         Misconfiguration {
             id: "TRAWL-DS-0026".into(),
-            file_type: "dockerfile".into(),
+            file_type: ConfigFileType::Dockerfile,
             title: "No HEALTHCHECK defined".into(),
             description: "A HEALTHCHECK lets the runtime know the container works.".into(),
             resolution: "Add HEALTHCHECK.".into(),
             severity: Severity::Low,
-            status: "PASS".into(),
+            status: CheckStatus::Pass,
             message: String::new(),
             path: "Dockerfile".into(),
             start_line: None,
@@ -726,12 +726,12 @@ pub fn full_report(shared: &Path) -> Report {
 
     config_res.suppressed_misconfigurations = vec![Misconfiguration {
         id: "TRAWL-DS-0001".into(),
-        file_type: "dockerfile".into(),
+        file_type: ConfigFileType::Dockerfile,
         title: "':latest' tag used".into(),
         description: "A floating tag makes builds unreproducible.".into(),
         resolution: "Pin the base image by tag and digest.".into(),
         severity: Severity::Medium,
-        status: "FAIL".into(),
+        status: CheckStatus::Fail,
         message: "Specify a tag in the 'FROM' statement for image 'debian'".into(),
         path: "Dockerfile".into(),
         start_line: Some(1),
@@ -773,7 +773,7 @@ pub fn full_report(shared: &Path) -> Report {
                 cached: false,
             },
         ],
-        image_config: Some(config),
+        image_config: Some(config.into()),
     });
     report.created_at = "2026-11-29T10:00:00Z".into();
     report.scanners = vec!["vuln".into(), "secret".into(), "misconfig".into()];

@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::ExitCode;
 use trawl_report::ArtifactType;
-use trawl_types::{Ecosystem, Inventory, OsFamily, OsInfo, Package};
+use trawl_types::{Ecosystem, Inventory, OsFamily, OsInfo, Package, Purl};
 
 /// Largest SBOM read (a budget: the whole document is parsed in memory).
 const MAX_SBOM: u64 = 512 << 20;
@@ -148,7 +148,7 @@ fn parse(doc: &Value) -> anyhow::Result<Inventory> {
     let mut packages = Vec::new();
     let mut skipped = 0usize;
     for (purl, path) in purls {
-        let Some(parsed) = Purl::parse(&purl) else {
+        let Ok(parsed) = purl.parse::<Purl>() else {
             skipped += 1;
             continue;
         };
@@ -159,7 +159,7 @@ fn parse(doc: &Value) -> anyhow::Result<Inventory> {
         }
         match package_of(&parsed) {
             Some(mut p) => {
-                p.purl = Some(purl);
+                p.purl = Some(parsed);
                 p.file_path = path.unwrap_or_default();
                 packages.push(p);
             }
@@ -231,79 +231,6 @@ fn distro_os(d: &str) -> Option<OsInfo> {
     let i = d.find(|c: char| c.is_ascii_digit())?;
     let (name, version) = d.split_at(i);
     os_info(Some(name.trim_end_matches('-')), Some(version))
-}
-
-/// A parsed purl (`pkg:type/namespace/name@version?qualifiers#subpath`), components percent-decoded.
-struct Purl {
-    ty: String,
-    namespace: Option<String>,
-    name: String,
-    version: String,
-    qualifiers: Vec<(String, String)>,
-}
-
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-impl Purl {
-    fn parse(s: &str) -> Option<Purl> {
-        let rest = s.strip_prefix("pkg:")?.trim_start_matches('/');
-        let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
-        let (rest, quals) = match rest.split_once('?') {
-            Some((r, q)) => (r, q),
-            None => (rest, ""),
-        };
-        let (path, version) = match rest.rsplit_once('@') {
-            Some((p, v)) if !p.ends_with('/') => (p, decode(v)),
-            _ => (rest, String::new()),
-        };
-        let (ty, path) = path.split_once('/')?;
-        let (namespace, name) = match path.rsplit_once('/') {
-            Some((ns, n)) => (
-                Some(ns.split('/').map(decode).collect::<Vec<_>>().join("/")),
-                decode(n),
-            ),
-            None => (None, decode(path)),
-        };
-        if name.is_empty() {
-            return None;
-        }
-        let qualifiers = quals
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_ascii_lowercase(), decode(v)))
-            .collect();
-        Some(Purl {
-            ty: ty.to_ascii_lowercase(),
-            namespace,
-            name,
-            version,
-            qualifiers,
-        })
-    }
-
-    fn qualifier(&self, k: &str) -> Option<&str> {
-        self.qualifiers
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 /// The package a purl names, as trawl's analyzers would have written it.
@@ -395,7 +322,7 @@ mod tests {
 
     #[test]
     fn purls_to_packages() {
-        let p = |s: &str| package_of(&Purl::parse(s).expect("purl")).expect("package");
+        let p = |s: &str| package_of(&s.parse::<Purl>().expect("purl")).expect("package");
         let deb =
             p("pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&upstream=glibc&distro=debian-12");
         assert_eq!(
@@ -421,11 +348,13 @@ mod tests {
         let mvn = p("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1");
         assert_eq!(mvn.name, "org.apache.logging.log4j:log4j-core");
         assert!(
-            Purl::parse("pkg:oci/debian@sha256%3Aabc")
+            "pkg:oci/debian@sha256%3Aabc"
+                .parse::<Purl>()
+                .ok()
                 .and_then(|p| package_of(&p))
                 .is_none()
         );
-        assert!(Purl::parse("not a purl").is_none());
+        assert!("not a purl".parse::<Purl>().is_err());
         let os = distro_os("debian-12").expect("os");
         assert_eq!((os.family, os.name.as_str()), (OsFamily::Debian, "12"));
         assert_eq!(distro_os("alpine-3.19.1").expect("os").name, "3.19.1");

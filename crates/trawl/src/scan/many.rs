@@ -11,10 +11,11 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use trawl_registry::{PlatformSelector, Reference};
 use trawl_report::{
-    Artifact, ArtifactType, CacheStats, ImageLayerStatus, ImageStatus, LayerInfo, Report,
+    Artifact, ArtifactType, CacheStats, ImageLayerStatus, ImageOutcome, ImageStatus, LayerInfo,
+    Report,
 };
 use trawl_source::{ImageSrc, RemoteOptions, SourceSpec};
-use trawl_types::Warning;
+use trawl_types::{ImageConfig, Warning};
 
 /// Constructors of the report's per-image statuses.
 pub(crate) trait ImageStatusExt {
@@ -26,7 +27,7 @@ impl ImageStatusExt for ImageStatus {
     fn failed(name: String, err: &anyhow::Error) -> Self {
         ImageStatus {
             name,
-            status: "failed".to_owned(),
+            status: ImageOutcome::Failed,
             error: Some(format!("{err:#}")),
             image_id: None,
             repo_digests: Vec::new(),
@@ -39,17 +40,14 @@ impl ImageStatusExt for ImageStatus {
     }
 
     fn ok(name: String, r: &Report) -> Self {
-        let platform = r.artifact.image_config.as_ref().and_then(|c| {
-            let os = c.get("os")?.as_str()?;
-            let arch = c.get("architecture")?.as_str()?;
-            Some(match c.get("variant").and_then(|v| v.as_str()) {
-                Some(v) => format!("{os}/{arch}/{v}"),
-                None => format!("{os}/{arch}"),
-            })
-        });
+        let platform = r
+            .artifact
+            .image_config
+            .as_ref()
+            .and_then(ImageConfig::platform);
         ImageStatus {
             name,
-            status: "ok".to_owned(),
+            status: ImageOutcome::Ok,
             error: None,
             image_id: r.artifact.image_id.clone(),
             repo_digests: r.artifact.repo_digests.clone(),
@@ -244,7 +242,7 @@ pub(crate) fn scan_many(
             )),
         }
     }
-    let failed_images = statuses.iter().filter(|s| s.status == "failed").count();
+    let failed_images = statuses.iter().filter(|s| s.status == ImageOutcome::Failed).count();
     let mut report = aggregate(title, settings, reports, &statuses);
     let old = crate::baseline::load_configured(settings)?;
     crate::baseline::attach(&mut report, old.as_ref());
@@ -430,7 +428,7 @@ fn aggregate(
             template = Some(r);
         }
     }
-    for s in statuses.iter().filter(|s| s.status == "failed") {
+    for s in statuses.iter().filter(|s| s.status == ImageOutcome::Failed) {
         warnings.push(Warning::new(format!(
             "{}: scan failed: {}",
             s.name,

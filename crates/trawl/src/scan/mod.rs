@@ -233,7 +233,7 @@ pub(crate) fn report_from_analysis(
     // Secrets and misconfigurations: one result per file (suppressed ones kept with --show-suppressed).
     let mut all_secrets = analyzed.secrets;
     let mut all_misconfigs = analyzed.misconfigurations;
-    let mut image_config = image.config.as_ref().map(|c| c.raw.clone());
+    let mut image_config = image.config.clone();
     if let Some(config) = image_config.as_mut() {
         if settings.secret {
             // The config's Env, labels and build steps are scanned like a file, then redacted before the report
@@ -373,14 +373,14 @@ pub(crate) fn add_misconfigs(
     settings: &Settings,
 ) {
     for m in kept {
-        let ty = m.file_type.clone();
-        by_file.get(&m.path, &ty).misconfigurations.push(m);
+        let ty = m.file_type.as_str();
+        by_file.get(&m.path, ty).misconfigurations.push(m);
     }
     if settings.show_suppressed {
         for m in suppressed {
-            let ty = m.file_type.clone();
+            let ty = m.file_type.as_str();
             by_file
-                .get(&m.path, &ty)
+                .get(&m.path, ty)
                 .suppressed_misconfigurations
                 .push(m);
         }
