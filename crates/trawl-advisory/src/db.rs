@@ -454,8 +454,8 @@ impl AdvisoryDb {
             _ => 2,
         });
         for (source, doc) in all {
-            let is_primary =
-                !matches!(source.id, DataSourceId::Cve5 | DataSourceId::Nvd) || id.starts_with("CVE-");
+            let is_primary = !matches!(source.id, DataSourceId::Cve5 | DataSourceId::Nvd)
+                || id.starts_with("CVE-");
             if is_primary || details.title.is_none() {
                 if details.title.is_none() {
                     details.title = doc.summary.clone();

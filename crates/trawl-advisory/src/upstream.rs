@@ -244,7 +244,9 @@ impl Locations {
             if loc.is_empty() {
                 return Err(format!("`{o}`: empty location"));
             }
-            let kind: UpstreamKind = kind.parse().map_err(|e: ParseUpstreamKindError| e.to_string())?;
+            let kind: UpstreamKind = kind
+                .parse()
+                .map_err(|e: ParseUpstreamKindError| e.to_string())?;
             out.map.insert(kind, loc.to_owned());
         }
         Ok(out)

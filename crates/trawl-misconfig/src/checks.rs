@@ -514,7 +514,7 @@ pub const ALL: &[&Check] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::ALL;
+    use super::{ALL, ConfigFileType};
     use std::collections::HashSet;
 
     #[test]

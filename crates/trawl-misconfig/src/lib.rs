@@ -139,7 +139,12 @@ pub fn scan_file(
             let mut out = dockerfile::check(path, &ins);
             #[cfg(feature = "rego")]
             if let Some(p) = policies {
-                out.extend(p.evaluate(path, kind.file_type(), &dockerfile_input(path, &ins), None)?);
+                out.extend(p.evaluate(
+                    path,
+                    kind.file_type(),
+                    &dockerfile_input(path, &ins),
+                    None,
+                )?);
             }
             Ok(out)
         }

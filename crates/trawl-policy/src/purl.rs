@@ -36,6 +36,9 @@ mod tests {
         assert!(!matches("pkg:deb/debian/libc6?arch=arm64", t));
         assert!(!matches("pkg:deb/debian/libc6@2.36-9", t));
         assert!(!matches("pkg:deb/ubuntu/libc6", t));
-        assert!(matches("pkg:npm/%40babel/core", "pkg:npm/%40babel/core@7.0.0"));
+        assert!(matches(
+            "pkg:npm/%40babel/core",
+            "pkg:npm/%40babel/core@7.0.0"
+        ));
     }
 }

@@ -218,9 +218,7 @@ impl VexDocument {
         self.statements
             .iter()
             .filter(|s| s.status == "not_affected" || s.status == "fixed")
-            .find(|s| {
-                s.vulns.iter().any(|v| f.has_id(v)) && s.products.matches(f.purl.as_ref())
-            })
+            .find(|s| s.vulns.iter().any(|v| f.has_id(v)) && s.products.matches(f.purl.as_ref()))
             .map(|s| Suppression {
                 kind: "vex".into(),
                 source: format!("{} ({})", self.path.display(), self.format),

@@ -465,11 +465,10 @@ fn build(report: &Report) -> Bom {
             ar
         });
         for p in &r.packages {
-            let base = p
-                .purl
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| format!("trawl:pkg:{}:{}@{}", r.result_type, p.name, p.version));
+            let base =
+                p.purl.as_ref().map(ToString::to_string).unwrap_or_else(|| {
+                    format!("trawl:pkg:{}:{}@{}", r.result_type, p.name, p.version)
+                });
             let br = refs.unique(&base);
             pkg_refs
                 .entry((

@@ -13,7 +13,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write;
 use trawl_types::{
-    DataSourceId, Ecosystem, Finding, LayerRef, Misconfiguration, Package, SecretFinding, Suppression,
+    DataSourceId, Ecosystem, Finding, LayerRef, Misconfiguration, Package, SecretFinding,
+    Suppression,
 };
 
 #[derive(Serialize)]

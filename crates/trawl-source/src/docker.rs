@@ -53,8 +53,8 @@ pub(crate) fn open(store: Arc<dyn Store>, reference: Option<&str>) -> Result<Ima
         return Err(SourceError::invalid(&path, &m.config, e));
     }
     let config_bytes = store.read(&m.config)?;
-    let config =
-        crate::config::parse(&config_bytes).map_err(|e| SourceError::invalid(&path, &m.config, e))?;
+    let config = crate::config::parse(&config_bytes)
+        .map_err(|e| SourceError::invalid(&path, &m.config, e))?;
     let image_id = crate::stream::sha256_digest(&config_bytes);
     if !config.diff_ids.is_empty() && config.diff_ids.len() != m.layers.len() {
         return Err(SourceError::invalid(

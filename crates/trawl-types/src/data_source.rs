@@ -163,8 +163,7 @@ fn kebab(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').all(|w| {
             !w.is_empty()
-                && w
-                    .bytes()
+                && w.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
 }
@@ -221,7 +220,10 @@ mod tests {
             assert_eq!(id.to_string(), id.as_str());
             let json = serde_json::to_string(&id).expect("serialise");
             assert_eq!(json, format!("\"{}\"", id.as_str()));
-            assert_eq!(serde_json::from_str::<DataSourceId>(&json).expect("read"), id);
+            assert_eq!(
+                serde_json::from_str::<DataSourceId>(&json).expect("read"),
+                id
+            );
         }
         assert_eq!(
             "debian-tracker".parse::<DataSourceId>(),
@@ -256,7 +258,16 @@ mod tests {
 
     #[test]
     fn bad_ids_are_typed_errors() {
-        for bad in ["", "GHSA", "debian tracker", "-x", "x-", "a--b", "osv:\n", "é"] {
+        for bad in [
+            "",
+            "GHSA",
+            "debian tracker",
+            "-x",
+            "x-",
+            "a--b",
+            "osv:\n",
+            "é",
+        ] {
             let err = bad.parse::<DataSourceId>().expect_err(bad);
             assert_eq!(err.value(), bad);
             assert!(err.to_string().contains("invalid data source ID"), "{err}");

@@ -192,7 +192,10 @@ impl fmt::Display for Ecosystem {
 
 /// An ecosystem name that is neither one of ours ([`Ecosystem::as_str`]) nor an OSV one ([`Ecosystem::osv_name`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown ecosystem `{value}` (expected one of: {})", expected_ecosystems())]
+#[error(
+    "unknown ecosystem `{value}` (expected one of: {})",
+    expected_ecosystems()
+)]
 pub struct ParseEcosystemError {
     value: String,
 }
@@ -206,7 +209,10 @@ impl ParseEcosystemError {
 
 fn expected_ecosystems() -> String {
     let names: Vec<&str> = Ecosystem::ALL.iter().map(|e| e.as_str()).collect();
-    format!("{}, or an OSV name such as PyPI or crates.io", names.join(", "))
+    format!(
+        "{}, or an OSV name such as PyPI or crates.io",
+        names.join(", ")
+    )
 }
 
 impl FromStr for Ecosystem {

@@ -216,7 +216,10 @@ mod tests {
             assert_eq!(t.as_str().parse::<ConfigFileType>(), Ok(t));
             let json = serde_json::to_string(&t).expect("serialise");
             assert_eq!(json, format!("\"{}\"", t.as_str()));
-            assert_eq!(serde_json::from_str::<ConfigFileType>(&json).expect("read"), t);
+            assert_eq!(
+                serde_json::from_str::<ConfigFileType>(&json).expect("read"),
+                t
+            );
         }
         assert_eq!(ConfigFileType::ImageConfig.to_string(), "image-config");
         assert_eq!(ConfigFileType::Kubernetes, "kubernetes");

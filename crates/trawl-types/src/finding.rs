@@ -91,7 +91,9 @@ impl FromStr for Severity {
             "MEDIUM" | "MODERATE" => Ok(Severity::Medium),
             "HIGH" | "IMPORTANT" => Ok(Severity::High),
             "CRITICAL" => Ok(Severity::Critical),
-            _ => Err(ParseSeverityError { value: s.to_owned() }),
+            _ => Err(ParseSeverityError {
+                value: s.to_owned(),
+            }),
         }
     }
 }
@@ -180,7 +182,11 @@ impl FromStr for Status {
                 "end_of_life" => Status::EndOfLife,
                 "not_affected" => Status::NotAffected,
                 "under_investigation" => Status::UnderInvestigation,
-                _ => return Err(ParseStatusError { value: s.to_owned() }),
+                _ => {
+                    return Err(ParseStatusError {
+                        value: s.to_owned(),
+                    });
+                }
             },
         )
     }

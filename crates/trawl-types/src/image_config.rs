@@ -141,7 +141,12 @@ impl ImageConfig {
                 test: h
                     .get("Test")
                     .and_then(Value::as_array)
-                    .map(|t| t.iter().map_while(Value::as_str).map(str::to_owned).collect())
+                    .map(|t| {
+                        t.iter()
+                            .map_while(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
                     .unwrap_or_default(),
             });
         let history = raw
@@ -261,7 +266,10 @@ mod tests {
         assert_eq!(c.cmd, ["serve"]);
         assert_eq!(
             c.labels,
-            [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "2".to_owned())]
+            [
+                ("a".to_owned(), "1".to_owned()),
+                ("b".to_owned(), "2".to_owned())
+            ]
         );
         assert_eq!(c.diff_ids, ["sha256:a", "sha256:b"]);
         assert_eq!(c.history.len(), 4);

@@ -12,10 +12,10 @@ mod extra;
 mod finding;
 pub mod hash;
 mod image_config;
-mod strser;
 mod package;
 pub mod pool;
 mod purl;
+mod strser;
 pub mod time;
 
 pub use data_source::{DataSourceId, OtherId, ParseDataSourceIdError};
@@ -24,10 +24,10 @@ pub use extra::{
     CheckStatus, ConfigFileType, Misconfiguration, ParseCheckStatusError, ParseConfigFileTypeError,
     SecretFinding,
 };
-pub use image_config::{Healthcheck, HistoryEntry, ImageConfig, ImageConfigError};
 pub use finding::{
     Cvss, DataSource, Finding, ParseSeverityError, ParseStatusError, Severity, Status, Suppression,
 };
+pub use image_config::{Healthcheck, HistoryEntry, ImageConfig, ImageConfigError};
 pub use package::{Inventory, LayerRef, OsInfo, Package, Relationship, Warning};
 pub use purl::{ParsePurlError, Purl, PurlErrorKind, purl_encode};
 

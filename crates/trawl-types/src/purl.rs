@@ -181,7 +181,7 @@ fn decode(s: &str) -> Result<String, PurlErrorKind> {
 /// `/`-separated segments, each decoded, empty ones (and `.`/`..` where `drop_dots`) dropped.
 fn segments(s: &str, drop_dots: bool) -> Result<Vec<String>, PurlErrorKind> {
     s.split('/')
-        .filter(|seg| !seg.is_empty() && !(drop_dots && matches!(*seg, "." | "..")))
+        .filter(|seg| !(seg.is_empty() || (drop_dots && matches!(*seg, "." | ".."))))
         .map(decode)
         .collect()
 }
@@ -318,7 +318,10 @@ mod tests {
         );
         assert_eq!(p.ty, "deb");
         assert_eq!(p.namespace.as_deref(), Some("debian"));
-        assert_eq!((p.name.as_str(), p.version.as_str()), ("libc6", "2.36-9+deb12u4"));
+        assert_eq!(
+            (p.name.as_str(), p.version.as_str()),
+            ("libc6", "2.36-9+deb12u4")
+        );
         assert_eq!(p.qualifier("upstream"), Some("glibc"));
         assert_eq!(p.qualifier("distro"), Some("debian-12"));
         assert_eq!(p.qualifier("epoch"), None);
@@ -334,16 +337,24 @@ mod tests {
         // An unencoded scope is a namespace, not a version.
         let npm = parsed("pkg:npm/@babel/core");
         assert_eq!(
-            (npm.namespace.as_deref(), npm.name.as_str(), npm.version.as_str()),
+            (
+                npm.namespace.as_deref(),
+                npm.name.as_str(),
+                npm.version.as_str()
+            ),
             (Some("@babel"), "core", "")
         );
         let go = parsed("pkg:golang/golang.org/x/net@v0.10.0");
         assert_eq!(go.namespace.as_deref(), Some("golang.org/x"));
-        let spec = parsed("PKG://Maven/org.apache/commons-io@2.0?Type=jar&classifier=#/src/./main//x/../");
+        let spec =
+            parsed("PKG://Maven/org.apache/commons-io@2.0?Type=jar&classifier=#/src/./main//x/../");
         assert_eq!(spec.ty, "maven");
         assert_eq!(spec.qualifiers, [("type".to_owned(), "jar".to_owned())]);
         assert_eq!(spec.subpath.as_deref(), Some("src/main/x"));
-        assert_eq!(spec.to_string(), "pkg:maven/org.apache/commons-io@2.0?type=jar#src/main/x");
+        assert_eq!(
+            spec.to_string(),
+            "pkg:maven/org.apache/commons-io@2.0?type=jar#src/main/x"
+        );
         assert_eq!(parsed("pkg:generic/x#/").subpath, None);
     }
 
@@ -371,7 +382,10 @@ mod tests {
     fn serde_is_the_string() {
         let p = parsed("pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64");
         let json = serde_json::to_string(&p).expect("serialise");
-        assert_eq!(json, r#""pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64""#);
+        assert_eq!(
+            json,
+            r#""pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64""#
+        );
         assert_eq!(serde_json::from_str::<Purl>(&json).expect("read back"), p);
         let err = serde_json::from_str::<Purl>(r#""npm/x""#).expect_err("no scheme");
         assert!(err.to_string().contains("invalid purl `npm/x`"), "{err}");
@@ -386,7 +400,10 @@ mod tests {
         assert_eq!(kind("pkg"), PurlErrorKind::MissingScheme);
         assert_eq!(kind("pkg:npm"), PurlErrorKind::MissingType);
         assert_eq!(kind("pkg:/x"), PurlErrorKind::MissingType);
-        assert_eq!(kind("pkg:n_pm/x"), PurlErrorKind::InvalidType("n_pm".into()));
+        assert_eq!(
+            kind("pkg:n_pm/x"),
+            PurlErrorKind::InvalidType("n_pm".into())
+        );
         assert_eq!(kind("pkg:npm/"), PurlErrorKind::MissingName);
         assert_eq!(kind("pkg:npm//@1.0"), PurlErrorKind::MissingName);
         assert_eq!(
@@ -397,7 +414,10 @@ mod tests {
             kind("pkg:npm/x%zz"),
             PurlErrorKind::InvalidPercentEncoding("x%zz".into())
         );
-        assert_eq!(kind("pkg:npm/x%FF"), PurlErrorKind::InvalidUtf8("x%FF".into()));
+        assert_eq!(
+            kind("pkg:npm/x%FF"),
+            PurlErrorKind::InvalidUtf8("x%FF".into())
+        );
         assert_eq!(
             kind("pkg:npm/x?arch"),
             PurlErrorKind::QualifierWithoutValue("arch".into())

@@ -17,8 +17,9 @@ use trawl_report::{
     Artifact, ArtifactType, CacheStats, LayerInfo, PolicySummary, Report, ResultClass, ScanResult,
 };
 use trawl_types::{
-    CheckStatus, ConfigFileType, Cvss, DataSource, DataSourceId, Ecosystem, Finding, LayerRef, Misconfiguration,
-    OsFamily, OsInfo, Package, SecretFinding, Severity, Status, Suppression, Warning,
+    CheckStatus, ConfigFileType, Cvss, DataSource, DataSourceId, Ecosystem, Finding, LayerRef,
+    Misconfiguration, OsFamily, OsInfo, Package, SecretFinding, Severity, Status, Suppression,
+    Warning,
 };
 
 pub const DEBIAN_DIFF_ID: &str =

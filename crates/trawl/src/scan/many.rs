@@ -242,7 +242,10 @@ pub(crate) fn scan_many(
             )),
         }
     }
-    let failed_images = statuses.iter().filter(|s| s.status == ImageOutcome::Failed).count();
+    let failed_images = statuses
+        .iter()
+        .filter(|s| s.status == ImageOutcome::Failed)
+        .count();
     let mut report = aggregate(title, settings, reports, &statuses);
     let old = crate::baseline::load_configured(settings)?;
     crate::baseline::attach(&mut report, old.as_ref());
