@@ -446,9 +446,7 @@ impl GateInfo {
             misconfigurations: report
                 .misconfigurations()
                 .filter(|(_, m)| {
-                    !self.new_only
-                        && m.status.is_fail()
-                        && self.fails_severity(m.severity)
+                    !self.new_only && m.status.is_fail() && self.fails_severity(m.severity)
                 })
                 .collect(),
         }
