@@ -405,7 +405,10 @@ mod tests {
             PurlErrorKind::InvalidType("n_pm".into())
         );
         assert_eq!(kind("pkg:npm/"), PurlErrorKind::MissingName);
-        assert_eq!(kind("pkg:npm//@1.0"), PurlErrorKind::MissingName);
+        assert_eq!(kind("pkg:npm//"), PurlErrorKind::MissingName);
+        assert_eq!(kind("pkg:npm/?arch=x"), PurlErrorKind::MissingName);
+        // An `@` that opens a segment is part of the name (an unencoded npm scope), not a version.
+        assert_eq!(parsed("pkg:npm/ns/@1.0").name, "@1.0");
         assert_eq!(
             kind("pkg:npm/x%2"),
             PurlErrorKind::InvalidPercentEncoding("x%2".into())
