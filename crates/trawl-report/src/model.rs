@@ -108,6 +108,53 @@ pub struct ImageStatus {
     pub vulnerabilities: usize,
 }
 
+impl ImageStatus {
+    /// An image that could not be scanned (or listed), with the error's whole chain.
+    pub fn failed(name: String, error: String) -> Self {
+        ImageStatus {
+            name,
+            status: ImageOutcome::Failed,
+            error: Some(error),
+            image_id: None,
+            repo_digests: Vec::new(),
+            platform: None,
+            layers: Vec::new(),
+            cache: None,
+            packages: 0,
+            vulnerabilities: 0,
+        }
+    }
+
+    /// A scanned image, summarised from its report.
+    pub fn ok(name: String, r: &Report) -> Self {
+        let platform = r
+            .artifact
+            .image_config
+            .as_ref()
+            .and_then(trawl_types::ImageConfig::platform);
+        ImageStatus {
+            name,
+            status: ImageOutcome::Ok,
+            error: None,
+            image_id: r.artifact.image_id.clone(),
+            repo_digests: r.artifact.repo_digests.clone(),
+            platform,
+            layers: r
+                .artifact
+                .layers
+                .iter()
+                .map(|l| ImageLayerStatus {
+                    diff_id: l.diff_id.clone(),
+                    cached: l.cached,
+                })
+                .collect(),
+            cache: r.cache,
+            packages: r.results.iter().map(|x| x.packages.len()).sum(),
+            vulnerabilities: r.results.iter().map(|x| x.vulnerabilities.len()).sum(),
+        }
+    }
+}
+
 /// One layer of an image in a many-image run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageLayerStatus {

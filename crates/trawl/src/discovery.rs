@@ -5,7 +5,6 @@
 //! A repository that cannot be listed is reported as a failed image and the others go on.
 
 use crate::cli::Discovery;
-use crate::scan::many::ImageStatusExt as _;
 use anyhow::Context;
 use std::collections::HashMap;
 use trawl_registry::ecr::{AwsCredentials, EcrApi, EcrHost};
@@ -217,9 +216,10 @@ pub(crate) fn catalog(
         let repo = match Repository::new(registry.clone(), name) {
             Ok(r) => r,
             Err(e) => {
-                found
-                    .failures
-                    .push(ImageStatus::failed(format!("{registry}/{name}"), &e.into()));
+                found.failures.push(ImageStatus::failed(
+                    format!("{registry}/{name}"),
+                    format!("{:#}", anyhow::Error::from(e)),
+                ));
                 continue;
             }
         };
@@ -228,7 +228,7 @@ pub(crate) fn catalog(
             Err(e) => {
                 found.failures.push(ImageStatus::failed(
                     repo.to_string(),
-                    &anyhow::Error::new(e),
+                    format!("{:#}", anyhow::Error::new(e)),
                 ));
                 continue;
             }
@@ -289,7 +289,10 @@ pub(crate) fn ecr(registry: &Registry, filters: &Filters) -> anyhow::Result<Foun
                     pushed_at,
                 })
             })),
-            Err(e) => failures.push(ImageStatus::failed(format!("{host}/{name}"), &e.into())),
+            Err(e) => failures.push(ImageStatus::failed(
+                format!("{host}/{name}"),
+                format!("{:#}", anyhow::Error::from(e)),
+            )),
         }
     }
     let mut found = from_listing(&host, listed, filters);

@@ -11,62 +11,10 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use trawl_registry::{PlatformSelector, Reference};
 use trawl_report::{
-    Artifact, ArtifactType, CacheStats, ImageLayerStatus, ImageOutcome, ImageStatus, LayerInfo,
-    Report,
+    Artifact, ArtifactType, CacheStats, ImageOutcome, ImageStatus, LayerInfo, Report,
 };
 use trawl_source::{ImageSrc, RemoteOptions, SourceSpec};
-use trawl_types::{ImageConfig, Warning};
-
-/// Constructors of the report's per-image statuses.
-pub(crate) trait ImageStatusExt {
-    fn failed(name: String, err: &anyhow::Error) -> Self;
-    fn ok(name: String, r: &Report) -> Self;
-}
-
-impl ImageStatusExt for ImageStatus {
-    fn failed(name: String, err: &anyhow::Error) -> Self {
-        ImageStatus {
-            name,
-            status: ImageOutcome::Failed,
-            error: Some(format!("{err:#}")),
-            image_id: None,
-            repo_digests: Vec::new(),
-            platform: None,
-            layers: Vec::new(),
-            cache: None,
-            packages: 0,
-            vulnerabilities: 0,
-        }
-    }
-
-    fn ok(name: String, r: &Report) -> Self {
-        let platform = r
-            .artifact
-            .image_config
-            .as_ref()
-            .and_then(ImageConfig::platform);
-        ImageStatus {
-            name,
-            status: ImageOutcome::Ok,
-            error: None,
-            image_id: r.artifact.image_id.clone(),
-            repo_digests: r.artifact.repo_digests.clone(),
-            platform,
-            layers: r
-                .artifact
-                .layers
-                .iter()
-                .map(|l| ImageLayerStatus {
-                    diff_id: l.diff_id.clone(),
-                    cached: l.cached,
-                })
-                .collect(),
-            cache: r.cache,
-            packages: r.results.iter().map(|x| x.packages.len()).sum(),
-            vulnerabilities: r.results.iter().map(|x| x.vulnerabilities.len()).sum(),
-        }
-    }
-}
+use trawl_types::Warning;
 
 /// One image to scan, with the base layer used to order the waves.
 struct Job {
@@ -235,10 +183,10 @@ pub(crate) fn scan_many(
                 statuses.push(ImageStatus::ok(job.name.clone(), &r));
                 reports.push((job.name.clone(), r));
             }
-            Some(Err(e)) => statuses.push(ImageStatus::failed(job.name.clone(), &e)),
+            Some(Err(e)) => statuses.push(ImageStatus::failed(job.name.clone(), format!("{e:#}"))),
             None => statuses.push(ImageStatus::failed(
                 job.name.clone(),
-                &anyhow::anyhow!("not scanned"),
+                "not scanned".to_owned(),
             )),
         }
     }
