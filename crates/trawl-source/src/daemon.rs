@@ -7,76 +7,12 @@
 //! connection, `Content-Length` or chunked bodies.
 
 use crate::error::SourceError;
-use crate::registry::{ImageSrc, RemoteOptions};
+use crate::remote::{Endpoint, ImageSrc, RemoteOptions, endpoint};
 use crate::store::RawOpener;
 use crate::{Image, Layer, SourceSpec};
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Where a daemon listens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Endpoint {
-    Unix(PathBuf),
-    Tcp(String),
-}
-
-impl std::fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Endpoint::Unix(p) => write!(f, "unix://{}", p.display()),
-            Endpoint::Tcp(a) => write!(f, "tcp://{a}"),
-        }
-    }
-}
-
-fn parse_endpoint(s: &str) -> Option<Endpoint> {
-    if let Some(p) = s.strip_prefix("unix://") {
-        return Some(Endpoint::Unix(PathBuf::from(p)));
-    }
-    if let Some(a) = s
-        .strip_prefix("tcp://")
-        .or_else(|| s.strip_prefix("http://"))
-    {
-        return Some(Endpoint::Tcp(a.trim_end_matches('/').to_owned()));
-    }
-    s.starts_with('/').then(|| Endpoint::Unix(PathBuf::from(s)))
-}
-
-fn endpoint(src: ImageSrc, opts: &RemoteOptions) -> Result<Endpoint, String> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let explicit = match src {
-        ImageSrc::Docker => opts.docker_host.clone().or_else(|| env("DOCKER_HOST")),
-        ImageSrc::Podman => opts.podman_host.clone().or_else(|| env("CONTAINER_HOST")),
-        ImageSrc::Remote => None,
-    };
-    if let Some(e) = explicit {
-        return parse_endpoint(&e)
-            .ok_or_else(|| format!("unsupported daemon address {e:?} (unix:// or tcp://)"));
-    }
-    Ok(match src {
-        ImageSrc::Podman => {
-            let rootless =
-                env("XDG_RUNTIME_DIR").map(|d| PathBuf::from(d).join("podman/podman.sock"));
-            Endpoint::Unix(
-                rootless
-                    .filter(|p| p.exists())
-                    .unwrap_or_else(|| PathBuf::from("/run/podman/podman.sock")),
-            )
-        }
-        _ => Endpoint::Unix(PathBuf::from("/var/run/docker.sock")),
-    })
-}
-
-/// Whether the daemon `src` may be running: its unix socket exists (a `tcp://` address is assumed up).
-pub(crate) fn may_be_running(src: ImageSrc, opts: &RemoteOptions) -> bool {
-    match endpoint(src, opts) {
-        Ok(Endpoint::Unix(p)) => p.exists(),
-        Ok(Endpoint::Tcp(_)) => true,
-        Err(_) => false,
-    }
-}
 
 trait Conn: Read + Write + Send {}
 impl<T: Read + Write + Send> Conn for T {}
@@ -330,16 +266,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endpoints() {
-        assert_eq!(
-            parse_endpoint("unix:///run/x.sock"),
-            Some(Endpoint::Unix("/run/x.sock".into()))
-        );
-        assert_eq!(
-            parse_endpoint("tcp://127.0.0.1:2375"),
-            Some(Endpoint::Tcp("127.0.0.1:2375".into()))
-        );
-        assert_eq!(parse_endpoint("ssh://host"), None);
+    fn names() {
         assert_eq!(encode_name("ghcr.io/a/b:1 x"), "ghcr.io/a/b:1%20x");
     }
 

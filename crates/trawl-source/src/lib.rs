@@ -23,8 +23,10 @@ mod config;
 mod daemon;
 mod docker;
 mod error;
+mod identity;
 mod oci;
 mod registry;
+mod remote;
 mod store;
 mod stream;
 mod targuard;
@@ -32,9 +34,10 @@ mod threaded;
 
 pub use config::MAX_CONFIG;
 pub use error::SourceError;
-pub use registry::{ImageSrc, ParseImageSrcError, RemoteOptions, mirrored_references};
+pub use identity::Compression;
+pub use registry::mirrored_references;
+pub use remote::{ImageSrc, ParseImageSrcError, RemoteOptions};
 pub use store::{Prefetch, RawOpener};
-pub use stream::Compression;
 pub use targuard::{MAX_TAR_EXTENSION, TarGuard};
 
 use std::fmt;
@@ -415,7 +418,7 @@ impl Layer {
                         .is_some_and(|d| d.starts_with("sha256:"));
                 stream::open_layer(
                     raw,
-                    stream::LayerIdentity {
+                    identity::LayerIdentity {
                         index: self.index,
                         label: self.label(),
                         digest: if reader_checks_blob {

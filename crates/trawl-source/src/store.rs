@@ -225,7 +225,7 @@ impl TarStore {
         let n = crate::stream::read_prefix(&mut f, 6).map_err(|e| SourceError::io(path, e))?;
         magic[..n.len()].copy_from_slice(&n);
         let kind =
-            crate::stream::Compression::detect(&n).map_err(|m| SourceError::UnknownFormat {
+            crate::identity::Compression::detect(&n).map_err(|m| SourceError::UnknownFormat {
                 path: path.to_owned(),
                 reason: m,
             })?;
@@ -233,7 +233,7 @@ impl TarStore {
             .map_err(|e| SourceError::io(path, e))?;
         let mut items = HashMap::new();
         let mut small = HashMap::new();
-        let compressed = kind != crate::stream::Compression::None;
+        let compressed = kind != crate::identity::Compression::None;
         let bad = |e: io::Error| {
             SourceError::invalid(path, "tar", format!("not a readable tar archive: {e}"))
         };

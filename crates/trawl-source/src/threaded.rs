@@ -15,7 +15,7 @@
 //! fails, and the reader's `Drop` joins the thread, so the raw blob (file, connection) is released by then.
 
 use crate::SourceError;
-use crate::stream::{Compression, LayerIdentity};
+use crate::identity::{Compression, LayerIdentity};
 use sha2::{Digest, Sha256};
 use std::io::{self, BufRead, Read};
 use std::mem;

@@ -1,5 +1,6 @@
 use super::*;
-use crate::stream::{LayerIdentity, open_layer};
+use crate::identity::LayerIdentity;
+use crate::stream::open_layer;
 use std::io::Write;
 use std::sync::atomic::AtomicUsize;
 use std::sync::mpsc;
