@@ -246,7 +246,7 @@ pub fn region(host: Option<&EcrHost>, env: Env<'_>) -> Result<String> {
         .ok_or(AwsError::NoRegion)
 }
 
-use crate::listing::api_agent as agent;
+use crate::listing::{api_agent as agent, percent_encode as form_escape};
 
 /// Reads an answer's body as text, at most 4 MiB (credential and token answers are tiny).
 fn body_text(resp: &mut ureq::http::Response<ureq::Body>) -> std::result::Result<String, String> {
@@ -273,18 +273,6 @@ fn xml_unescape(s: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&apos;", "'")
         .replace("&amp;", "&")
-}
-
-fn form_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `AssumeRoleWithWebIdentity` at STS (an unsigned call: the token is the proof).

@@ -286,8 +286,9 @@ fn rfc3339(v: Option<&Value>) -> Option<f64> {
         .map(|t| t.unix_timestamp() as f64)
 }
 
-/// Percent-encodes one path segment.
-fn segment(s: &str) -> String {
+/// Percent-encodes everything but RFC 3986's unreserved characters: one URL path segment, or one value of a
+/// form body (the STS call of `ecr.rs`).
+pub(crate) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -310,7 +311,7 @@ pub fn ghcr(api_base: &str, owner: &str, token: Option<Secret>) -> Result<Vec<Li
     for k in ["orgs", "users"] {
         let url = format!(
             "{base}/{k}/{}/packages?package_type=container&per_page=100",
-            segment(owner)
+            percent_encode(owner)
         );
         if let Some(list) = api.all(url, hint, array, |_| None)? {
             packages = Some(list);
@@ -330,8 +331,8 @@ pub fn ghcr(api_base: &str, owner: &str, token: Option<Secret>) -> Result<Vec<Li
         };
         let url = format!(
             "{base}/{kind}/{}/packages/container/{}/versions?per_page=100",
-            segment(owner),
-            segment(name)
+            percent_encode(owner),
+            percent_encode(name)
         );
         let versions = api
             .all(url.clone(), hint, array, |_| None)?
@@ -392,7 +393,7 @@ pub fn dockerhub(api_base: &str, namespace: &str, auth: ApiAuth) -> Result<Vec<L
     let results = |v: &Value| v.get("results").and_then(Value::as_array).cloned();
     let url = format!(
         "{base}/v2/namespaces/{}/repositories?page_size=100",
-        segment(namespace)
+        percent_encode(namespace)
     );
     let repos = api
         .all(url.clone(), hint, results, next_of)?
@@ -408,8 +409,8 @@ pub fn dockerhub(api_base: &str, namespace: &str, auth: ApiAuth) -> Result<Vec<L
         };
         let url = format!(
             "{base}/v2/namespaces/{}/repositories/{}/tags?page_size=100",
-            segment(namespace),
-            segment(name)
+            percent_encode(namespace),
+            percent_encode(name)
         );
         let tags = api
             .all(url.clone(), hint, results, next_of)?
@@ -510,7 +511,7 @@ pub fn harbor(api_base: &str, project: Option<&str>, auth: ApiAuth) -> Result<Ve
     for p in &projects {
         let url = format!(
             "{base}/projects/{}/repositories?page=1&page_size=100",
-            segment(p)
+            percent_encode(p)
         );
         let repos = api
             .all(url.clone(), hint, array, |_| None)?
@@ -527,8 +528,8 @@ pub fn harbor(api_base: &str, project: Option<&str>, auth: ApiAuth) -> Result<Ve
             let inner = full.strip_prefix(&format!("{p}/")).unwrap_or(full);
             let url = format!(
                 "{base}/projects/{}/repositories/{}/artifacts?with_tag=true&page=1&page_size=100",
-                segment(p),
-                segment(&segment(inner))
+                percent_encode(p),
+                percent_encode(&percent_encode(inner))
             );
             let artifacts = api
                 .all(url.clone(), hint, array, |_| None)?
@@ -604,8 +605,8 @@ mod tests {
 
     #[test]
     fn segments_and_times() {
-        assert_eq!(segment("team/app"), "team%2Fapp");
-        assert_eq!(segment(&segment("team/app")), "team%252Fapp");
+        assert_eq!(percent_encode("team/app"), "team%2Fapp");
+        assert_eq!(percent_encode(&percent_encode("team/app")), "team%252Fapp");
         assert_eq!(
             rfc3339(Some(&Value::from("2024-05-01T10:00:00Z"))),
             Some(1_714_557_600.0)
