@@ -638,6 +638,8 @@ pub(crate) fn for_each_staged(
             source: u32::try_from(source).unwrap_or(0),
             variant: doc.variant,
             purl: doc.purl,
+            vendor_status: doc.vendor_status,
+            note: doc.note,
             ranges: if implicit { None } else { Some(doc.ranges) },
             versions: matching_versions.iter().collect(),
             status: r
@@ -784,6 +786,8 @@ impl Sink for Builder {
                 && af.purl.is_none()
                 && af.ecosystem_specific.is_none()
                 && af.database_specific.is_none()
+                && af.vendor_status.is_none()
+                && af.note.is_none()
                 && af.ranges == implied;
             let doc = AffectedDoc {
                 ranges: af.ranges,
@@ -792,6 +796,8 @@ impl Sink for Builder {
                 purl: af.purl,
                 ecosystem_specific: af.ecosystem_specific,
                 database_specific: af.database_specific,
+                vendor_status: af.vendor_status,
+                note: af.note,
             };
             self.conn
                 .prepare_cached(

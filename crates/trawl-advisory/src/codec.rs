@@ -20,6 +20,8 @@ pub(crate) struct StoredRecord {
     pub(crate) fixed: Option<String>,
     pub(crate) urgency: Option<String>,
     pub(crate) severity: Option<Severity>,
+    pub(crate) vendor_status: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// Appends LEB128 `n`.
@@ -265,10 +267,15 @@ fn severity_byte(s: Option<Severity>) -> u8 {
 }
 
 const FLAG_IMPLIED: u8 = 1;
+/// The vendor's status word and note follow the severity byte.
+const FLAG_VENDOR: u8 = 2;
 
 /// Appends one record.
 pub(crate) fn put_record(out: &mut Vec<u8>, r: &StoredRecord) {
-    out.push(if r.ranges.is_none() { FLAG_IMPLIED } else { 0 });
+    let vendor = r.vendor_status.is_some() || r.note.is_some();
+    out.push(
+        if r.ranges.is_none() { FLAG_IMPLIED } else { 0 } | if vendor { FLAG_VENDOR } else { 0 },
+    );
     put_id(out, &r.advisory_id);
     put_ids(out, &r.aliases);
     put_varint(out, u64::from(r.source));
@@ -294,6 +301,10 @@ pub(crate) fn put_record(out: &mut Vec<u8>, r: &StoredRecord) {
     put_opt_str(out, r.fixed.as_deref());
     put_opt_str(out, r.urgency.as_deref());
     out.push(severity_byte(r.severity));
+    if vendor {
+        put_opt_str(out, r.vendor_status.as_deref());
+        put_opt_str(out, r.note.as_deref());
+    }
 }
 
 /// Reads one record.
@@ -354,7 +365,14 @@ pub(crate) fn get_record(c: &mut Cursor<'_>) -> R<StoredRecord> {
                 .ok_or(format!("bad severity {s}"))?,
         ),
     };
+    let (vendor_status, note) = if flags & FLAG_VENDOR != 0 {
+        (c.opt_string()?, c.opt_string()?)
+    } else {
+        (None, None)
+    };
     Ok(StoredRecord {
+        vendor_status,
+        note,
         advisory_id,
         aliases,
         source,
@@ -425,6 +443,8 @@ mod tests {
                 fixed: Some("1.2-3".into()),
                 urgency: Some("low".into()),
                 severity: Some(Severity::Low),
+                vendor_status: Some("no-dsa".into()),
+                note: Some("Minor issue".into()),
                 ..StoredRecord::default()
             },
             StoredRecord {

@@ -393,6 +393,8 @@ impl AdvisoryDb {
             fixed_version: r.fixed,
             urgency: r.urgency,
             severity: r.severity,
+            vendor_status: r.vendor_status,
+            note: r.note,
         })
         .map_err(corrupt);
         inner.buf = raw;

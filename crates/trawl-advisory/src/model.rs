@@ -154,6 +154,12 @@ pub struct AffectedRecord {
     pub urgency: Option<String>,
     /// The vendor's severity for this package, when it gives one (Debian urgency, Ubuntu priority mapped).
     pub severity: Option<Severity>,
+    /// The vendor's own status word, as the vendor states it, when it says more than [`Status`] can
+    /// (Debian `no-dsa`, `postponed`, `ignored`, `end-of-life`, `unfixed`; Ubuntu `deferred`, `ignored`,
+    /// `end-of-life`, `needed`; `fixed-in-unstable-only`).
+    pub vendor_status: Option<String>,
+    /// The vendor's note on this package in this release (Debian `(Minor issue)`, Ubuntu's justification).
+    pub note: Option<String>,
 }
 
 /// A list of version strings held in one allocation (an OSV `versions` list can name hundreds; a lookup
@@ -471,6 +477,8 @@ pub(crate) struct Affected {
     pub(crate) fixed_version: Option<String>,
     pub(crate) urgency: Option<String>,
     pub(crate) severity: Option<Severity>,
+    pub(crate) vendor_status: Option<String>,
+    pub(crate) note: Option<String>,
     pub(crate) ecosystem_specific: Option<serde_json::Value>,
     pub(crate) database_specific: Option<serde_json::Value>,
 }
@@ -490,6 +498,10 @@ pub(crate) struct AffectedDoc {
     pub(crate) ecosystem_specific: Option<serde_json::Value>,
     #[serde(rename = "ds", default, skip_serializing_if = "Option::is_none")]
     pub(crate) database_specific: Option<serde_json::Value>,
+    #[serde(rename = "vs", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) vendor_status: Option<String>,
+    #[serde(rename = "note", default, skip_serializing_if = "Option::is_none")]
+    pub(crate) note: Option<String>,
 }
 
 /// One advisory as a feed produces it.

@@ -6,7 +6,7 @@ use trawl_types::{Severity, Status};
 /// Version 2: one `package` row per (namespace, package) with every record in one compact binary blob, and
 /// advisory documents in compressed blocks keyed by their last ID. Version 3: `advisory_patch` (documents an
 /// incremental refresh replaced or added, read before the blocks).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Tables of the finished file. Blobs start with a format byte: 0 = plain, 1 = zstd with the dictionary of
 /// the same table from `dict`, 2 = zstd without a dictionary.

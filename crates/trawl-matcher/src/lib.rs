@@ -4,7 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use trawl_advisory::{AdvisoryDb, AdvisoryDetails, AffectedRecord};
-use trawl_types::{Ecosystem, Finding, OsFamily, OsInfo, Package, Severity, Status};
+use trawl_types::{
+    Ecosystem, Finding, MatchDetails, MatchedBy, MatchedRecord, OsFamily, OsInfo, Package,
+    Severity, Status, Suppression,
+};
 use trawl_version::{OsvRange, Scheme, Version};
 
 /// A matching error (the DB could not be read).
@@ -115,6 +118,59 @@ fn key_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Key> {
 struct Hit<'r> {
     record: &'r AffectedRecord,
     fixed: Vec<String>,
+    by: MatchedBy,
+    /// The listed version equal to the installed one (`by` = version list).
+    listed: Option<String>,
+}
+
+impl Hit<'_> {
+    fn explain(&self) -> MatchedRecord {
+        let r = self.record;
+        MatchedRecord {
+            advisory: r.advisory_id.clone(),
+            source: r.source.id.clone(),
+            namespace: match &r.namespace_variant {
+                Some(v) => variant_namespace(&r.namespace, v),
+                None => r.namespace.to_string(),
+            },
+            matched_by: self.by,
+            ranges: r.ranges.iter().map(describe_range).collect(),
+            listed_version: self.listed.clone(),
+            status: r.status,
+            vendor_status: r.vendor_status.clone(),
+            note: r.note.clone(),
+        }
+    }
+}
+
+/// The OSV ecosystem a namespace and its variant came from (`Ubuntu:14.04` + `Pro:LTS` ->
+/// `Ubuntu:Pro:14.04:LTS`; `Ubuntu:22.04` + `LTS` -> `Ubuntu:22.04:LTS`).
+fn variant_namespace(namespace: &str, variant: &str) -> String {
+    let (base, release) = namespace.split_once(':').unwrap_or((namespace, ""));
+    let mut parts = variant.split(':');
+    let first = parts.next().unwrap_or_default();
+    let rest: Vec<&str> = parts.collect();
+    if rest.is_empty() {
+        format!("{base}:{release}:{first}")
+    } else {
+        format!("{base}:{first}:{release}:{}", rest.join(":"))
+    }
+}
+
+/// A range written out for people: `ECOSYSTEM >= 0, < 1.2-3 (fixed)`.
+fn describe_range(r: &trawl_advisory::AffectedRange) -> String {
+    use trawl_advisory::EventKind;
+    let events: Vec<String> = r
+        .events
+        .iter()
+        .map(|e| match e.kind {
+            EventKind::Introduced => format!(">= {}", e.version),
+            EventKind::Fixed => format!("< {} (fixed)", e.version),
+            EventKind::LastAffected => format!("<= {} (last affected)", e.version),
+            EventKind::Limit => format!("< {} (limit, not a fix)", e.version),
+        })
+        .collect();
+    format!("{} {}", r.kind.as_str(), events.join(", "))
 }
 
 fn to_osv(record: &AffectedRecord) -> Vec<OsvRange> {
@@ -139,6 +195,7 @@ impl ParsedVersions {
     }
 }
 
+/// Checks one record (never a `not_affected` one: see [`Matcher::match_packages`]).
 fn check<'r>(
     key: &Key,
     record: &'r AffectedRecord,
@@ -153,34 +210,56 @@ fn check<'r>(
         return record.status.map(|_| Hit {
             record,
             fixed: Vec::new(),
+            by: MatchedBy::VendorStatus,
+            listed: None,
         });
     }
     // The ranges through `trawl_version::affected`; the explicit version list here, with the same rule (equal in
     // the scheme's order, or the same trimmed text when a listed version does not parse) but each text parsed
     // once per scan instead of once per record.
     let out = trawl_version::affected(key.scheme, &key.version, &ranges, &[]).ok()?;
-    let affected = out.affected || listed(key, &record.versions, parsed);
-    affected.then_some(Hit {
+    if out.affected {
+        return Some(Hit {
+            record,
+            fixed: out.fixed,
+            by: MatchedBy::Range,
+            listed: None,
+        });
+    }
+    let listed = listed(key, &record.versions, parsed)?;
+    Some(Hit {
         record,
         fixed: out.fixed,
+        by: MatchedBy::VersionList,
+        listed: Some(listed),
     })
 }
 
-/// Whether the installed version is one of `versions` (only called once the installed version parsed).
-fn listed(key: &Key, versions: &trawl_advisory::Versions, parsed: &mut ParsedVersions) -> bool {
+/// The listed version the installed version equals, if any (only called once the installed version parsed).
+fn listed(
+    key: &Key,
+    versions: &trawl_advisory::Versions,
+    parsed: &mut ParsedVersions,
+) -> Option<String> {
     if versions.is_empty() {
-        return false;
+        return None;
     }
     let own_text = key.version.trim();
-    if versions.iter().any(|v| v.trim() == own_text) {
-        return true;
+    if let Some(v) = versions.iter().find(|v| v.trim() == own_text) {
+        return Some(v.to_owned());
     }
-    let Some(own) = parsed.get(key.scheme, &key.version).cloned() else {
-        return false;
-    };
+    let own = parsed.get(key.scheme, &key.version).cloned()?;
     versions
         .iter()
-        .any(|v| parsed.get(key.scheme, v).is_some_and(|l| *l == own))
+        .find(|v| parsed.get(key.scheme, v).is_some_and(|l| *l == own))
+        .map(str::to_owned)
+}
+
+/// Whether the vendor's `not_affected` record names one of the IDs of a finding.
+fn names_any(record: &AffectedRecord, ids: &[String]) -> bool {
+    std::iter::once(&record.advisory_id)
+        .chain(&record.aliases)
+        .any(|id| ids.iter().any(|x| x.eq_ignore_ascii_case(id)))
 }
 
 /// Matches packages against the DB.
@@ -248,7 +327,49 @@ impl<'db> Matcher<'db> {
                 .filter_map(|r| check(&key, r, &mut self.parsed))
                 .collect();
             for group in group_by_alias(&hits) {
-                let f = self.finding(pkg, &key, os, &group);
+                let mut f = self.finding(pkg, &key, os, &group);
+                // The vendor says this package in this release is not affected (Debian `<not-affected>`,
+                // a `resolved` with fixed version 0, Ubuntu VEX `not_affected`) while another record matched:
+                // the finding is kept suppressed, with the vendor's reason.
+                let ids: Vec<String> = std::iter::once(f.id.clone())
+                    .chain(f.aliases.iter().cloned())
+                    .collect();
+                if let Some(na) = records
+                    .iter()
+                    .find(|r| r.status == Some(Status::NotAffected) && names_any(r, &ids))
+                {
+                    f.status = Status::NotAffected;
+                    f.vendor_status = na.vendor_status.clone();
+                    f.suppressed = Some(Suppression {
+                        kind: "vendor".into(),
+                        source: format!("{} {}", na.source.id, na.advisory_id),
+                        statement: na.note.clone().or_else(|| na.vendor_status.clone()),
+                        vex_status: Some(Status::NotAffected.as_str().into()),
+                    });
+                    if let Some(m) = f.match_details.as_mut() {
+                        m.records.push(MatchedRecord {
+                            matched_by: MatchedBy::VendorStatus,
+                            ..Hit {
+                                record: na,
+                                fixed: Vec::new(),
+                                by: MatchedBy::VendorStatus,
+                                listed: None,
+                            }
+                            .explain()
+                        });
+                        m.status_reason = format!(
+                            "{} {} says {} {} is not affected{}: suppressed",
+                            na.source.id,
+                            na.advisory_id,
+                            key.name,
+                            key.namespace,
+                            na.note
+                                .as_deref()
+                                .map(|n| format!(" ({n})"))
+                                .unwrap_or_default()
+                        );
+                    }
+                }
                 out.push((i, f));
             }
         }
@@ -299,13 +420,92 @@ impl<'db> Matcher<'db> {
             trawl_version::compare(key.scheme, a, b).unwrap_or(std::cmp::Ordering::Equal)
         });
         let fixed_version = above.first().map(|s| (*s).clone());
-        let status = if fixed_version.is_some() {
-            Status::Fixed
-        } else {
-            hits.iter()
-                .filter_map(|h| h.record.status)
-                .find(|s| *s != Status::Fixed)
-                .unwrap_or(Status::Affected)
+        // The vendor's open status: the first record with a status other than fixed, the vendor's own feed
+        // first.
+        let vendor_ids = os.map(|o| vendor_source(o.family)).unwrap_or_default();
+        let open = hits
+            .iter()
+            .filter(|h| h.record.status.is_some_and(|s| s != Status::Fixed))
+            .min_by_key(|h| {
+                let src = h.record.source.id.to_string();
+                vendor_ids
+                    .iter()
+                    .position(|v| *v == src)
+                    .unwrap_or(vendor_ids.len())
+            });
+        let (status, vendor_status, mut status_reason) = match (&fixed_version, open) {
+            (Some(v), _) => {
+                let from = hits
+                    .iter()
+                    .find(|h| h.fixed.contains(v) || h.record.fixed_version.as_ref() == Some(v))
+                    .map(|h| format!(" ({} {})", h.record.source.id, h.record.advisory_id))
+                    .unwrap_or_default();
+                (
+                    Status::Fixed,
+                    None,
+                    format!(
+                        "fixed in {v}{from} in {}; {} < {v} in the {} order",
+                        key.namespace, key.version, key.scheme
+                    ),
+                )
+            }
+            (None, Some(h)) => {
+                let r = h.record;
+                let s = r.status.unwrap_or(Status::Affected);
+                let word = r
+                    .vendor_status
+                    .as_deref()
+                    .map(|w| format!(" `{w}`"))
+                    .unwrap_or_default();
+                let note = r
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
+                (
+                    s,
+                    r.vendor_status.clone(),
+                    format!(
+                        "no fix for {} in {}; {} {} states{word}{note}: {s}",
+                        key.name, key.namespace, r.source.id, r.advisory_id
+                    ),
+                )
+            }
+            (None, None) => {
+                let why = if fixed.is_empty() {
+                    "no fixed version in the matching records".to_owned()
+                } else {
+                    format!(
+                        "no fixing version above {} (listed fixes: {})",
+                        key.version,
+                        fixed.join(", ")
+                    )
+                };
+                (Status::Affected, None, format!("{why}: affected"))
+            }
+        };
+        if let Some(os) = os.filter(|o| o.eol && pkg.ecosystem.is_some_and(Ecosystem::is_os)) {
+            status_reason.push_str(&format!(
+                "; {} {} is past its end of life ({}): fixes may never come",
+                os.family,
+                os.name,
+                os.eosl.as_deref().unwrap_or("date unknown")
+            ));
+        }
+        let match_details = MatchDetails {
+            analyzer: pkg.analyzer.map(str::to_owned),
+            file: pkg.file_path.clone(),
+            layer: pkg
+                .layer
+                .as_ref()
+                .map(|l| l.diff_id.clone())
+                .filter(|d| !d.is_empty()),
+            namespace: key.namespace.clone(),
+            package: key.name.clone(),
+            version: key.version.clone(),
+            comparator: key.scheme.as_str().to_owned(),
+            records: hits.iter().map(|h| h.explain()).collect(),
+            status_reason,
         };
 
         // Details merged over the primary ID and its aliases, primary first.
@@ -353,6 +553,7 @@ impl<'db> Matcher<'db> {
             purl: pkg.purl.clone(),
             pkg_path: pkg.file_path.clone(),
             status,
+            vendor_status,
             severity,
             severity_source,
             vendor_severity,
@@ -371,6 +572,7 @@ impl<'db> Matcher<'db> {
             layer: pkg.layer.clone(),
             data_sources,
             suppressed: None,
+            match_details: Some(match_details),
         }
     }
 }

@@ -54,6 +54,9 @@ pub struct Policy {
     pub severities: Vec<Severity>,
     /// Statuses dropped.
     pub ignore_statuses: Vec<Status>,
+    /// Vendor status words dropped (`no-dsa`, `postponed`, `ignored`, `deferred`...; lower case), matched
+    /// against each finding's `vendor_status`.
+    pub ignore_vendor_statuses: Vec<String>,
     /// Ignore files, in order.
     pub ignore_files: Vec<IgnoreFile>,
     /// VEX documents.
@@ -115,7 +118,19 @@ impl Policy {
     pub fn apply_vulns(&self, target: &str, findings: Vec<Finding>) -> Outcome {
         let mut out = Outcome::default();
         for mut f in findings {
-            if !self.severity_kept(f.severity) || self.ignore_statuses.contains(&f.status) {
+            if !self.severity_kept(f.severity)
+                || self.ignore_statuses.contains(&f.status)
+                || f.vendor_status.as_deref().is_some_and(|w| {
+                    self.ignore_vendor_statuses
+                        .iter()
+                        .any(|x| x.eq_ignore_ascii_case(w))
+                })
+            {
+                continue;
+            }
+            // The matcher already suppressed it (the vendor says not affected): kept with that reason.
+            if f.suppressed.is_some() {
+                out.suppressed.push(f);
                 continue;
             }
             if let Some(s) = self.ignore_match(IgnoreKind::Vulnerability, target, &f) {
@@ -237,6 +252,7 @@ mod tests {
         let policy = Policy {
             severities: vec![Severity::High, Severity::Critical],
             ignore_statuses: UNFIXED_STATUSES.to_vec(),
+            ignore_vendor_statuses: Vec::new(),
             ignore_files: vec![ignore],
             vex: Vec::new(),
             today: "2026-11-29".into(),
@@ -269,6 +285,45 @@ mod tests {
             w[0].message.contains("CVE-OLD expired on 2020-01-01"),
             "{}",
             w[0].message
+        );
+    }
+
+    #[test]
+    fn vendor_status_words_and_vendor_suppressions() {
+        let policy = Policy {
+            ignore_vendor_statuses: vec!["no-dsa".into()],
+            ..Policy::default()
+        };
+        let word = |id: &str, w: &str| Finding {
+            vendor_status: Some(w.into()),
+            ..f(id, Severity::High, Status::FixDeferred)
+        };
+        let mut not_affected = f("CVE-NA", Severity::High, Status::NotAffected);
+        not_affected.suppressed = Some(trawl_types::Suppression {
+            kind: "vendor".into(),
+            source: "debian-tracker CVE-NA".into(),
+            statement: Some("Vulnerable code not present".into()),
+            vex_status: Some("not_affected".into()),
+        });
+        let out = policy.apply_vulns(
+            "img",
+            vec![
+                word("CVE-NODSA", "No-DSA"),
+                word("CVE-POSTPONED", "postponed"),
+                not_affected,
+            ],
+        );
+        // `no-dsa` is dropped, `postponed` (the same Trivy status) is kept: the vendor's words stay distinct.
+        let kept: Vec<_> = out.kept.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(kept, ["CVE-POSTPONED"]);
+        // The matcher's vendor suppression is kept as it is, not overridden or dropped.
+        assert_eq!(out.suppressed.len(), 1);
+        assert_eq!(
+            out.suppressed[0]
+                .suppressed
+                .as_ref()
+                .map(|s| s.kind.as_str()),
+            Some("vendor")
         );
     }
 }

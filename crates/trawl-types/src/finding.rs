@@ -192,6 +192,32 @@ impl FromStr for Status {
     }
 }
 
+/// The vendor status words trawl keeps (`Finding::vendor_status`), which `--ignore-status` accepts beside the
+/// [`Status`] names: the Debian tracker's `<no-dsa>`, `<postponed>`, `<ignored>`, `<unfixed>`,
+/// `<undetermined>`, `<end-of-life>`, `<not-affected>`; Ubuntu's `needed`, `pending`, `deferred`, `ignored`,
+/// `needs-triage`, `end-of-life`; and `fixed-in-unstable` (Debian fixed the package in unstable only: no fix in
+/// the installed release).
+pub const VENDOR_STATUS_WORDS: &[&str] = &[
+    "no-dsa",
+    "postponed",
+    "ignored",
+    "unfixed",
+    "undetermined",
+    "end-of-life",
+    "not-affected",
+    "needed",
+    "pending",
+    "deferred",
+    "needs-triage",
+    "fixed-in-unstable",
+];
+
+/// The vendor status word `s` names (case and `_`/`-` insensitive), if any.
+pub fn vendor_status_word(s: &str) -> Option<&'static str> {
+    let s = s.trim().to_ascii_lowercase().replace('_', "-");
+    VENDOR_STATUS_WORDS.iter().copied().find(|w| *w == s)
+}
+
 /// A CVSS vector and score from one source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Cvss {
@@ -242,6 +268,75 @@ pub struct Suppression {
     pub vex_status: Option<String>,
 }
 
+/// How an advisory record matched the installed version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchedBy {
+    /// The installed version is inside one of the record's ranges.
+    #[default]
+    Range,
+    /// The installed version is one of the versions the record lists.
+    VersionList,
+    /// The vendor states a status for the package in this release without any version (Debian `<unfixed>`,
+    /// `<no-dsa>`...): every installed version is concerned.
+    VendorStatus,
+}
+
+/// One advisory record behind a finding.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MatchedRecord {
+    /// The record's advisory ID (`CVE-2023-4911`, `DSA-5514-1`, `GHSA-...`, `GO-...`).
+    pub advisory: String,
+    /// The feed it came from.
+    pub source: DataSourceId,
+    /// The namespace it is filed under, with its variant (`Ubuntu:Pro:14.04:LTS`).
+    pub namespace: String,
+    /// How it matched.
+    pub matched_by: MatchedBy,
+    /// The record's ranges, written out (`ECOSYSTEM >= 0, < 2.36-9+deb12u4`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ranges: Vec<String>,
+    /// The listed version equal to the installed one, when it matched by its version list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed_version: Option<String>,
+    /// The vendor's status in the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// The vendor's own status word (`no-dsa`, `postponed`, `ignored`, `deferred`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_status: Option<String>,
+    /// The vendor's note (`Minor issue`, a justification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Why a finding was reported: the chain from the package found to the advisory records that matched it
+/// (native JSON `match`; `trawl explain` prints it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MatchDetails {
+    /// The analyzer that found the package (`os/dpkg`, `python/installed`, `go/binary`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analyzer: Option<String>,
+    /// The file the package was read from.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub file: String,
+    /// The layer that introduced the package (its diff ID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// The namespace looked up (`Debian:12`, `Alpine:v3.10`, `PyPI`).
+    pub namespace: String,
+    /// The package name looked up (the source package for OS packages; normalised for languages).
+    pub package: String,
+    /// The version compared (for Debian packages, the source version).
+    pub version: String,
+    /// The version order compared with (`debian`, `alpine`, `rpm`, `pypi`, `npm`, `go`...).
+    pub comparator: String,
+    /// The records that matched.
+    pub records: Vec<MatchedRecord>,
+    /// Why the status is what it is.
+    pub status_reason: String,
+}
+
 /// One vulnerability found in one package.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -274,6 +369,10 @@ pub struct Finding {
     pub pkg_path: String,
     /// Vendor status.
     pub status: Status,
+    /// The vendor's own status word, where it says more than `status` (Debian `no-dsa`, `postponed`,
+    /// `ignored`; Ubuntu `deferred`, `needed`; `fixed-in-unstable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_status: Option<String>,
     /// Effective severity.
     pub severity: Severity,
     /// Where the severity came from (`debian`, `nvd`, `ghsa`, `cve-cna`...).
@@ -327,6 +426,9 @@ pub struct Finding {
     /// Set when the policy suppressed the finding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+    /// Why it matched (native JSON `match`).
+    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    pub match_details: Option<MatchDetails>,
 }
 
 impl Finding {

@@ -25,7 +25,8 @@ pub use extra::{
     SecretFinding,
 };
 pub use finding::{
-    Cvss, DataSource, Finding, ParseSeverityError, ParseStatusError, Severity, Status, Suppression,
+    Cvss, DataSource, Finding, MatchDetails, MatchedBy, MatchedRecord, ParseSeverityError,
+    ParseStatusError, Severity, Status, Suppression, VENDOR_STATUS_WORDS, vendor_status_word,
 };
 pub use image_config::{Healthcheck, HistoryEntry, ImageConfig, ImageConfigError};
 pub use package::{Inventory, LayerRef, OsInfo, Package, Relationship, Warning};

@@ -65,6 +65,8 @@ pub(crate) struct Settings {
     pub(crate) library: bool,
     pub(crate) severities: Vec<Severity>,
     pub(crate) ignore_statuses: Vec<Status>,
+    /// `--ignore-status` values that are vendor status words (`no-dsa`, `postponed`, `deferred`...).
+    pub(crate) ignore_vendor_statuses: Vec<String>,
     pub(crate) ignore_unfixed: bool,
     pub(crate) exit_code: u8,
     pub(crate) ignorefile: Option<PathBuf>,
@@ -184,10 +186,20 @@ impl Settings {
             .iter()
             .map(|s| s.parse::<Severity>().map_err(anyhow::Error::msg))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let mut ignore_statuses = ignore_status
-            .iter()
-            .map(|s| s.parse::<Status>().map_err(anyhow::Error::msg))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut ignore_statuses = Vec::new();
+        let mut ignore_vendor_statuses = Vec::new();
+        for s in &ignore_status {
+            match s.parse::<Status>() {
+                Ok(st) => ignore_statuses.push(st),
+                Err(e) => match trawl_types::vendor_status_word(s) {
+                    Some(w) => ignore_vendor_statuses.push(w.to_owned()),
+                    None => bail!(
+                        "{e}, nor a vendor status ({})",
+                        trawl_types::VENDOR_STATUS_WORDS.join(", ")
+                    ),
+                },
+            }
+        }
         if ignore_unfixed {
             for s in trawl_policy::UNFIXED_STATUSES {
                 if !ignore_statuses.contains(s) {
@@ -254,6 +266,7 @@ impl Settings {
             library: pkg_types.contains(&PkgType::Library),
             severities,
             ignore_statuses,
+            ignore_vendor_statuses,
             ignore_unfixed,
             exit_code: exit_code.unwrap_or(0),
             ignorefile,
@@ -409,6 +422,7 @@ impl Settings {
         Ok(Policy {
             severities: self.severities.clone(),
             ignore_statuses: self.ignore_statuses.clone(),
+            ignore_vendor_statuses: self.ignore_vendor_statuses.clone(),
             ignore_files,
             vex,
             today: Policy::today_utc(),

@@ -102,6 +102,10 @@ struct PkgLine {
     package: String,
     state: LineState,
     urgency: Option<String>,
+    /// The status word of an open line (`no-dsa`, `postponed`, `unfixed`...).
+    word: Option<String>,
+    /// The line's notes without its urgency and bug numbers (`Minor issue`, `Vulnerable code not present`).
+    note: Option<String>,
 }
 
 /// Parses `[release] - pkg VERSION|<status> (notes)`; `None` if the line is not a package line.
@@ -121,6 +125,9 @@ fn parse_pkg_line(line: &str) -> Option<Result<PkgLine, String>> {
     let mut parts = body.split_whitespace();
     let package = parts.next()?.to_owned();
     let what = parts.next();
+    let word = what
+        .filter(|w| w.starts_with('<'))
+        .map(|w| w.trim_matches(|c| c == '<' || c == '>'));
     let state = match what {
         None => return Some(Err(format!("`{line}`: no version or status"))),
         Some(w) if w.starts_with('<') => match w.trim_matches(|c| c == '<' || c == '>') {
@@ -149,17 +156,51 @@ fn parse_pkg_line(line: &str) -> Option<Result<PkgLine, String>> {
             )
         })
     });
+    let note = notes
+        .map(|n| {
+            n.split(';')
+                .map(str::trim)
+                .filter(|t| {
+                    Some(*t) != urgency && !t.starts_with("bug #") && !t.starts_with("bug filed")
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .filter(|n| !n.is_empty());
     Some(Ok(PkgLine {
         release,
         package,
+        word: word
+            .filter(|_| matches!(state, LineState::Open(_)))
+            .map(str::to_owned),
         state,
         urgency: urgency.map(str::to_owned),
+        note,
     }))
 }
 
-fn row(release: &str, line: &PkgLine, urgency: Option<&str>) -> Option<Affected> {
+/// The row of one release from a package line. `inherited`: the line is unstable's and `release` has no
+/// line of its own.
+fn row(release: &str, line: &PkgLine, urgency: Option<&str>, inherited: bool) -> Option<Affected> {
     let number = debian_release(release)?;
+    let mut word = line.word.clone();
+    let mut note = line.note.clone();
     let (status, fixed, ranges) = match &line.state {
+        // Unstable's fix is not a fix of this release: the tracker states the release's own status by
+        // comparing the release's version with it, and a version below it is open there. So the fix bounds
+        // the affected versions (a `limit`) but is not reported as this release's fix (trivy-db#380).
+        LineState::Fixed(v) if inherited => {
+            word = Some("fixed-in-unstable".to_owned());
+            note = Some(format!(
+                "fixed in unstable in {v}; no fix listed for {release}"
+            ));
+            let mut range = AffectedRange::ecosystem_fixed(None);
+            range.events.push(crate::model::RangeEvent {
+                kind: crate::model::EventKind::Limit,
+                version: v.clone(),
+            });
+            (Status::Affected, None, vec![range])
+        }
         LineState::Fixed(v) => (
             Status::Fixed,
             Some(v.clone()),
@@ -177,6 +218,8 @@ fn row(release: &str, line: &PkgLine, urgency: Option<&str>) -> Option<Affected>
         fixed_version: fixed,
         urgency: urgency.map(str::to_owned),
         severity: urgency.and_then(debian_urgency_severity),
+        vendor_status: word,
+        note,
         ..Affected::default()
     })
 }
@@ -195,7 +238,7 @@ fn rows_for(lines: &[PkgLine], file: &str, id: &str, stats: &mut Stats) -> Vec<A
     for (_, (sid, releases)) in by_pkg {
         let sid_urgency = sid.and_then(|s| s.urgency.as_deref());
         if let Some(s) = sid
-            && let Some(r) = row("sid", s, sid_urgency)
+            && let Some(r) = row("sid", s, sid_urgency, false)
         {
             out.push(r);
         }
@@ -205,7 +248,7 @@ fn rows_for(lines: &[PkgLine], file: &str, id: &str, stats: &mut Stats) -> Vec<A
                 stats.skip(format!("{file}: {id}: unknown release `{rel}`"));
                 continue;
             }
-            if let Some(r) = row(rel, l, l.urgency.as_deref().or(sid_urgency)) {
+            if let Some(r) = row(rel, l, l.urgency.as_deref().or(sid_urgency), false) {
                 out.push(r);
             }
         }
@@ -214,7 +257,7 @@ fn rows_for(lines: &[PkgLine], file: &str, id: &str, stats: &mut Stats) -> Vec<A
                 if releases.iter().any(|l| l.release.as_deref() == Some(rel)) {
                     continue;
                 }
-                if let Some(r) = row(rel, s, sid_urgency) {
+                if let Some(r) = row(rel, s, sid_urgency, true) {
                     out.push(r);
                 }
             }
@@ -391,7 +434,7 @@ fn parse_advisory_list(
                 stats.skip(format!("{file}: {}: unknown release `{rel}`", e.id));
                 continue;
             }
-            if let Some(r) = row(rel, l, l.urgency.as_deref()) {
+            if let Some(r) = row(rel, l, l.urgency.as_deref(), false) {
                 affected.push(r);
             }
         }
@@ -508,7 +551,7 @@ struct ExportRelease {
     #[serde(default)]
     urgency: Option<String>,
     #[serde(default)]
-    nodsa: Option<IgnoredAny>,
+    nodsa: Option<Value>,
     #[serde(default)]
     nodsa_reason: Option<String>,
 }
@@ -566,12 +609,14 @@ fn export_entry(
         let status_word = r.status.as_deref().unwrap_or_default();
         let fixed = r.fixed_version.as_deref().map(str::trim);
         let urgency = r.urgency;
-        let nodsa = r.nodsa.is_some();
+        let nodsa = r.nodsa.as_ref().and_then(Value::as_str).map(str::trim);
         let nodsa_reason = r.nodsa_reason.as_deref().unwrap_or_default();
-        let (status, fixed_version) = match status_word {
+        // The tracker's word for an open issue: its `nodsa_reason` (`ignored`, `postponed`), `no-dsa` when it
+        // has a no-DSA note, `end-of-life` from the urgency, else `unfixed`; the no-DSA note is the vendor's note.
+        let (status, fixed_version, word) = match status_word {
             "resolved" => match fixed {
-                Some("0") | None => (Status::NotAffected, None),
-                Some(v) if plausible_version(v) => (Status::Fixed, Some(v.to_owned())),
+                Some("0") | None => (Status::NotAffected, None, Some("not-affected")),
+                Some(v) if plausible_version(v) => (Status::Fixed, Some(v.to_owned()), None),
                 Some(v) => {
                     stats.skip(format!(
                         "{file}: {src} {cve} {rel}: unparsable fixed version `{v}`"
@@ -580,18 +625,19 @@ fn export_entry(
                 }
             },
             "open" => {
-                let s = if nodsa_reason == "ignored" {
-                    Status::WillNotFix
-                } else if nodsa_reason == "postponed" || nodsa {
-                    Status::FixDeferred
+                if nodsa_reason == "ignored" {
+                    (Status::WillNotFix, None, Some("ignored"))
+                } else if nodsa_reason == "postponed" {
+                    (Status::FixDeferred, None, Some("postponed"))
+                } else if r.nodsa.is_some() {
+                    (Status::FixDeferred, None, Some("no-dsa"))
                 } else if urgency.as_deref() == Some("end-of-life") {
-                    Status::EndOfLife
+                    (Status::EndOfLife, None, Some("end-of-life"))
                 } else {
-                    Status::Affected
-                };
-                (s, None)
+                    (Status::Affected, None, Some("unfixed"))
+                }
             }
-            "undetermined" => (Status::UnderInvestigation, None),
+            "undetermined" => (Status::UnderInvestigation, None, Some("undetermined")),
             other => {
                 stats.skip(format!(
                     "{file}: {src} {cve} {rel}: unknown status `{other}`"
@@ -611,6 +657,8 @@ fn export_entry(
             fixed_version,
             severity: urgency.as_deref().and_then(debian_urgency_severity),
             urgency,
+            vendor_status: word.map(str::to_owned),
+            note: nodsa.filter(|n| !n.is_empty()).map(str::to_owned),
             ..Affected::default()
         });
     }

@@ -394,6 +394,8 @@ fn convert_affected(
         fixed_version: None,
         urgency,
         severity: vendor_sev,
+        vendor_status: None,
+        note: None,
         ecosystem_specific: es,
         database_specific: non_empty_json(a.database_specific),
     }))

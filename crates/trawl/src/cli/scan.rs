@@ -62,7 +62,9 @@ pub(crate) struct ScanArgs {
     /// Drop findings that have no fix (statuses affected, will_not_fix, fix_deferred, end_of_life).
     #[arg(long, value_parser = super::env_bool(), env = "TRAWL_IGNORE_UNFIXED")]
     pub(crate) ignore_unfixed: bool,
-    /// Drop findings with these statuses.
+    /// Drop findings with these statuses (fixed, affected, will_not_fix, fix_deferred, end_of_life,
+    /// not_affected, under_investigation) or vendor status words (no-dsa, postponed, ignored, unfixed,
+    /// deferred, needed, pending, fixed-in-unstable...).
     #[arg(long, value_delimiter = ',', env = "TRAWL_IGNORE_STATUS")]
     pub(crate) ignore_status: Vec<String>,
     /// Exit with this code when findings survive the policy [default: 0].
