@@ -550,6 +550,47 @@ type PkgRefs = HashMap<(String, String, String, Option<String>), String>;
 /// (advisory ID, suppression identity).
 type GroupKey = (String, Option<String>);
 
+/// Why a finding matched, as `trawl:match:*` properties (CycloneDX properties are name/value strings; one
+/// `trawl:match:record` per advisory record: `ADVISORY SOURCE NAMESPACE matched_by; ranges`).
+fn match_properties(m: Option<&trawl_types::MatchDetails>) -> Vec<Property> {
+    let Some(m) = m else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut push = |name: &str, value: String| {
+        if !value.is_empty() {
+            out.push(Property {
+                name: format!("trawl:match:{name}"),
+                value,
+            });
+        }
+    };
+    push("analyzer", m.analyzer.clone().unwrap_or_default());
+    push("file", m.file.clone());
+    push("layer", m.layer.clone().unwrap_or_default());
+    push("namespace", m.namespace.clone());
+    push("package", m.package.clone());
+    push("version", m.version.clone());
+    push("comparator", m.comparator.clone());
+    for r in &m.records {
+        let by = serde_json::to_value(r.matched_by)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let mut text = format!("{} {} {} {by}", r.advisory, r.source, r.namespace);
+        if !r.ranges.is_empty() {
+            text.push_str("; ");
+            text.push_str(&r.ranges.join(" | "));
+        }
+        if let Some(v) = &r.listed_version {
+            text.push_str(&format!("; listed {v}"));
+        }
+        push("record", text);
+    }
+    push("status_reason", m.status_reason.clone());
+    out
+}
+
 fn vulnerabilities(report: &Report, pkg_refs: &PkgRefs, refs: &mut Refs) -> Vec<Vulnerability> {
     // One entry per (advisory ID, suppression): the same ID in several packages lists them all in `affects`.
     let mut groups: BTreeMap<GroupKey, Vec<(&str, &Finding)>> = BTreeMap::new();
@@ -738,6 +779,13 @@ fn vulnerabilities(report: &Report, pkg_refs: &PkgRefs, refs: &mut Refs) -> Vec<
                 value: format!("{e}"),
             });
         }
+        if let Some(w) = &f.vendor_status {
+            properties.push(Property {
+                name: "trawl:vendor_status".into(),
+                value: w.clone(),
+            });
+        }
+        properties.extend(match_properties(f.match_details.as_ref()));
         out.push(Vulnerability {
             bom_ref,
             id: id.clone(),

@@ -98,7 +98,7 @@ fn finding_row(out: &mut String, f: &Finding) {
         cell(&f.pkg_name),
         cell(&f.installed_version),
         cell(f.fixed_version.as_deref().unwrap_or("")),
-        cell(f.status.as_str()),
+        cell(&crate::table::status_text(f)),
         cell(&title),
     );
 }

@@ -441,6 +441,15 @@ impl<'a> SarifRenderer<'a> {
                 if f.kev {
                     props.insert("kev", serde_json::Value::Bool(true));
                 }
+                if let Some(w) = &f.vendor_status {
+                    props.insert("vendorStatus", serde_json::Value::String(w.clone()));
+                }
+                // Why it matched, as the native JSON's `match` object (a property bag holds any JSON).
+                if let Some(m) = &f.match_details
+                    && let Ok(v) = serde_json::to_value(m)
+                {
+                    props.insert("match", v);
+                }
                 let fp = fnv1a_hex(&[
                     &r.target,
                     &f.id,

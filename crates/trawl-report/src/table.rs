@@ -119,7 +119,7 @@ impl<'a> TableRenderer<'a> {
                 f.pkg_name.clone(),
                 f.id.clone(),
                 f.severity.as_str().to_owned(),
-                f.status.as_str().to_owned(),
+                status_text(f),
                 f.installed_version.clone(),
                 f.fixed_version.clone().unwrap_or_default(),
                 title,
@@ -297,6 +297,17 @@ fn colorize_line(line: &str, col: usize) -> String {
     };
     let colored = cell.replacen(sev.as_str(), &format!("{code}{}\x1b[0m", sev.as_str()), 1);
     format!("{}{colored}{}", &line[..start], &line[end..])
+}
+
+/// A finding's status for people: Trivy's status, with the vendor's own word when it says more
+/// (`fix_deferred (no-dsa)`, `affected (fixed-in-unstable)`).
+pub(crate) fn status_text(f: &trawl_types::Finding) -> String {
+    match &f.vendor_status {
+        Some(w) if w != "unfixed" && w.replace('-', "_") != f.status.as_str() => {
+            format!("{} ({w})", f.status)
+        }
+        _ => f.status.as_str().to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -366,6 +366,19 @@ fn sarif_validates_against_the_official_schema_and_multitool() {
     let text = render(ReportFormat::Sarif, &full);
     let v: serde_json::Value = serde_json::from_str(&text).expect("sarif json");
     let run0 = &v["runs"][0];
+    // Why each finding matched travels in the result's property bag, as the native `match` object.
+    let coreutils = run0["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "CVE-2016-2781")
+        .expect("coreutils result");
+    assert_eq!(coreutils["properties"]["vendorStatus"], "ignored");
+    assert_eq!(coreutils["properties"]["match"]["namespace"], "Debian:12");
+    assert_eq!(
+        coreutils["properties"]["match"]["records"][0]["note"],
+        "Minor issue"
+    );
     let rules = run0["rules"]
         .as_array()
         .or(run0["tool"]["driver"]["rules"].as_array())
@@ -529,6 +542,34 @@ fn cyclonedx_passes_the_official_1_6_validator() {
     let v: serde_json::Value =
         serde_json::from_str(&render(ReportFormat::Cyclonedx, &full)).expect("json");
     assert_eq!(v["specVersion"], "1.6");
+    // Why each finding matched: `trawl:match:*` properties on the vulnerability.
+    let props: Vec<(String, String)> = v["vulnerabilities"]
+        .as_array()
+        .expect("vulnerabilities")
+        .iter()
+        .filter(|x| x["id"] == "CVE-2016-2781")
+        .flat_map(|x| x["properties"].as_array().cloned().unwrap_or_default())
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default().to_owned(),
+                p["value"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    for (name, value) in [
+        ("trawl:vendor_status", "ignored"),
+        ("trawl:match:namespace", "Debian:12"),
+        ("trawl:match:comparator", "debian"),
+        (
+            "trawl:match:record",
+            "CVE-2016-2781 debian-tracker Debian:12 range; ECOSYSTEM >= 0",
+        ),
+    ] {
+        assert!(
+            props.iter().any(|(n, v)| n == name && v == value),
+            "{name}={value} not in {props:?}"
+        );
+    }
     assert_eq!(v["metadata"]["component"]["type"], "container");
     let comps = v["components"].as_array().expect("components");
     // Every package is a component with its purl; bom-refs are unique and every reference resolves.

@@ -324,6 +324,29 @@ fn debian_finding(
         primary_url: Some(format!("https://security-tracker.debian.org/tracker/{id}")),
         layer: pkg.layer.clone(),
         data_sources: vec![debian_source()],
+        vendor_status: (status == Status::WillNotFix).then(|| "ignored".to_owned()),
+        // The chain the matcher writes (formats carry it: SARIF property bag, CycloneDX properties).
+        match_details: Some(trawl_types::MatchDetails {
+            analyzer: Some("os/dpkg".into()),
+            file: pkg.file_path.clone(),
+            layer: pkg.layer.as_ref().map(|l| l.diff_id.clone()),
+            namespace: "Debian:12".into(),
+            package: pkg.source_name.clone().unwrap_or_else(|| pkg.name.clone()),
+            version: pkg.version.clone(),
+            comparator: "debian".into(),
+            records: vec![trawl_types::MatchedRecord {
+                advisory: id.into(),
+                source: trawl_types::DataSourceId::DebianTracker,
+                namespace: "Debian:12".into(),
+                matched_by: trawl_types::MatchedBy::Range,
+                ranges: vec!["ECOSYSTEM >= 0".into()],
+                status: Some(status),
+                vendor_status: (status == Status::WillNotFix).then(|| "ignored".to_owned()),
+                note: (status == Status::WillNotFix).then(|| "Minor issue".to_owned()),
+                ..Default::default()
+            }],
+            status_reason: format!("no fix for {} in Debian:12: {status}", pkg.name),
+        }),
         ..Default::default()
     }
 }

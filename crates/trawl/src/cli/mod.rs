@@ -11,7 +11,8 @@ pub(crate) use db::{BuildArgs, DbCommand, DbPathArgs, InfoArgs, InfoFormat, Upda
 pub(crate) use debug::DebugCommand;
 pub(crate) use remote::{Discovery, RegistryCommand, RegistryScanArgs, RemoteArgs};
 pub(crate) use scan::{
-    ConfigArgs, DbSource, FailOn, ImageArgs, PathArgs, PkgType, SbomArgs, ScanArgs, Scanner,
+    ConfigArgs, DbSource, ExplainArgs, FailOn, ImageArgs, PathArgs, PkgType, SbomArgs, ScanArgs,
+    Scanner,
 };
 
 /// The value parser of every boolean flag that a `TRAWL_*` variable can set: the flag itself means true, and the
@@ -47,6 +48,8 @@ pub(crate) enum Command {
     Sbom(SbomArgs),
     /// Check Dockerfiles and Kubernetes manifests: built-in checks and custom Rego policies.
     Config(ConfigArgs),
+    /// Explain one finding: the package found, the records that matched it, the status and the policy.
+    Explain(ExplainArgs),
     /// Scan the images of a registry (`trawl registry scan REGISTRY[/PREFIX]`).
     #[command(subcommand)]
     Registry(RegistryCommand),

@@ -20,6 +20,23 @@ pub(crate) struct ImageArgs {
     pub(crate) scan: ScanArgs,
 }
 
+/// Arguments of `trawl explain`.
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The vulnerability (CVE, GHSA, DSA, GO... ID or any alias).
+    pub(crate) id: String,
+    /// The image to scan (as `trawl image` takes it); not needed with --report.
+    pub(crate) target: Option<String>,
+    /// Explain from a native JSON report (`trawl ... --format json`) instead of scanning (`-`: stdin).
+    #[arg(long, conflicts_with = "target")]
+    pub(crate) report: Option<PathBuf>,
+    /// Only the findings of this package (name as reported).
+    #[arg(long)]
+    pub(crate) package: Option<String>,
+    #[command(flatten)]
+    pub(crate) scan: ScanArgs,
+}
+
 /// Arguments of `trawl rootfs` and `trawl fs`.
 #[derive(Debug, Args)]
 pub(crate) struct PathArgs {

@@ -4,6 +4,7 @@
 pub(crate) mod config;
 pub(crate) mod db;
 pub(crate) mod debug;
+pub(crate) mod explain;
 pub(crate) mod fs;
 pub(crate) mod image;
 pub(crate) mod registry;

@@ -254,3 +254,83 @@ fn exit_code_gates_on_surviving_findings() {
     assert_eq!(out.status.code(), Some(2));
     ok(trawl().arg("--version"));
 }
+
+/// Every finding carries its `match` chain; `trawl explain` prints it from the report or from a scan of the
+/// image; the tracker's words are filterable one by one with `--ignore-status`.
+#[test]
+fn findings_explain_themselves_and_vendor_words_filter() {
+    let Some(f) = fixture() else { return };
+    let report = scan(&f, &[]);
+    let vs = vulns(&report);
+    let cu = find(&vs, "coreutils", "CVE-2016-2781").expect("coreutils finding");
+    assert_eq!(cu["vendor_status"], "ignored");
+    let m = &cu["match"];
+    assert_eq!(m["analyzer"], "os/dpkg");
+    assert_eq!(m["file"], "var/lib/dpkg/status");
+    assert_eq!(m["namespace"], "Debian:12");
+    assert_eq!(m["package"], "coreutils");
+    assert_eq!(m["comparator"], "debian");
+    assert_eq!(m["records"][0]["source"], "debian-tracker");
+    assert_eq!(m["records"][0]["note"], "Minor issue");
+    assert!(
+        m["layer"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("sha256:")),
+        "{m}"
+    );
+    for v in &vs {
+        assert!(v["match"]["status_reason"].is_string(), "{v}");
+    }
+
+    // From the report written by the scan, and from a scan of the image: the same explanation.
+    let path = f.dir.join("report.json");
+    std::fs::write(&path, serde_json::to_vec(&report).expect("json")).expect("write");
+    let from_report = ok(trawl()
+        .args(["explain", "CVE-2016-2781", "--report"])
+        .arg(&path));
+    let text = String::from_utf8_lossy(&from_report.stdout).into_owned();
+    for want in [
+        "CVE-2016-2781 in coreutils 9.1-1",
+        "found by    os/dpkg in var/lib/dpkg/status, layer 0 (sha256:",
+        "looked up   coreutils in Debian:12, version 9.1-1 compared in the debian order",
+        "record      CVE-2016-2781 from debian-tracker (Debian:12): in range",
+        "vendor status will_not_fix `ignored` (Minor issue)",
+        "status      will_not_fix: no fix for coreutils in Debian:12",
+        "policy      kept (reported)",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let scanned = ok(trawl()
+        .args(["explain", "CVE-2016-2781"])
+        .arg(&f.image)
+        .arg("--db")
+        .arg(&f.db)
+        .arg("--cache-dir")
+        .arg(f.dir.join("cache")));
+    let scanned_text = String::from_utf8_lossy(&scanned.stdout);
+    assert!(
+        scanned_text.contains("vendor status will_not_fix `ignored` (Minor issue)"),
+        "{scanned_text}"
+    );
+    // An ID the scan did not report: exit 1 and a message saying so.
+    let missing = run(trawl()
+        .args(["explain", "CVE-1999-0001", "--report"])
+        .arg(&path));
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stdout).contains("CVE-1999-0001: no finding"));
+
+    // `ignored` dropped, the other words kept; an unknown word is a usage error naming both lists.
+    let filtered = vulns(&scan(&f, &["--ignore-status", "ignored"]));
+    assert!(find(&filtered, "coreutils", "CVE-2016-2781").is_none());
+    assert!(find(&filtered, "tar", "CVE-2005-2541").is_some());
+    let bad = run(trawl()
+        .args(["image", "--ignore-status", "bogus", "--db"])
+        .arg(&f.db)
+        .arg(&f.image));
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("no-dsa") && err.contains("will_not_fix"),
+        "{err}"
+    );
+}
