@@ -71,6 +71,7 @@ fn read_source(spec: &SourceSpec, sink: &mut dyn Sink, stats: &mut Stats) -> Res
         FeedKind::AlpineSecdb => crate::feed::alpine::read(loc, sink, stats),
         FeedKind::DebianTracker => crate::feed::debian::read(loc, sink, stats),
         FeedKind::Wolfi => crate::feed::wolfi::read(loc, sink, stats),
+        FeedKind::UbuntuVex => crate::feed::ubuntu_vex::read(loc, sink, stats),
         FeedKind::Alas => crate::feed::alas::read(loc, sink, stats),
         FeedKind::Cve5 => crate::feed::cve5::read(loc, sink, stats),
         FeedKind::Nvd => crate::feed::nvd::read(loc, sink, stats),

@@ -364,6 +364,32 @@ fn wolfi_advisories_and_secdb() {
         .find(|r| r.advisory_id == "CVE-2023-42364")
         .expect("false positive");
     assert_eq!(fp.status, Some(Status::NotAffected));
+    // The event's own word and its reason are kept.
+    assert_eq!(
+        fp.vendor_status.as_deref(),
+        Some("false-positive-determination")
+    );
+    assert!(
+        fp.note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("vulnerable-code-not-in-execution-path: ")),
+        "{:?}",
+        fp.note
+    );
+    let go = db.lookup("Wolfi", "go-1.21").expect("lookup");
+    let eol = go
+        .iter()
+        .find(|r| r.aliases.iter().any(|a| a == "CGA-466j-hmf8-m8wc"))
+        .expect("fix-not-planned one");
+    assert_eq!(eol.status, Some(Status::WillNotFix));
+    assert_eq!(eol.vendor_status.as_deref(), Some("fix-not-planned"));
+    assert!(
+        eol.note
+            .as_deref()
+            .is_some_and(|n| n.contains("end of life")),
+        "{:?}",
+        eol.note
+    );
     // secdb "0" key = not affected.
     let cu = db.lookup("Wolfi", "coreutils").expect("lookup");
     assert!(

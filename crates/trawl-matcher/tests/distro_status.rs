@@ -240,3 +240,112 @@ fn a_release_past_its_end_of_life_is_still_matched_and_says_so() {
         "{reason}"
     );
 }
+
+fn ubuntu(release: &str, codename: &str) -> OsInfo {
+    OsInfo {
+        family: OsFamily::Ubuntu,
+        ..debian(release, codename)
+    }
+}
+
+/// Ubuntu's OSV records give versions without a status; Canonical's OpenVEX documents give Ubuntu's status per
+/// source package and release. Together: Ubuntu's words, its reasons, and a not-affected statement that
+/// suppresses what the other record matched.
+#[test]
+fn ubuntu_statuses_from_canonical_vex_with_its_osv_records() {
+    let data = trawl_test::require_shared_data!();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let u = data.join("advisories/ubuntu/vunnel-fixtures");
+    let out = tmp.path().join("ubuntu.db");
+    trawl_advisory::build(
+        &[
+            spec("osv", &u.join("osv")),
+            spec("ubuntu-vex", &u.join("vex")),
+        ],
+        &out,
+    )
+    .expect("DB builds");
+    let db = AdvisoryDb::open(&out).expect("DB opens");
+    let jammy = ubuntu("22.04", "jammy");
+    let xenial = ubuntu("16.04", "xenial");
+
+    // Listed by the OSV record, "decided to not fix it" in the VEX: will_not_fix (`ignored`) with the team's
+    // justification.
+    let g = one(
+        &db,
+        &jammy,
+        deb("libc6", "glibc", "2.35-0ubuntu3.13"),
+        "CVE-2016-20013",
+    )
+    .expect("glibc finding");
+    assert_eq!(g.status, Status::WillNotFix);
+    assert_eq!(g.vendor_status.as_deref(), Some("ignored"));
+    let m = g.match_details.as_ref().expect("match");
+    // The OSV record's open range (the DB keeps ranges and drops the listed versions they already cover) and the
+    // VEX statement, each named.
+    assert!(
+        m.records
+            .iter()
+            .any(|r| r.advisory == "UBUNTU-CVE-2016-20013"
+                && r.matched_by == MatchedBy::Range
+                && r.ranges == ["ECOSYSTEM >= 0"]),
+        "{m:#?}"
+    );
+    assert!(
+        m.records.iter().any(|r| r.advisory == "CVE-2016-20013"
+            && r.status == Some(Status::WillNotFix)
+            && r.vendor_status.as_deref() == Some("ignored")),
+        "{m:#?}"
+    );
+    assert!(
+        m.status_reason.contains("argon2"),
+        "the justification is the reason: {}",
+        m.status_reason
+    );
+
+    // Fixed in jammy's own update.
+    let c = one(
+        &db,
+        &jammy,
+        deb("libcurl4", "curl", "7.81.0-1ubuntu1.13"),
+        "CVE-2023-38545",
+    )
+    .expect("jammy curl finding");
+    assert_eq!(c.status, Status::Fixed);
+    assert_eq!(c.fixed_version.as_deref(), Some("7.81.0-1ubuntu1.24"));
+    assert!(
+        one(
+            &db,
+            &jammy,
+            deb("libcurl4", "curl", "7.81.0-1ubuntu1.24"),
+            "CVE-2023-38545"
+        )
+        .is_none()
+    );
+
+    // xenial: the standard release says "no longer supported" (end-of-life), while the ESM statement says the
+    // vulnerable code is not present (curl 7.47 predates the bug): kept, suppressed, with that reason.
+    let x = one(
+        &db,
+        &xenial,
+        deb("libcurl3-gnutls", "curl", "7.47.0-1ubuntu2.19"),
+        "CVE-2023-38545",
+    )
+    .expect("xenial curl finding");
+    assert_eq!(x.status, Status::NotAffected);
+    let s = x.suppressed.as_ref().expect("suppressed by the vendor");
+    assert_eq!(s.kind, "vendor");
+    assert_eq!(s.statement.as_deref(), Some("vulnerable_code_not_present"));
+    let m = x.match_details.as_ref().expect("match");
+    assert!(
+        m.records
+            .iter()
+            .any(|r| r.vendor_status.as_deref() == Some("end-of-life")),
+        "{m:#?}"
+    );
+    assert!(
+        m.status_reason.contains("not affected"),
+        "{}",
+        m.status_reason
+    );
+}

@@ -195,8 +195,10 @@ impl FromStr for Status {
 /// The vendor status words trawl keeps (`Finding::vendor_status`), which `--ignore-status` accepts beside the
 /// [`Status`] names: the Debian tracker's `<no-dsa>`, `<postponed>`, `<ignored>`, `<unfixed>`,
 /// `<undetermined>`, `<end-of-life>`, `<not-affected>`; Ubuntu's `needed`, `pending`, `deferred`, `ignored`,
-/// `needs-triage`, `end-of-life`; and `fixed-in-unstable` (Debian fixed the package in unstable only: no fix in
-/// the installed release).
+/// `needs-triage`, `end-of-life`; Wolfi's and Chainguard's event kinds (`fix-not-planned`,
+/// `pending-upstream-fix`, `analysis-not-planned`, `true-positive-determination`,
+/// `false-positive-determination`); and `fixed-in-unstable` (Debian fixed the package in unstable only: no fix
+/// in the installed release).
 pub const VENDOR_STATUS_WORDS: &[&str] = &[
     "no-dsa",
     "postponed",
@@ -210,6 +212,11 @@ pub const VENDOR_STATUS_WORDS: &[&str] = &[
     "deferred",
     "needs-triage",
     "fixed-in-unstable",
+    "fix-not-planned",
+    "pending-upstream-fix",
+    "analysis-not-planned",
+    "true-positive-determination",
+    "false-positive-determination",
 ];
 
 /// The vendor status word `s` names (case and `_`/`-` insensitive), if any.

@@ -10,6 +10,7 @@ pub(crate) mod epss;
 pub(crate) mod kev;
 pub(crate) mod nvd;
 pub(crate) mod osv;
+pub(crate) mod ubuntu_vex;
 pub(crate) mod wolfi;
 
 use crate::DbError;
@@ -31,6 +32,8 @@ pub enum FeedKind {
     DebianTracker,
     /// Wolfi: advisories YAML (event model) or a secdb JSON.
     Wolfi,
+    /// Canonical's OpenVEX documents: Ubuntu's status per source package and release.
+    UbuntuVex,
     /// Amazon Linux ALAS yum `updateinfo.xml`.
     Alas,
     /// CVE JSON 5 records (CNA and CISA-ADP metrics).
@@ -45,11 +48,12 @@ pub enum FeedKind {
 
 impl FeedKind {
     /// Every kind.
-    pub const ALL: [FeedKind; 9] = [
+    pub const ALL: [FeedKind; 10] = [
         FeedKind::Osv,
         FeedKind::AlpineSecdb,
         FeedKind::DebianTracker,
         FeedKind::Wolfi,
+        FeedKind::UbuntuVex,
         FeedKind::Alas,
         FeedKind::Cve5,
         FeedKind::Nvd,
@@ -64,6 +68,7 @@ impl FeedKind {
             FeedKind::AlpineSecdb => "alpine-secdb",
             FeedKind::DebianTracker => "debian-tracker",
             FeedKind::Wolfi => "wolfi",
+            FeedKind::UbuntuVex => "ubuntu-vex",
             FeedKind::Alas => "alas",
             FeedKind::Cve5 => "cve5",
             FeedKind::Nvd => "nvd",
@@ -479,8 +484,8 @@ mod kind_tests {
         assert_eq!(err.value(), "nope");
         assert_eq!(
             err.to_string(),
-            "unknown feed kind `nope` (expected one of: osv, alpine-secdb, debian-tracker, wolfi, alas, cve5, \
-             nvd, kev, epss)"
+            "unknown feed kind `nope` (expected one of: osv, alpine-secdb, debian-tracker, wolfi, ubuntu-vex, alas, \
+             cve5, nvd, kev, epss)"
         );
     }
 

@@ -183,6 +183,21 @@ fn emit_advisories(
                     }
                     Value::Object(m)
                 }),
+                // The event's own word (`fix-not-planned`, `pending-upstream-fix`,
+                // `false-positive-determination`...) and its note, with the false positive's type.
+                vendor_status: (last.kind != "fixed").then(|| last.kind.clone()),
+                note: {
+                    let kind = last
+                        .data
+                        .as_ref()
+                        .and_then(|d| d.get("type"))
+                        .and_then(Value::as_str);
+                    match (kind, note.as_deref()) {
+                        (Some(k), Some(n)) => Some(format!("{k}: {n}")),
+                        (Some(k), None) => Some(k.to_owned()),
+                        (None, n) => n.map(str::to_owned),
+                    }
+                },
                 ..Affected::default()
             }],
         })?;
