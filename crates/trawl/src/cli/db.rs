@@ -7,8 +7,8 @@ use trawl_advisory::SourceSpec;
 /// `trawl db` subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum DbCommand {
-    /// Build a DB from feeds: `--source KIND=PATH_OR_URL` (osv, alpine-secdb, debian-tracker, wolfi, alas,
-    /// cve5, nvd, kev, epss), repeatable.
+    /// Build a DB from feeds: `--source KIND=PATH_OR_URL` (osv, alpine-secdb, debian-tracker, wolfi,
+    /// ubuntu-vex, alas, cve5, nvd, kev, epss), repeatable.
     Build(BuildArgs),
     /// Fetch a built DB from the first working location (HTTPS URL with a `.sha256` sidecar, or OCI reference).
     Update(UpdateArgs),
