@@ -289,6 +289,17 @@ fn go_symbol_reachability_matches_govulncheck() {
     }
     // go_symbols stay out of the report
     assert!(!report.to_string().contains("go_symbols"));
+    // explain prints the verdict
+    let saved = work.join("report.json");
+    std::fs::write(&saved, report.to_string()).expect("write report");
+    let out = ok(trawl()
+        .args(["explain", "GO-2024-2888", "--report"])
+        .arg(&saved));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("reachable   reachable: archive/zip.NewReader"),
+        "{text}"
+    );
 
     // the oracle: govulncheck reports exactly the reachable ones
     if have("govulncheck") {
