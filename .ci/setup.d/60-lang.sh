@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 need_apt=()
 command -v go >/dev/null || need_apt+=(golang-go)
+# tests/goreach compares symbol reachability with govulncheck -mode=binary (Debian: govulncheck)
+command -v govulncheck >/dev/null || need_apt+=(govulncheck)
 command -v bundle >/dev/null || need_apt+=(ruby-bundler)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq

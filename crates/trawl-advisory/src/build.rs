@@ -633,7 +633,13 @@ pub(crate) fn for_each_staged(
         let has_specific = doc.ecosystem_specific.is_some() || doc.database_specific.is_some();
         let aliases: String = r.get(4).map_err(sq)?;
         let source: i64 = r.get(5).map_err(sq)?;
+        let go_imports = if ns_name == "Go" {
+            crate::model::go_imports(doc.ecosystem_specific.as_ref())
+        } else {
+            Vec::new()
+        };
         let record = StoredRecord {
+            go_imports,
             advisory_id: r.get(3).map_err(sq)?,
             aliases: aliases.split_whitespace().map(str::to_owned).collect(),
             source: u32::try_from(source).unwrap_or(0),

@@ -2,7 +2,7 @@
 //! and the advisory entries of one block. Varint lengths, one byte per enum; decoding checks every length
 //! and never panics on a corrupt blob.
 
-use crate::model::{AffectedRange, EventKind, RangeEvent, RangeKind, Versions};
+use crate::model::{AffectedRange, EventKind, GoImport, RangeEvent, RangeKind, Versions};
 use trawl_types::{Severity, Status};
 
 /// One affected record as stored in a `package` row (the key's namespace and name are the row's).
@@ -22,6 +22,8 @@ pub(crate) struct StoredRecord {
     pub(crate) severity: Option<Severity>,
     pub(crate) vendor_status: Option<String>,
     pub(crate) note: Option<String>,
+    /// Go records: `ecosystem_specific.imports`.
+    pub(crate) go_imports: Vec<GoImport>,
 }
 
 /// Appends LEB128 `n`.
@@ -212,6 +214,15 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    fn strings(&mut self) -> R<Vec<String>> {
+        let n = self.count()?;
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(self.string()?);
+        }
+        Ok(v)
+    }
+
     fn ids(&mut self) -> R<Vec<String>> {
         let n = self.count()?;
         let mut v = Vec::with_capacity(n);
@@ -269,12 +280,27 @@ fn severity_byte(s: Option<Severity>) -> u8 {
 const FLAG_IMPLIED: u8 = 1;
 /// The vendor's status word and note follow the severity byte.
 const FLAG_VENDOR: u8 = 2;
+/// Go imports (path, symbols, goos, goarch) follow (after the vendor fields when present).
+const FLAG_GO_IMPORTS: u8 = 4;
+
+fn put_strs(out: &mut Vec<u8>, v: &[String]) {
+    put_varint(out, v.len() as u64);
+    for s in v {
+        put_str(out, s);
+    }
+}
 
 /// Appends one record.
 pub(crate) fn put_record(out: &mut Vec<u8>, r: &StoredRecord) {
     let vendor = r.vendor_status.is_some() || r.note.is_some();
     out.push(
-        if r.ranges.is_none() { FLAG_IMPLIED } else { 0 } | if vendor { FLAG_VENDOR } else { 0 },
+        if r.ranges.is_none() { FLAG_IMPLIED } else { 0 }
+            | if vendor { FLAG_VENDOR } else { 0 }
+            | if r.go_imports.is_empty() {
+                0
+            } else {
+                FLAG_GO_IMPORTS
+            },
     );
     put_id(out, &r.advisory_id);
     put_ids(out, &r.aliases);
@@ -304,6 +330,15 @@ pub(crate) fn put_record(out: &mut Vec<u8>, r: &StoredRecord) {
     if vendor {
         put_opt_str(out, r.vendor_status.as_deref());
         put_opt_str(out, r.note.as_deref());
+    }
+    if !r.go_imports.is_empty() {
+        put_varint(out, r.go_imports.len() as u64);
+        for i in &r.go_imports {
+            put_str(out, &i.path);
+            put_strs(out, &i.symbols);
+            put_strs(out, &i.goos);
+            put_strs(out, &i.goarch);
+        }
     }
 }
 
@@ -370,7 +405,21 @@ pub(crate) fn get_record(c: &mut Cursor<'_>) -> R<StoredRecord> {
     } else {
         (None, None)
     };
+    let mut go_imports = Vec::new();
+    if flags & FLAG_GO_IMPORTS != 0 {
+        let n = c.count()?;
+        go_imports.reserve(n);
+        for _ in 0..n {
+            go_imports.push(GoImport {
+                path: c.string()?,
+                symbols: c.strings()?,
+                goos: c.strings()?,
+                goarch: c.strings()?,
+            });
+        }
+    }
     Ok(StoredRecord {
+        go_imports,
         vendor_status,
         note,
         advisory_id,
@@ -468,6 +517,19 @@ mod tests {
                 }]),
                 versions: ["1.0", ""].into_iter().collect(),
                 severity: Some(Severity::Unknown),
+                go_imports: vec![
+                    GoImport {
+                        path: "archive/zip".into(),
+                        symbols: vec!["NewReader".into(), "Reader.Open".into()],
+                        ..GoImport::default()
+                    },
+                    GoImport {
+                        path: "net".into(),
+                        symbols: Vec::new(),
+                        goos: vec!["windows".into()],
+                        goarch: vec!["amd64".into(), "arm64".into()],
+                    },
+                ],
                 ..StoredRecord::default()
             },
         ]

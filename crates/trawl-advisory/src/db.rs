@@ -395,6 +395,7 @@ impl AdvisoryDb {
             severity: r.severity,
             vendor_status: r.vendor_status,
             note: r.note,
+            go_imports: r.go_imports,
         })
         .map_err(corrupt);
         inner.buf = raw;

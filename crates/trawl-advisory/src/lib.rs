@@ -37,8 +37,8 @@ pub use feed::osv::DEFAULT_OSV_URL;
 pub use feed::{FeedKind, ParseFeedKindError, ParseSourceSpecError, SourceSpec};
 pub use http::HttpError;
 pub use model::{
-    AdvisoryDetails, AffectedRange, AffectedRecord, Enrichment, EventKind, FeedOrigin, Metadata,
-    PackageSpecific, RangeEvent, RangeKind, SourceReport, Versions,
+    AdvisoryDetails, AffectedRange, AffectedRecord, Enrichment, EventKind, FeedOrigin, GoImport,
+    Metadata, PackageSpecific, RangeEvent, RangeKind, SourceReport, Versions,
 };
 pub use names::data_source;
 pub use refresh::{refresh, refresh_with_origins};

@@ -160,6 +160,68 @@ pub struct AffectedRecord {
     pub vendor_status: Option<String>,
     /// The vendor's note on this package in this release (Debian `(Minor issue)`, Ubuntu's justification).
     pub note: Option<String>,
+    /// Go records: the vulnerable packages and symbols (OSV `ecosystem_specific.imports`), empty when the
+    /// record lists none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub go_imports: Vec<GoImport>,
+}
+
+/// One entry of a Go record's `ecosystem_specific.imports`: a vulnerable package, its vulnerable symbols
+/// (`Func`, `Type.Method`; empty = the whole package), and the platforms it is limited to (empty = all).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoImport {
+    /// Package import path (`net/http`, `golang.org/x/net/http2`).
+    pub path: String,
+    /// Vulnerable symbols of the package.
+    #[serde(default)]
+    pub symbols: Vec<String>,
+    /// `GOOS` values it is limited to.
+    #[serde(default)]
+    pub goos: Vec<String>,
+    /// `GOARCH` values it is limited to.
+    #[serde(default)]
+    pub goarch: Vec<String>,
+}
+
+/// Most imports kept per record, and symbols per import (go-vulndb's largest lists are a few hundred).
+pub(crate) const MAX_GO_IMPORTS: usize = 256;
+pub(crate) const MAX_GO_SYMBOLS: usize = 4096;
+
+/// The `imports` of a Go record's `ecosystem_specific` (anything malformed is left out).
+pub(crate) fn go_imports(ecosystem_specific: Option<&serde_json::Value>) -> Vec<GoImport> {
+    let Some(list) = ecosystem_specific
+        .and_then(|v| v.get("imports"))
+        .and_then(serde_json::Value::as_array)
+    else {
+        return Vec::new();
+    };
+    let strings = |v: Option<&serde_json::Value>, max: usize| -> Vec<String> {
+        v.and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .take(max)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    list.iter()
+        .filter_map(|i| {
+            Some(GoImport {
+                path: i
+                    .get("path")?
+                    .as_str()
+                    .filter(|p| !p.is_empty())?
+                    .to_owned(),
+                symbols: strings(i.get("symbols"), MAX_GO_SYMBOLS),
+                goos: strings(i.get("goos"), 64),
+                goarch: strings(i.get("goarch"), 64),
+            })
+        })
+        .take(MAX_GO_IMPORTS)
+        .collect()
 }
 
 /// A list of version strings held in one allocation (an OSV `versions` list can name hundreds; a lookup

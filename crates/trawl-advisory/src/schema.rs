@@ -5,8 +5,9 @@ use trawl_types::{Severity, Status};
 /// Schema version of the DB file. Bumped on any incompatible change; readers refuse other versions.
 /// Version 2: one `package` row per (namespace, package) with every record in one compact binary blob, and
 /// advisory documents in compressed blocks keyed by their last ID. Version 3: `advisory_patch` (documents an
-/// incremental refresh replaced or added, read before the blocks).
-pub const SCHEMA_VERSION: u32 = 4;
+/// incremental refresh replaced or added, read before the blocks). Version 5: Go records carry their
+/// `ecosystem_specific.imports` (vulnerable packages and symbols) in the package rows (codec flag 4).
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Tables of the finished file. Blobs start with a format byte: 0 = plain, 1 = zstd with the dictionary of
 /// the same table from `dict`, 2 = zstd without a dictionary.

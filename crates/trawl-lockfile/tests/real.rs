@@ -372,6 +372,10 @@ fn go_binaries_match_go_version_m() {
             .expect("parses")
             .expect("a Go binary");
         let pkgs = info.packages();
+        // the pclntab is read (Go 1.16 and the current toolchain; stripped or not): the runtime is stdlib's
+        let stdlib = pkgs.iter().find(|p| p.name == "stdlib").expect("stdlib");
+        let syms = stdlib.go_symbols.as_ref().expect("symbols attached");
+        assert!(syms.contains("runtime.main"), "{bin}: no runtime.main");
         let oracle = std::fs::read_to_string(o).expect("read");
         let (main, deps): (Ids, Ids) = go_version_m(&oracle)
             .into_iter()
@@ -414,6 +418,12 @@ fn go_binary_found_by_scanning_when_sections_are_gone() {
         .expect("parses")
         .expect("still a Go binary");
     assert!(info.stdlib_version().is_some_and(|v| v.starts_with("1.")));
+    // the pclntab is found by its header
+    assert!(
+        info.symbols
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|(p, f)| p == "runtime" && f == "main"))
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Inventory x advisory DB -> findings. See the crate README for the rules.
 #![warn(missing_docs)]
 
+pub mod reachability;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use trawl_advisory::{AdvisoryDb, AdvisoryDetails, AffectedRecord};
@@ -105,6 +107,9 @@ fn key_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Key> {
             scheme,
         })
     } else {
+        if eco == Ecosystem::Go && unversioned_main_module(pkg) {
+            return None;
+        }
         Some(Key {
             namespace: eco.osv_name()?.to_owned(),
             name: eco.normalize_name(&pkg.name),
@@ -112,6 +117,35 @@ fn key_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Key> {
             scheme,
         })
     }
+}
+
+/// A Go binary's main module whose version says nothing about which release it is: `(devel)`, or a
+/// pseudo-version on no tag (`0.0.0-20240102030405-abcdef123456`, possibly `+dirty`), which is what a build
+/// stamps (or trawl derives from `vcs.revision`) for a checkout, shallow clones included. Comparing it with an
+/// advisory's ranges would put every such build before the first fix: it is not matched. Dependencies with
+/// pseudo-versions are real module versions and are matched.
+fn unversioned_main_module(pkg: &Package) -> bool {
+    if pkg.relationship != Some(trawl_types::Relationship::Root) {
+        return false;
+    }
+    let v = pkg.version.trim();
+    let v = v.strip_prefix('v').unwrap_or(v);
+    if v.is_empty() || v == "(devel)" {
+        return true;
+    }
+    let Some(rest) = v.strip_prefix("0.0.0-") else {
+        return false;
+    };
+    let rest = rest.split('+').next().unwrap_or(rest);
+    let mut parts = rest.split('-');
+    let (Some(time), Some(rev), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let time = time.rsplit('.').next().unwrap_or(time);
+    time.len() == 14
+        && time.bytes().all(|b| b.is_ascii_digit())
+        && rev.len() >= 12
+        && rev.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The outcome of checking one record against an installed version.
@@ -552,6 +586,7 @@ impl<'db> Matcher<'db> {
             fixed_versions: fixed,
             purl: pkg.purl.clone(),
             pkg_path: pkg.file_path.clone(),
+            reachability: reachability::assess(pkg, hits.iter().map(|h| h.record)),
             status,
             vendor_status,
             severity,
@@ -668,4 +703,68 @@ fn group_by_alias<'a, 'r>(hits: &'a [Hit<'r>]) -> Vec<Vec<&'a Hit<'r>>> {
         }
     }
     groups.into_iter().map(|(_, h)| h).collect()
+}
+
+#[cfg(test)]
+mod go_tests {
+    use super::*;
+    use trawl_types::Relationship;
+    use trawl_version::{Event, RangeKind};
+
+    fn go(name: &str, version: &str, rel: Relationship) -> Package {
+        Package {
+            ecosystem: Some(Ecosystem::Go),
+            name: name.into(),
+            version: version.into(),
+            relationship: Some(rel),
+            ..Package::default()
+        }
+    }
+
+    #[test]
+    fn unversioned_main_modules_are_not_matched() {
+        for v in [
+            "(devel)",
+            "",
+            "0.0.0-20240102030405-abcdef123456",
+            "v0.0.0-20240102030405-abcdef123456",
+            "v0.0.0-20240102030405-abcdef123456+dirty",
+        ] {
+            let p = go("example.com/app", v, Relationship::Root);
+            assert!(key_for(&p, None).is_none(), "{v}");
+        }
+        // a release, or a pseudo-version on a tag, says which code it is
+        for v in ["1.2.3", "1.2.4-0.20240102030405-abcdef123456", "0.0.0-rc1"] {
+            let p = go("example.com/app", v, Relationship::Root);
+            assert!(key_for(&p, None).is_some(), "{v}");
+        }
+        // a dependency's pseudo-version is a real module version
+        let dep = go(
+            "golang.org/x/net",
+            "0.0.0-20220722155237-a158d28d115b",
+            Relationship::Indirect,
+        );
+        assert!(key_for(&dep, None).is_some());
+    }
+
+    #[test]
+    fn dependency_pseudo_versions_compare_in_ranges() {
+        // GO-2022-0969 (golang.org/x/net): fixed in 0.0.0-20220906165146-f3363e06e74c
+        let range = [OsvRange {
+            kind: RangeKind::Semver,
+            events: vec![
+                Event::Introduced("0".into()),
+                Event::Fixed("0.0.0-20220906165146-f3363e06e74c".into()),
+            ],
+        }];
+        let check = |v: &str| {
+            trawl_version::affected(Scheme::Go, v, &range, &[])
+                .expect("parses")
+                .affected
+        };
+        assert!(check("0.0.0-20220722155237-a158d28d115b"));
+        assert!(!check("0.0.0-20220906165146-f3363e06e74c"));
+        assert!(!check("0.0.0-20221004154528-8021a29435af"));
+        assert!(!check("0.1.0"));
+    }
 }

@@ -61,6 +61,8 @@ pub struct Policy {
     pub ignore_files: Vec<IgnoreFile>,
     /// VEX documents.
     pub vex: Vec<VexDocument>,
+    /// Drop findings whose vulnerable code is not in the binary (reachability `not_reachable`).
+    pub skip_unreachable: bool,
     /// "Now", as a UTC date `YYYY-MM-DD`, for expiry checks (injectable for tests).
     pub today: String,
 }
@@ -120,6 +122,10 @@ impl Policy {
         for mut f in findings {
             if !self.severity_kept(f.severity)
                 || self.ignore_statuses.contains(&f.status)
+                || (self.skip_unreachable
+                    && f.reachability
+                        .as_ref()
+                        .is_some_and(|r| r.status == trawl_types::ReachabilityStatus::NotReachable))
                 || f.vendor_status.as_deref().is_some_and(|w| {
                     self.ignore_vendor_statuses
                         .iter()
@@ -243,6 +249,34 @@ mod tests {
     }
 
     #[test]
+    fn skip_unreachable_drops_only_not_reachable() {
+        use trawl_types::{Reachability, ReachabilityStatus};
+        let with = |id: &str, r: Option<ReachabilityStatus>| Finding {
+            reachability: r.map(|status| Reachability {
+                status,
+                evidence: Vec::new(),
+            }),
+            ..f(id, Severity::High, Status::Fixed)
+        };
+        let findings = || {
+            vec![
+                with("CVE-R", Some(ReachabilityStatus::Reachable)),
+                with("CVE-N", Some(ReachabilityStatus::NotReachable)),
+                with("CVE-U", Some(ReachabilityStatus::Unknown)),
+                with("CVE-X", None),
+            ]
+        };
+        let ids = |o: Outcome| o.kept.into_iter().map(|f| f.id).collect::<Vec<_>>();
+        let mut policy = Policy::default();
+        assert_eq!(ids(policy.apply_vulns("img", findings())).len(), 4);
+        policy.skip_unreachable = true;
+        assert_eq!(
+            ids(policy.apply_vulns("img", findings())),
+            ["CVE-R", "CVE-U", "CVE-X"]
+        );
+    }
+
+    #[test]
     fn order_and_filters() {
         let ignore = IgnoreFile::parse_text(
             Path::new(".trivyignore"),
@@ -255,6 +289,7 @@ mod tests {
             ignore_vendor_statuses: Vec::new(),
             ignore_files: vec![ignore],
             vex: Vec::new(),
+            skip_unreachable: false,
             today: "2026-11-29".into(),
         };
         let out = policy.apply_vulns(

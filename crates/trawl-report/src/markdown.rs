@@ -184,6 +184,9 @@ impl<'a> MarkdownRenderer<'a> {
             secrets.total(),
             misconf.total()
         );
+        if let Some(line) = report.reachability_line() {
+            let _ = writeln!(out, "Reachability of the vulnerable code ({line})\n");
+        }
 
         // Gate.
         let gate = self.gate(report);

@@ -351,6 +351,11 @@ impl ScanResult {
         self.vulnerabilities.iter().map(|f| f.severity).collect()
     }
 
+    /// `Go: 2 reachable, 76 not reachable, 0 unknown` when some finding has a reachability verdict.
+    pub fn reachability_line(&self) -> Option<String> {
+        reachability_line(self.vulnerabilities.iter())
+    }
+
     /// Whether nothing at all was found or listed here.
     pub fn is_empty(&self) -> bool {
         self.packages.is_empty()
@@ -375,16 +380,46 @@ impl ScanResult {
     }
 }
 
-/// Serialises packages without `installed_files` (which the layer cache needs, but a report does not).
+/// The count of findings per reachability verdict, as one line; `None` when no finding has one (only Go
+/// binaries are assessed).
+fn reachability_line<'a>(
+    findings: impl Iterator<Item = &'a trawl_types::Finding>,
+) -> Option<String> {
+    use trawl_types::ReachabilityStatus;
+    let mut counts = [0usize; 3];
+    let mut any = false;
+    for f in findings {
+        if let Some(r) = &f.reachability {
+            any = true;
+            let i = ReachabilityStatus::ALL
+                .iter()
+                .position(|s| *s == r.status)
+                .unwrap_or(2);
+            counts[i] += 1;
+        }
+    }
+    any.then(|| {
+        let parts: Vec<String> = ReachabilityStatus::ALL
+            .iter()
+            .zip(counts)
+            .map(|(s, n)| format!("{n} {}", s.label()))
+            .collect();
+        format!("Go: {}", parts.join(", "))
+    })
+}
+
+/// Serialises packages without `installed_files` and `go_symbols` (which the layer cache needs, but a report
+/// does not).
 fn serialize_packages<S: Serializer>(pkgs: &[Package], s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeSeq;
     let mut seq = s.serialize_seq(Some(pkgs.len()))?;
     for p in pkgs {
-        if p.installed_files.is_empty() {
+        if p.installed_files.is_empty() && p.go_symbols.is_none() {
             seq.serialize_element(p)?;
         } else {
             let mut q = p.clone();
             q.installed_files = Vec::new();
+            q.go_symbols = None;
             seq.serialize_element(&q)?;
         }
     }
@@ -409,6 +444,9 @@ pub struct PolicySummary {
     /// `--ignore-unfixed`.
     #[serde(default)]
     pub ignore_unfixed: bool,
+    /// `--skip-unreachable`: findings whose vulnerable code is not in the binary were dropped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_unreachable: bool,
     /// `--ignore-status`.
     #[serde(default)]
     pub ignore_statuses: Vec<Status>,
@@ -726,6 +764,11 @@ impl Report {
         self.findings().map(|(_, f)| f.severity).collect()
     }
 
+    /// The reachability split of all surviving vulnerabilities (see [`ScanResult::reachability_line`]).
+    pub fn reachability_line(&self) -> Option<String> {
+        reachability_line(self.findings().map(|(_, f)| f))
+    }
+
     /// Severity counts of all surviving secrets.
     pub fn secret_counts(&self) -> SeverityCounts {
         self.secrets().map(|(_, s)| s.severity).collect()
@@ -744,6 +787,7 @@ impl Report {
         for r in &mut self.results {
             for p in &mut r.packages {
                 p.installed_files = Vec::new();
+                p.go_symbols = None;
             }
         }
     }

@@ -95,35 +95,48 @@ impl<'a> TableRenderer<'a> {
     fn vuln_section(&self, out: &mut String, r: &ScanResult) {
         Self::heading(out, &format!("{} ({})", r.target, r.result_type));
         let _ = writeln!(out, "{}", r.severity_counts().summary_line());
+        let reach = r.reachability_line();
+        if let Some(line) = &reach {
+            let _ = writeln!(out, "{line}");
+        }
         if r.vulnerabilities.is_empty() {
             return;
         }
         let _ = writeln!(out);
         let mut v: Vec<&Finding> = r.vulnerabilities.iter().collect();
         sort_findings(&mut v, |f| f);
-        let mut t = Self::new_table(&[
-            "Package",
-            "Vulnerability",
-            "Severity",
-            "Status",
-            "Installed",
-            "Fixed",
-            "Title",
-        ]);
+        // the Reachable column only when some finding was assessed (Go binaries)
+        let mut header = vec!["Package", "Vulnerability", "Severity", "Status"];
+        if reach.is_some() {
+            header.push("Reachable");
+        }
+        header.extend(["Installed", "Fixed", "Title"]);
+        let mut t = Self::new_table(&header);
         for f in v {
             let mut title = truncate(&finding_title(f), TITLE_WIDTH);
             if f.kev {
                 title = format!("[KEV] {title}");
             }
-            t.add_row(vec![
+            let mut row = vec![
                 f.pkg_name.clone(),
                 f.id.clone(),
                 f.severity.as_str().to_owned(),
                 status_text(f),
+            ];
+            if reach.is_some() {
+                row.push(
+                    f.reachability
+                        .as_ref()
+                        .map(|r| r.status.label().to_owned())
+                        .unwrap_or_default(),
+                );
+            }
+            row.extend([
                 f.installed_version.clone(),
                 f.fixed_version.clone().unwrap_or_default(),
                 title,
             ]);
+            t.add_row(row);
         }
         self.push_table(out, &t, Some(2));
     }

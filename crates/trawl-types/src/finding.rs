@@ -436,6 +436,60 @@ pub struct Finding {
     /// Why it matched (native JSON `match`).
     #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
     pub match_details: Option<MatchDetails>,
+    /// Whether the vulnerable code is in the binary (Go binaries: the advisory's symbols against the binary's
+    /// symbol table); absent when not assessed (not a Go binary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reachability: Option<Reachability>,
+}
+
+/// Whether the vulnerable functions an advisory names are linked into the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReachabilityStatus {
+    /// At least one vulnerable symbol is in the binary.
+    Reachable,
+    /// The binary's symbol table has none of the vulnerable symbols.
+    NotReachable,
+    /// Cannot tell: no symbol table, or the advisory names no symbols.
+    Unknown,
+}
+
+impl ReachabilityStatus {
+    /// Every status, in display order.
+    pub const ALL: [ReachabilityStatus; 3] = [
+        ReachabilityStatus::Reachable,
+        ReachabilityStatus::NotReachable,
+        ReachabilityStatus::Unknown,
+    ];
+
+    /// The serialised name (`reachable`, `not_reachable`, `unknown`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReachabilityStatus::Reachable => "reachable",
+            ReachabilityStatus::NotReachable => "not_reachable",
+            ReachabilityStatus::Unknown => "unknown",
+        }
+    }
+
+    /// For people: `reachable`, `not reachable`, `unknown`.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReachabilityStatus::Reachable => "reachable",
+            ReachabilityStatus::NotReachable => "not reachable",
+            ReachabilityStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// A finding's reachability and what it rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reachability {
+    /// The verdict.
+    pub status: ReachabilityStatus,
+    /// Reachable: the vulnerable symbols found in the binary (`archive/zip.NewReader`); otherwise one line
+    /// saying why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
 }
 
 impl Finding {

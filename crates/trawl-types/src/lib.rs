@@ -26,10 +26,11 @@ pub use extra::{
 };
 pub use finding::{
     Cvss, DataSource, Finding, MatchDetails, MatchedBy, MatchedRecord, ParseSeverityError,
-    ParseStatusError, Severity, Status, Suppression, VENDOR_STATUS_WORDS, vendor_status_word,
+    ParseStatusError, Reachability, ReachabilityStatus, Severity, Status, Suppression,
+    VENDOR_STATUS_WORDS, vendor_status_word,
 };
 pub use image_config::{Healthcheck, HistoryEntry, ImageConfig, ImageConfigError};
-pub use package::{Inventory, LayerRef, OsInfo, Package, Relationship, Warning};
+pub use package::{GoSymbols, Inventory, LayerRef, OsInfo, Package, Relationship, Warning};
 pub use purl::{ParsePurlError, Purl, PurlErrorKind, purl_encode};
 
 /// Version of the serialised shapes stored in the layer cache. Part of every cache key.

@@ -102,6 +102,132 @@ pub struct Package {
     /// pipeline sets it again from that on a cache hit.
     #[serde(skip)]
     pub analyzer: Option<&'static str>,
+    /// Go binaries only: the functions of this module linked into the binary (from its pclntab), for the
+    /// matcher's symbol reachability. Stored in the layer cache, never written in reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_symbols: Option<GoSymbols>,
+}
+
+/// The Go functions of one module (or of `stdlib`) found in a binary's symbol table (pclntab), as
+/// `pkgpath.Func` and `pkgpath.Type.Method` (pointer receivers and type arguments dropped: `(*T[...]).M` ->
+/// `T.M`), which is how go-vulndb names vulnerable symbols.
+///
+/// Held as one sorted, newline-separated string (a big binary has ~50,000 functions: one allocation instead of
+/// one per name), searched by bisection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoSymbols {
+    /// `GOOS` of the build (from its build settings), when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goos: Option<String>,
+    /// `GOARCH` of the build, when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goarch: Option<String>,
+    /// The names, sorted, one per line; `None` when the binary has no readable symbol table (then nothing can
+    /// be said about which functions it contains).
+    #[serde(default, deserialize_with = "sorted_names")]
+    names: Option<String>,
+}
+
+fn sorted_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let names: Option<String> = Option::deserialize(d)?;
+    Ok(names.map(|n| {
+        let mut v: Vec<&str> = n.split('\n').filter(|l| !l.is_empty()).collect();
+        if v.is_sorted() {
+            n
+        } else {
+            v.sort_unstable();
+            v.dedup();
+            v.join("\n")
+        }
+    }))
+}
+
+impl GoSymbols {
+    /// Symbols of a binary whose symbol table could not be read.
+    pub fn unavailable(goos: Option<String>, goarch: Option<String>) -> Self {
+        GoSymbols {
+            goos,
+            goarch,
+            names: None,
+        }
+    }
+
+    /// Symbols from names (any order, duplicates allowed; names containing a line break are dropped).
+    pub fn from_names<'a>(
+        goos: Option<String>,
+        goarch: Option<String>,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let mut v: Vec<&str> = names
+            .into_iter()
+            .filter(|n| !n.is_empty() && !n.contains('\n'))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        GoSymbols {
+            goos,
+            goarch,
+            names: Some(v.join("\n")),
+        }
+    }
+
+    /// Whether the binary's symbol table was read.
+    pub fn available(&self) -> bool {
+        self.names.is_some()
+    }
+
+    /// The names (none when unavailable).
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.names
+            .as_deref()
+            .into_iter()
+            .flat_map(|n| n.split('\n'))
+            .filter(|l| !l.is_empty())
+    }
+
+    /// Whether `name` (`net/http.Client.Do`) is one of the symbols.
+    pub fn contains(&self, name: &str) -> bool {
+        let Some(all) = self.names.as_deref() else {
+            return false;
+        };
+        // Bisection over byte offsets: each probe is widened to the line around it.
+        let (mut lo, mut hi) = (0usize, all.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let start = all[..mid].rfind('\n').map_or(0, |i| i + 1);
+            let end = all[mid..].find('\n').map_or(all.len(), |i| mid + i);
+            match all[start..end].cmp(name) {
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Less => lo = end + 1,
+                std::cmp::Ordering::Greater => hi = start,
+            }
+        }
+        false
+    }
+
+    /// Whether any symbol belongs to the package `path` (`net/http` has `net/http.Get`, not `net/http/httptest.X`).
+    pub fn has_package(&self, path: &str) -> bool {
+        let Some(all) = self.names.as_deref() else {
+            return false;
+        };
+        let prefix = format!("{path}.");
+        // the first line >= prefix, by the same bisection
+        let (mut lo, mut hi) = (0usize, all.len());
+        let mut first: Option<&str> = None;
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let start = all[..mid].rfind('\n').map_or(0, |i| i + 1);
+            let end = all[mid..].find('\n').map_or(all.len(), |i| mid + i);
+            let line = &all[start..end];
+            if line >= prefix.as_str() {
+                first = Some(line);
+                hi = start;
+            } else {
+                lo = end + 1;
+            }
+        }
+        first.is_some_and(|l| l.starts_with(&prefix))
+    }
 }
 
 impl Package {
@@ -304,6 +430,53 @@ pub struct Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_symbols_lookup_and_cache_round_trip() {
+        let names = [
+            "net/http.Get",
+            "net/http/httptest.NewServer",
+            "archive/zip.NewReader",
+            "net/http.Client.Do",
+            "net/http.Get",
+            "a.B",
+            "zz.Last",
+        ];
+        let s = GoSymbols::from_names(Some("linux".into()), None, names);
+        for n in names {
+            assert!(s.contains(n), "{n}");
+        }
+        for n in [
+            "net/http",
+            "net/http.Client",
+            "archive/zip.OpenReader",
+            "",
+            "a",
+            "zz.Las",
+            "zzz",
+        ] {
+            assert!(!s.contains(n), "{n}");
+        }
+        assert!(s.has_package("net/http"));
+        assert!(s.has_package("net/http/httptest"));
+        assert!(s.has_package("a"));
+        assert!(!s.has_package("net"));
+        assert!(!s.has_package("archive/tar"));
+        assert_eq!(s.iter().count(), 6);
+        let json = serde_json::to_string(&s).expect("serialises");
+        assert_eq!(serde_json::from_str::<GoSymbols>(&json).expect("reads"), s);
+        // an unsorted list (a hand-edited cache entry) is sorted on reading
+        let back: GoSymbols = serde_json::from_str(r#"{"names":"b.X\na.Y\nb.X"}"#).expect("reads");
+        assert!(back.contains("a.Y") && back.contains("b.X"));
+        let none = GoSymbols::unavailable(None, None);
+        assert!(!none.available() && !none.contains("a.B") && !none.has_package("a"));
+        let json = serde_json::to_string(&none).expect("serialises");
+        assert_eq!(
+            serde_json::from_str::<GoSymbols>(&json).expect("reads"),
+            none
+        );
+        assert!(GoSymbols::from_names(None, None, []).available());
+    }
 
     fn os(family: OsFamily, name: &str) -> OsInfo {
         OsInfo {

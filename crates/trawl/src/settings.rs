@@ -68,6 +68,8 @@ pub(crate) struct Settings {
     /// `--ignore-status` values that are vendor status words (`no-dsa`, `postponed`, `deferred`...).
     pub(crate) ignore_vendor_statuses: Vec<String>,
     pub(crate) ignore_unfixed: bool,
+    /// `--skip-unreachable`.
+    pub(crate) skip_unreachable: bool,
     pub(crate) exit_code: u8,
     pub(crate) ignorefile: Option<PathBuf>,
     pub(crate) vex: Vec<PathBuf>,
@@ -132,6 +134,7 @@ impl Settings {
             pkg_types,
             severity,
             ignore_unfixed,
+            skip_unreachable,
             ignore_status,
             exit_code,
             ignorefile,
@@ -268,6 +271,7 @@ impl Settings {
             ignore_statuses,
             ignore_vendor_statuses,
             ignore_unfixed,
+            skip_unreachable,
             exit_code: exit_code.unwrap_or(0),
             ignorefile,
             vex,
@@ -425,6 +429,7 @@ impl Settings {
             ignore_vendor_statuses: self.ignore_vendor_statuses.clone(),
             ignore_files,
             vex,
+            skip_unreachable: self.skip_unreachable,
             today: Policy::today_utc(),
         })
     }
@@ -670,6 +675,7 @@ fail-on = "any"
             pkg_types: vec![PkgType::Os],
             severity: vec!["HIGH".into()],
             ignore_unfixed: true,
+            skip_unreachable: true,
             ignore_status: vec!["will_not_fix".into()],
             exit_code: Some(1),
             ignorefile: Some("x".into()),

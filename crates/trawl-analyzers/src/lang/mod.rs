@@ -377,13 +377,14 @@ lang!(
     /// `go/binary`.
     ///
     /// ## What it detects
-    /// Go binaries' build info: the main module (Root), its dependencies and the toolchain as `stdlib`.
+    /// Go binaries' build info: the main module (Root), its dependencies and the toolchain as `stdlib`; each
+    /// with the functions of its packages found in the pclntab (`go_symbols`, for symbol reachability).
     /// ## Files
     /// Regular executable files up to 200 MiB; anything that is not ELF/PE/Mach-O is dropped after 4 bytes.
     /// ## Limitations
     /// Versions lose their `v` prefix (as OSV writes Go versions); `(devel)` main modules keep `(devel)` unless
     /// `-ldflags -X main.version=` says otherwise.
-    GO_BINARY, "go/binary", version 1, RunsIn::IMAGES,
+    GO_BINARY, "go/binary", version 2, RunsIn::IMAGES,
     LangInfo::new(Go, "gobinary", &["gobinary"]).ecosystem_default(),
     |_, m| executable(m),
     |i| Ok(lf::go::binary::parse(i.content)?.map(|b| b.packages()).unwrap_or_default())

@@ -14,7 +14,8 @@
 
 use crate::{Error, Result, package, with_rel};
 use object::{Object, ObjectSection, ObjectSegment};
-use trawl_types::{Ecosystem, Package, Relationship};
+use std::collections::HashMap;
+use trawl_types::{Ecosystem, GoSymbols, Package, Relationship};
 
 const MAGIC: &[u8] = b"\xff Go buildinf:";
 
@@ -31,6 +32,12 @@ pub struct BuildInfo {
     pub deps: Vec<(String, String)>,
     /// `build` settings (`-ldflags`, `GOOS`, `vcs.revision`...).
     pub settings: Vec<(String, String)>,
+    /// The module path each dependency's packages are imported under (the `dep` line's path: a replacement
+    /// changes the module a package comes from, not its import path), parallel to `deps`.
+    pub import_paths: Vec<String>,
+    /// The functions in the binary's pclntab as (package path, symbol) (see [`super::pclntab::symbol`]);
+    /// `None` when it has no readable pclntab.
+    pub symbols: Option<Vec<(String, String)>>,
 }
 
 /// Whether `content` starts like an object file a Go toolchain can produce.
@@ -94,6 +101,12 @@ pub fn parse(content: &[u8]) -> Result<Option<BuildInfo>> {
     let go_version = String::from_utf8_lossy(&version).into_owned();
     let mut info = parse_modinfo(&String::from_utf8_lossy(strip_sentinels(&modinfo)));
     info.go_version = go_version;
+    info.symbols = super::pclntab::function_names(content).map(|names| {
+        names
+            .into_iter()
+            .filter_map(super::pclntab::symbol)
+            .collect()
+    });
     Ok(Some(info))
 }
 
@@ -139,7 +152,7 @@ fn read_varint_string(b: &[u8]) -> Result<(&[u8], &[u8])> {
 }
 
 /// Bytes at a virtual address, through the segment that maps it.
-fn read_vaddr<'a>(file: &object::File<'a>, addr: u64, len: u64) -> Option<&'a [u8]> {
+pub(crate) fn read_vaddr<'a>(file: &object::File<'a>, addr: u64, len: u64) -> Option<&'a [u8]> {
     for seg in file.segments() {
         let start = seg.address();
         if addr >= start && addr.checked_add(len)? <= start + seg.size() {
@@ -195,7 +208,10 @@ pub fn parse_modinfo(text: &str) -> BuildInfo {
         match f.as_slice() {
             ["path", p, ..] => info.path = (*p).to_owned(),
             ["mod", p, v, ..] => info.main = Some(((*p).to_owned(), (*v).to_owned())),
-            ["dep", p, v, ..] => info.deps.push(((*p).to_owned(), (*v).to_owned())),
+            ["dep", p, v, ..] => {
+                info.deps.push(((*p).to_owned(), (*v).to_owned()));
+                info.import_paths.push((*p).to_owned());
+            }
             ["=>", p, v, ..] => {
                 if let Some(last) = info.deps.last_mut() {
                     if v.is_empty() {
@@ -274,35 +290,96 @@ impl BuildInfo {
         None
     }
 
-    /// Packages: the main module (Root; version `(devel)` when unknown), every dependency, and `stdlib`.
+    /// Packages: the main module (Root; version `(devel)` when unknown), every dependency, and `stdlib`; each
+    /// with the symbols of its packages in the binary ([`Package::go_symbols`]).
     pub fn packages(&self) -> Vec<Package> {
+        let mut symbols = self.symbols_by_module();
+        let mut take = |i: usize| Some(std::mem::take(&mut symbols[i]));
         let mut out = Vec::new();
         if let Some((p, v)) = &self.main {
             let version = self.main_version().unwrap_or_else(|| v.clone());
-            out.push(with_rel(
+            let mut pkg = with_rel(
                 package(Ecosystem::Go, p, version),
                 Some(Relationship::Root),
                 false,
-            ));
+            );
+            pkg.go_symbols = take(0);
+            out.push(pkg);
         }
-        for (p, v) in &self.deps {
+        for (i, (p, v)) in self.deps.iter().enumerate() {
             if v.is_empty() {
                 continue;
             }
-            out.push(with_rel(
+            let mut pkg = with_rel(
                 package(Ecosystem::Go, p, trim_v(v)),
                 Some(Relationship::Indirect),
                 false,
-            ));
+            );
+            pkg.go_symbols = take(i + 1);
+            out.push(pkg);
         }
         if let Some(v) = self.stdlib_version() {
-            out.push(with_rel(
+            let mut pkg = with_rel(
                 package(Ecosystem::Go, "stdlib", v),
                 Some(Relationship::Direct),
                 false,
-            ));
+            );
+            pkg.go_symbols = take(self.deps.len() + 1);
+            out.push(pkg);
         }
         out
+    }
+
+    /// The symbols of each module: index 0 the main module, 1.. the dependencies, last `stdlib`. A package
+    /// belongs to the module with the longest path it starts with (`a.com/m/sub` to `a.com/m/sub` rather than
+    /// `a.com/m`); a package outside every module whose first element has no dot is the standard library's
+    /// (`net/http`, `vendor/golang.org/x/net/...`); `main` is the main module's.
+    fn symbols_by_module(&self) -> Vec<GoSymbols> {
+        let goos = self.setting("GOOS").map(str::to_owned);
+        let goarch = self.setting("GOARCH").map(str::to_owned);
+        let n = self.deps.len() + 2;
+        let Some(symbols) = &self.symbols else {
+            return vec![GoSymbols::unavailable(goos, goarch); n];
+        };
+        let mut modules: HashMap<&str, usize> = HashMap::new();
+        for (i, p) in self.import_paths.iter().enumerate() {
+            modules.insert(p.as_str(), i + 1);
+        }
+        if let Some((p, _)) = &self.main {
+            modules.insert(p.as_str(), 0);
+        }
+        let mut names: Vec<Vec<String>> = vec![Vec::new(); n];
+        for (pkg, sym) in symbols {
+            let mut owner = None;
+            let mut prefix = pkg.as_str();
+            loop {
+                if let Some(i) = modules.get(prefix) {
+                    owner = Some(*i);
+                    break;
+                }
+                match prefix.rfind('/') {
+                    Some(i) => prefix = &prefix[..i],
+                    None => break,
+                }
+            }
+            let owner = owner.or_else(|| {
+                if pkg == "main" {
+                    Some(0)
+                } else {
+                    let first = pkg.split('/').next().unwrap_or_default();
+                    (!first.contains('.')).then_some(n - 1)
+                }
+            });
+            if let Some(i) = owner {
+                names[i].push(format!("{pkg}.{sym}"));
+            }
+        }
+        names
+            .iter()
+            .map(|v| {
+                GoSymbols::from_names(goos.clone(), goarch.clone(), v.iter().map(String::as_str))
+            })
+            .collect()
     }
 }
 

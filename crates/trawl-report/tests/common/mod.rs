@@ -817,6 +817,7 @@ pub fn full_report(shared: &Path) -> Report {
             Severity::Critical,
         ],
         ignore_unfixed: false,
+        skip_unreachable: false,
         ignore_statuses: vec![],
         ignore_file: Some(".trivyignore".into()),
         vex: vec!["vex/bookworm.openvex.json".into()],

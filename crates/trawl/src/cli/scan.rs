@@ -79,6 +79,10 @@ pub(crate) struct ScanArgs {
     /// Drop findings that have no fix (statuses affected, will_not_fix, fix_deferred, end_of_life).
     #[arg(long, value_parser = super::env_bool(), env = "TRAWL_IGNORE_UNFIXED")]
     pub(crate) ignore_unfixed: bool,
+    /// Drop findings whose vulnerable code is not in the binary (Go binaries: none of the advisory's
+    /// vulnerable symbols is in the symbol table). Unknown reachability is kept.
+    #[arg(long, value_parser = super::env_bool(), env = "TRAWL_SKIP_UNREACHABLE")]
+    pub(crate) skip_unreachable: bool,
     /// Drop findings with these statuses (fixed, affected, will_not_fix, fix_deferred, end_of_life,
     /// not_affected, under_investigation) or vendor status words (no-dsa, postponed, ignored, unfixed,
     /// deferred, needed, pending, fixed-in-unstable...).

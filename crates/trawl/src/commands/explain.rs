@@ -191,6 +191,18 @@ fn one(out: &mut String, target: &str, f: &Finding, sup: Option<&trawl_types::Su
         }
     }
     let _ = writeln!(out, "  status      {}: {}", f.status, m.status_reason);
+    if let Some(r) = &f.reachability {
+        let _ = writeln!(
+            out,
+            "  reachable   {}{}",
+            r.status.label(),
+            if r.evidence.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", r.evidence.join(", "))
+            }
+        );
+    }
     let _ = writeln!(
         out,
         "  severity    {}{}",

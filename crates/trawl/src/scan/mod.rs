@@ -319,6 +319,7 @@ pub(crate) fn report_from_analysis(
         policy: settings.vuln.then(|| PolicySummary {
             severities: settings.severities.clone(),
             ignore_unfixed: settings.ignore_unfixed,
+            skip_unreachable: settings.skip_unreachable,
             ignore_statuses: settings.ignore_statuses.clone(),
             ignore_file: policy
                 .ignore_files
