@@ -45,6 +45,7 @@ pub fn scheme_for(eco: Ecosystem) -> Scheme {
         Ecosystem::Cran => Scheme::Cran,
         Ecosystem::Hackage => Scheme::Hackage,
         Ecosystem::SwiftUrl | Ecosystem::CocoaPods | Ecosystem::Conan => Scheme::Generic,
+        Ecosystem::Binary => Scheme::Upstream,
     }
 }
 
