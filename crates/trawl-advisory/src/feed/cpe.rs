@@ -1,6 +1,7 @@
 //! Affected products of CVE JSON 5 records (`containers.*.affected[]`) and NVD API 2.0 configurations
 //! (`configurations[].nodes[].cpeMatch[]`), as records of the `cpe` namespace keyed `vendor:product` (lower
-//! case; the CPE's own vendor and product when the record gives a CPE), compared in the upstream order
+//! case; the CPE's own vendor and product when the record gives a CPE, and also NVD's CPE name for a few CNA
+//! spellings, `CNA_ALIASES`), compared in the upstream order
 //! (`trawl_version::Scheme::Upstream`). Software found outside package managers (binaries, by their CPEs) is
 //! matched against them.
 //!
@@ -65,6 +66,36 @@ fn cpe_word(s: &str) -> Option<String> {
     Some(s.to_ascii_lowercase().replace(' ', "_"))
 }
 
+/// CNAs name their products in their own words; these are the CPE names NVD gives the same products (the
+/// programs `trawl_lockfile::binary` recognises), so a CNA-only record is found under the CPE key too.
+const CNA_ALIASES: &[(&str, &str)] = &[
+    ("curl:curl", "haxx:curl"),
+    ("curl:libcurl", "haxx:libcurl"),
+    ("python_software_foundation:cpython", "python:python"),
+    ("python_software_foundation:python", "python:python"),
+    (
+        "apache_software_foundation:apache_http_server",
+        "apache:http_server",
+    ),
+    ("openssl:openssl", "openssl:openssl"),
+    ("nodejs:node", "nodejs:node.js"),
+    ("f5:nginx_open_source", "f5:nginx"),
+    ("postgresql:postgresql", "postgresql:postgresql"),
+    ("mariadb:mariadb_server", "mariadb:mariadb"),
+    ("redis:redis", "redis:redis"),
+    ("haproxy:haproxy", "haproxy:haproxy"),
+    ("hashicorp:vault", "hashicorp:vault"),
+    ("hashicorp:consul", "hashicorp:consul"),
+    ("traefik:traefik", "traefik:traefik"),
+];
+
+fn cna_alias(key: &str) -> Option<&'static str> {
+    CNA_ALIASES
+        .iter()
+        .find(|(k, v)| *k == key && *v != key)
+        .map(|(_, v)| *v)
+}
+
 /// The records of the `affected[]` of a CVE JSON 5 container (CNA or ADP).
 pub(crate) fn from_cve5(container: &Value, out: &mut Vec<Affected>) {
     for a in container
@@ -91,7 +122,11 @@ pub(crate) fn from_cve5(container: &Value, out: &mut Vec<Affected>) {
             ) else {
                 continue;
             };
-            keys.push(format!("{vendor}:{product}"));
+            let key = format!("{vendor}:{product}");
+            if let Some(cpe_key) = cna_alias(&key) {
+                keys.push(cpe_key.to_owned());
+            }
+            keys.push(key);
         }
         let mut ranges: Vec<AffectedRange> = Vec::new();
         let mut versions: Vec<String> = Vec::new();
@@ -291,9 +326,10 @@ mod tests {
         let mut out = Vec::new();
         from_cve5(&cna, &mut out);
         let names: Vec<&str> = out.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(names, ["curl:curl", "apache:http_server"]);
+        assert_eq!(names, ["haxx:curl", "curl:curl", "apache:http_server"]);
         assert_eq!(events(&out[0]), ["introduced:7.69.0 fixed:8.4.0"]);
-        assert_eq!(events(&out[1]), ["introduced:2.4.0 last_affected:2.4.59"]);
+        assert_eq!(events(&out[1]), ["introduced:7.69.0 fixed:8.4.0"]);
+        assert_eq!(events(&out[2]), ["introduced:2.4.0 last_affected:2.4.59"]);
     }
 
     #[test]
