@@ -436,3 +436,40 @@ const DISAGREE: &[(&str, &str)] = &[(
     "Syft reports the runtime version with Debian's build suffix (`17.0.19+10-1-deb12u2-Debian`); the upstream \
      release, which CVE records and NVD name, is `17.0.19+10`",
 )];
+
+/// Hostile files under the programs' names: a huge sparse `nginx` (over the 200 MiB candidate limit), a
+/// truncated ELF `redis-server`, 16 MiB of pseudo-random bytes after an ELF header named `nginx`, a
+/// `libcrypto.so.3` of repeated `OpenSSL ` prefixes: nothing is reported, nothing panics, quickly.
+#[test]
+fn hostile_files_under_program_names_give_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("rootfs");
+    let bin = root.join("usr/sbin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let huge = std::fs::File::create(bin.join("haproxy")).expect("huge");
+    huge.set_len(300 << 20).expect("sparse 300 MiB");
+    std::fs::write(bin.join("redis-server"), b"\x7fELF\x02").expect("truncated");
+    let mut garbage = b"\x7fELF\x02\x01\x01\0".to_vec();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    garbage.extend((0..16u32 << 20).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x.to_le_bytes()[0]
+    }));
+    std::fs::write(bin.join("nginx"), &garbage).expect("garbage");
+    let mut prefixes = b"\x7fELF\x02\x01\x01\0".to_vec();
+    for _ in 0..(1 << 20) {
+        prefixes.extend_from_slice(b"OpenSSL ");
+    }
+    std::fs::write(bin.join("libcrypto.so.3"), &prefixes).expect("prefixes");
+    let db = db(dir.path());
+    let started = std::time::Instant::now();
+    let (found, _) = scan(&root, &db);
+    assert!(found.is_empty(), "{found:#?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
