@@ -45,7 +45,7 @@ fn below(a: &str, b: &str) -> bool {
 }
 
 /// Adds ranges/versions to the entry for `key`, creating it.
-fn entry<'a>(out: &'a mut Vec<Affected>, key: String) -> &'a mut Affected {
+fn entry(out: &mut Vec<Affected>, key: String) -> &mut Affected {
     if let Some(i) = out.iter().position(|a| a.name == key) {
         return &mut out[i];
     }

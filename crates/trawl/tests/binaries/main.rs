@@ -240,14 +240,11 @@ fn db(dir: &Path) -> PathBuf {
     out
 }
 
-/// `(file, name) -> (version, purl, cpes)` of the binaries a scan reports, and the report.
-fn scan(
-    root: &Path,
-    db: &Path,
-) -> (
-    BTreeMap<(String, String), (String, String, Vec<String>)>,
-    serde_json::Value,
-) {
+/// `(file, name) -> (version, purl, cpes)`.
+type Found = BTreeMap<(String, String), (String, String, Vec<String>)>;
+
+/// The binaries a scan reports, and the report.
+fn scan(root: &Path, db: &Path) -> (Found, serde_json::Value) {
     let out = trawl()
         .arg("rootfs")
         .arg(root)
