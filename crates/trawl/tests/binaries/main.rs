@@ -503,3 +503,76 @@ fn hostile_files_under_program_names_give_nothing() {
         started.elapsed()
     );
 }
+
+/// The CPEs survive a CycloneDX round trip: `trawl sbom` on the scan's own CycloneDX matches curl by CPE.
+#[test]
+fn cyclonedx_carries_the_cpes_to_trawl_sbom() {
+    let Some(fx) = fixtures() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("rootfs");
+    rootfs(&fx, &root, false);
+    let db = db(dir.path());
+    let bom = dir.path().join("bom.cdx.json");
+    let st = trawl()
+        .arg("rootfs")
+        .arg(&root)
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--skip-db-update",
+            "--scanners",
+            "vuln",
+            "-f",
+            "cyclonedx",
+            "-o",
+        ])
+        .arg(&bom)
+        .status()
+        .expect("trawl runs");
+    assert!(st.success());
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bom).expect("bom")).expect("JSON");
+    let cpes: BTreeSet<&str> = doc["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["cpe"].as_str())
+        .collect();
+    assert!(
+        cpes.contains("cpe:2.3:a:f5:nginx:1.22.1:*:*:*:*:*:*:*"),
+        "{cpes:#?}"
+    );
+    let out = trawl()
+        .arg("sbom")
+        .arg(&bom)
+        .arg("--db")
+        .arg(&db)
+        .args(["--skip-db-update", "-f", "json"])
+        .output()
+        .expect("trawl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    let ids: BTreeSet<(String, String)> = report["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["vulnerabilities"].as_array().into_iter().flatten())
+        .map(|v| {
+            (
+                v["id"].as_str().unwrap_or_default().to_owned(),
+                v["match"]["namespace"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        BTreeSet::from([("CVE-2023-38545".to_owned(), "cpe".to_owned())])
+    );
+}
