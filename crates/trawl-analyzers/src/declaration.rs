@@ -432,6 +432,13 @@ mod tests {
                 "cocoapods",
                 None,
             ),
+            (
+                "binary/executable",
+                Binary,
+                "usr/sbin/nginx",
+                "binary",
+                None,
+            ),
         ];
         let mut covered = HashSet::new();
         for (analyzer, eco, path, ty, group) in cases {

@@ -166,6 +166,7 @@ pub const ALL: &[&Declaration] = &[
     lang::PYTHON_PDM_LOCK.declaration,
     lang::PYTHON_PYLOCK.declaration,
     lang::GO_BINARY.declaration,
+    lang::BINARY_EXECUTABLE.declaration,
     lang::GO_MOD.declaration,
     lang::RUST_CARGO_LOCK.declaration,
     lang::RUST_AUDITABLE_BINARY.declaration,

@@ -10,7 +10,8 @@
 //!   then a distro's own release file, then `etc/debian_version`; on a tie the higher layer wins);
 //! - each package is attributed to the lowest layer from which the same package (name, version, source) has
 //!   been continuously present in the same DB file (the layer that added or last changed it);
-//! - language packages whose file an OS package owns (`installed_files`) are dropped.
+//! - language packages and binaries whose file an OS package owns (`installed_files`, dpkg `.list` files) are
+//!   dropped; on a merged-/usr system `bin/x` and `usr/bin/x` are the same file.
 
 use crate::{AnalysisInput, AnalysisOutput, Analyzer, AnalyzerKind, FileMeta, Limits};
 use serde::{Deserialize, Serialize};
@@ -882,7 +883,8 @@ fn merge(
             .into_iter()
             .filter(|p| {
                 p.ecosystem.is_some_and(trawl_types::Ecosystem::is_os)
-                    || !owned.contains(&p.file_path)
+                    || !(owned.contains(&p.file_path)
+                        || usrmerge_alias(&p.file_path).is_some_and(|a| owned.contains(&a)))
             })
             .collect()
     };
@@ -927,6 +929,21 @@ fn merge(
         cache_hits,
         cache_misses: image.layers.len() - cache_hits,
         skipped_files,
+    }
+}
+
+/// The other name of a path on a merged-/usr system (`bin/x` <-> `usr/bin/x`, also `sbin`, `lib`, `lib32`,
+/// `lib64`, `libx32`): dpkg lists a file under the name its package ships it, which may be either.
+fn usrmerge_alias(path: &str) -> Option<String> {
+    const DIRS: &[&str] = &["bin/", "sbin/", "lib/", "lib32/", "lib64/", "libx32/"];
+    if let Some(rest) = path.strip_prefix("usr/") {
+        DIRS.iter()
+            .any(|d| rest.starts_with(d))
+            .then(|| rest.to_owned())
+    } else {
+        DIRS.iter()
+            .any(|d| path.starts_with(d))
+            .then(|| format!("usr/{path}"))
     }
 }
 

@@ -10,6 +10,7 @@
 //! Layout: one module per ecosystem, one function per file format (`node::package_lock::parse`,
 //! `python::poetry_lock::parse`, `go::binary::parse`, ...).
 
+pub mod binary;
 pub mod dotnet;
 pub mod go;
 pub mod java;

@@ -47,6 +47,7 @@ pub fn scheme_for(eco: Ecosystem) -> Scheme {
         Ecosystem::Cran => Scheme::Cran,
         Ecosystem::Hackage => Scheme::Hackage,
         Ecosystem::SwiftUrl | Ecosystem::CocoaPods | Ecosystem::Conan => Scheme::Generic,
+        Ecosystem::Binary => Scheme::Upstream,
     }
 }
 
@@ -146,6 +147,46 @@ fn unversioned_main_module(pkg: &Package) -> bool {
         && time.bytes().all(|b| b.is_ascii_digit())
         && rev.len() >= 12
         && rev.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The namespace of CPE-keyed advisory records (`trawl-advisory` `feed/cpe.rs`).
+pub const CPE_NAMESPACE: &str = "cpe";
+
+/// The extra keys of a package that has CPEs (binaries found outside package managers, Go programs): the `cpe`
+/// namespace by `vendor:product`, compared in the upstream order. A CPE without a version is skipped.
+fn cpe_keys(pkg: &Package) -> Vec<Key> {
+    let mut keys: Vec<Key> = Vec::new();
+    for c in &pkg.cpes {
+        let Ok(cpe) = trawl_types::cpe::Cpe::parse(c) else {
+            continue;
+        };
+        if matches!(cpe.version(), "*" | "-") {
+            continue;
+        }
+        let name = cpe.key();
+        if keys.iter().any(|k| k.name == name) {
+            continue;
+        }
+        keys.push(Key {
+            namespace: CPE_NAMESPACE.to_owned(),
+            name,
+            version: cpe.version().to_owned(),
+            scheme: Scheme::Upstream,
+        });
+    }
+    keys
+}
+
+/// Whether two findings of one package name the same vulnerability (a shared ID or alias).
+fn same_vulnerability(a: &Finding, b: &Finding) -> bool {
+    let ids = |f: &Finding| -> Vec<String> {
+        std::iter::once(&f.id)
+            .chain(&f.aliases)
+            .map(|s| s.to_ascii_uppercase())
+            .collect()
+    };
+    let (x, y) = (ids(a), ids(b));
+    x.iter().any(|i| y.contains(i))
 }
 
 /// The outcome of checking one record against an installed version.
@@ -352,59 +393,66 @@ impl<'db> Matcher<'db> {
     ) -> Result<Vec<(usize, Finding)>, MatchError> {
         let mut out = Vec::new();
         for (i, pkg) in packages.iter().enumerate() {
-            let Some(key) = key_for(pkg, os) else {
-                continue;
-            };
-            let records = self.lookup(&key)?;
-            let hits: Vec<Hit<'_>> = records
-                .iter()
-                .filter_map(|r| check(&key, r, &mut self.parsed))
-                .collect();
-            for group in group_by_alias(&hits) {
-                let mut f = self.finding(pkg, &key, os, &group);
-                // The vendor says this package in this release is not affected (Debian `<not-affected>`,
-                // a `resolved` with fixed version 0, Ubuntu VEX `not_affected`) while another record matched:
-                // the finding is kept suppressed, with the vendor's reason.
-                let ids: Vec<String> = std::iter::once(f.id.clone())
-                    .chain(f.aliases.iter().cloned())
-                    .collect();
-                if let Some(na) = records
+            let first = out.len();
+            for key in key_for(pkg, os).into_iter().chain(cpe_keys(pkg)) {
+                let records = self.lookup(&key)?;
+                let hits: Vec<Hit<'_>> = records
                     .iter()
-                    .find(|r| r.status == Some(Status::NotAffected) && names_any(r, &ids))
-                {
-                    f.status = Status::NotAffected;
-                    f.vendor_status = na.vendor_status.clone();
-                    f.suppressed = Some(Suppression {
-                        kind: "vendor".into(),
-                        source: format!("{} {}", na.source.id, na.advisory_id),
-                        statement: na.note.clone().or_else(|| na.vendor_status.clone()),
-                        vex_status: Some(Status::NotAffected.as_str().into()),
-                    });
-                    if let Some(m) = f.match_details.as_mut() {
-                        m.records.push(MatchedRecord {
-                            matched_by: MatchedBy::VendorStatus,
-                            ..Hit {
-                                record: na,
-                                fixed: Vec::new(),
-                                by: MatchedBy::VendorStatus,
-                                listed: None,
-                            }
-                            .explain()
+                    .filter_map(|r| check(&key, r, &mut self.parsed))
+                    .collect();
+                for group in group_by_alias(&hits) {
+                    let mut f = self.finding(pkg, &key, os, &group);
+                    // The vendor says this package in this release is not affected (Debian `<not-affected>`,
+                    // a `resolved` with fixed version 0, Ubuntu VEX `not_affected`) while another record matched:
+                    // the finding is kept suppressed, with the vendor's reason.
+                    let ids: Vec<String> = std::iter::once(f.id.clone())
+                        .chain(f.aliases.iter().cloned())
+                        .collect();
+                    if let Some(na) = records
+                        .iter()
+                        .find(|r| r.status == Some(Status::NotAffected) && names_any(r, &ids))
+                    {
+                        f.status = Status::NotAffected;
+                        f.vendor_status = na.vendor_status.clone();
+                        f.suppressed = Some(Suppression {
+                            kind: "vendor".into(),
+                            source: format!("{} {}", na.source.id, na.advisory_id),
+                            statement: na.note.clone().or_else(|| na.vendor_status.clone()),
+                            vex_status: Some(Status::NotAffected.as_str().into()),
                         });
-                        m.status_reason = format!(
-                            "{} {} says {} {} is not affected{}: suppressed",
-                            na.source.id,
-                            na.advisory_id,
-                            key.name,
-                            key.namespace,
-                            na.note
-                                .as_deref()
-                                .map(|n| format!(" ({n})"))
-                                .unwrap_or_default()
-                        );
+                        if let Some(m) = f.match_details.as_mut() {
+                            m.records.push(MatchedRecord {
+                                matched_by: MatchedBy::VendorStatus,
+                                ..Hit {
+                                    record: na,
+                                    fixed: Vec::new(),
+                                    by: MatchedBy::VendorStatus,
+                                    listed: None,
+                                }
+                                .explain()
+                            });
+                            m.status_reason = format!(
+                                "{} {} says {} {} is not affected{}: suppressed",
+                                na.source.id,
+                                na.advisory_id,
+                                key.name,
+                                key.namespace,
+                                na.note
+                                    .as_deref()
+                                    .map(|n| format!(" ({n})"))
+                                    .unwrap_or_default()
+                            );
+                        }
                     }
+                    // One finding per vulnerability and package, whichever of its keys found it first.
+                    if out[first..]
+                        .iter()
+                        .any(|(_, g): &(usize, Finding)| same_vulnerability(g, &f))
+                    {
+                        continue;
+                    }
+                    out.push((i, f));
                 }
-                out.push((i, f));
             }
         }
         Ok(out)

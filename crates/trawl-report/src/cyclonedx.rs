@@ -80,6 +80,9 @@ struct Component {
     description: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     licenses: Vec<LicenseChoice>,
+    /// The first of the package's CPEs (software matched by CPE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cpe: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     purl: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -97,6 +100,7 @@ impl Component {
             version: None,
             description: None,
             licenses: Vec::new(),
+            cpe: None,
             purl: None,
             properties: Vec::new(),
         }
@@ -288,6 +292,7 @@ fn package_component(p: &Package, bom_ref: String, result_type: &str) -> Compone
     let mut c = Component::new(bom_ref, "library", name_or_unnamed(&p.name));
     c.version = (!p.version.is_empty()).then(|| p.version.clone());
     c.purl = p.purl.as_ref().map(ToString::to_string);
+    c.cpe = p.cpes.first().cloned();
     if let Some(m) = p
         .maintainer
         .as_deref()

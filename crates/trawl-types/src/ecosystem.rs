@@ -48,6 +48,10 @@ pub enum Ecosystem {
     CocoaPods,
     /// C/C++ Conan.
     Conan,
+    /// Software recognised from its executable or library (a runtime or server copied into an image outside any
+    /// package manager: `python3.11`, `nginx`, `libssl.so.3`). Matched by CPE (`Package::cpes`), compared in
+    /// the upstream version order.
+    Binary,
 }
 
 impl Ecosystem {
@@ -71,6 +75,7 @@ impl Ecosystem {
         Ecosystem::SwiftUrl,
         Ecosystem::CocoaPods,
         Ecosystem::Conan,
+        Ecosystem::Binary,
     ];
 
     /// Our stable lowercase name (also the serde name).
@@ -94,6 +99,7 @@ impl Ecosystem {
             Ecosystem::SwiftUrl => "swift-url",
             Ecosystem::CocoaPods => "cocoapods",
             Ecosystem::Conan => "conan",
+            Ecosystem::Binary => "binary",
         }
     }
 
@@ -101,7 +107,8 @@ impl Ecosystem {
     /// name depends on the distro: see [`OsInfo::advisory_namespace`](crate::OsInfo::advisory_namespace)).
     pub fn osv_name(self) -> Option<&'static str> {
         Some(match self {
-            Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm => return None,
+            // Binaries are matched by CPE, in no OSV ecosystem.
+            Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm | Ecosystem::Binary => return None,
             Ecosystem::Npm => "npm",
             Ecosystem::PyPI => "PyPI",
             Ecosystem::Go => "Go",
@@ -149,6 +156,7 @@ impl Ecosystem {
             Ecosystem::SwiftUrl => "swift",
             Ecosystem::CocoaPods => "cocoapods",
             Ecosystem::Conan => "conan",
+            Ecosystem::Binary => "generic",
         }
     }
 

@@ -6,6 +6,7 @@
 //! [`CACHE_FORMAT_VERSION`]).
 #![warn(missing_docs)]
 
+pub mod cpe;
 mod data_source;
 mod ecosystem;
 mod extra;

@@ -87,6 +87,10 @@ pub struct Package {
     /// A development-only dependency.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dev: bool,
+    /// CPE 2.3 names of the package (formatted strings, `cpe:2.3:a:nginx:nginx:1.22.1:*:*:*:*:*:*:*`), for
+    /// software matched by CPE (binaries found outside package managers: [`Ecosystem::Binary`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpes: Vec<String>,
     /// The package's purl, filled by the inventory once the OS is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purl: Option<Purl>,

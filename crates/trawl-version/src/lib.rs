@@ -31,6 +31,7 @@ mod range;
 mod rpm;
 mod rubygems;
 mod semver_npm;
+mod upstream;
 
 pub use constraint::{Constraint, parse_constraint};
 pub use range::{Affected, Event, OsvRange, RangeKind, affected, lowest_fixed};
@@ -77,11 +78,13 @@ pub enum Scheme {
     Hackage,
     /// Any other ecosystem: the explicit fallback order.
     Generic,
+    /// Upstream releases of software found outside package managers, matched by CPE (`1.1.1w`, `17.0.9+9`).
+    Upstream,
 }
 
 impl Scheme {
     /// Every scheme.
-    pub const ALL: [Scheme; 16] = [
+    pub const ALL: [Scheme; 17] = [
         Scheme::Deb,
         Scheme::Apk,
         Scheme::Rpm,
@@ -98,10 +101,11 @@ impl Scheme {
         Scheme::Cran,
         Scheme::Hackage,
         Scheme::Generic,
+        Scheme::Upstream,
     ];
 
     /// The canonical (lower-case ecosystem) name: `debian`, `alpine`, `rpm`, `pypi`, `npm`, `maven`, `rubygems`,
-    /// `nuget`, `go`, `cargo`, `packagist`, `pub`, `hex`, `cran`, `hackage`, `generic`.
+    /// `nuget`, `go`, `cargo`, `packagist`, `pub`, `hex`, `cran`, `hackage`, `generic`, `upstream`.
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Deb => "debian",
@@ -120,6 +124,7 @@ impl Scheme {
             Scheme::Cran => "cran",
             Scheme::Hackage => "hackage",
             Scheme::Generic => "generic",
+            Scheme::Upstream => "upstream",
         }
     }
 
@@ -155,7 +160,8 @@ impl FromStr for Scheme {
     /// (-> Apk), `rpm`, `redhat`, `red hat`, `rocky linux`, `almalinux`, `suse`, `opensuse`, `mariner`,
     /// `azure linux`, `amazon`, `fedora`, `centos`, `oracle`, `mageia`, `photon os`, `openeuler` (-> Rpm), `pypi`,
     /// `python`, `npm`, `maven`, `rubygems`, `gem`, `nuget`, `go`, `golang`, `cargo`, `crates.io`, `packagist`,
-    /// `composer`, `pub`, `hex`, `cran`, `hackage`, `generic`. An OSV release suffix after `:` is ignored.
+    /// `composer`, `pub`, `hex`, `cran`, `hackage`, `generic`, `upstream`, `cpe` (-> Upstream: the namespace of
+    /// CPE-keyed advisories). An OSV release suffix after `:` is ignored.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let base = s.split(':').next().unwrap_or(s).trim().to_ascii_lowercase();
         let scheme = match base.as_str() {
@@ -185,6 +191,7 @@ impl FromStr for Scheme {
             "cran" | "r" => Scheme::Cran,
             "hackage" | "haskell" => Scheme::Hackage,
             "generic" => Scheme::Generic,
+            "upstream" | "cpe" => Scheme::Upstream,
             _ => return Err(VersionError::UnknownScheme(s.to_string())),
         };
         Ok(scheme)
@@ -235,6 +242,7 @@ enum Repr {
     Cran(cran::CranVersion),
     Hackage(hackage::HackageVersion),
     Generic(generic::GenericVersion),
+    Upstream(upstream::UpstreamVersion),
 }
 
 /// A parsed version of one scheme.
@@ -277,6 +285,7 @@ impl Version {
             Scheme::Cran => Repr::Cran(cran::parse(s).map_err(err)?),
             Scheme::Hackage => Repr::Hackage(hackage::parse(s).map_err(err)?),
             Scheme::Generic => Repr::Generic(generic::parse(s).map_err(err)?),
+            Scheme::Upstream => Repr::Upstream(upstream::parse(s).map_err(err)?),
         };
         Ok(Version {
             scheme,
@@ -358,6 +367,7 @@ impl Ord for Version {
             (Repr::Cran(a), Repr::Cran(b)) => a.cmp(b),
             (Repr::Hackage(a), Repr::Hackage(b)) => a.cmp(b),
             (Repr::Generic(a), Repr::Generic(b)) => a.cmp(b),
+            (Repr::Upstream(a), Repr::Upstream(b)) => a.cmp(b),
             // One scheme always yields one representation.
             _ => self.raw.cmp(&other.raw),
         }

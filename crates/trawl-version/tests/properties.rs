@@ -38,6 +38,7 @@ fn version_like(scheme: Scheme) -> BoxedStrategy<String> {
         Scheme::Cran => r"[0-9]{1,2}([.-][0-9]{1,2}){0,3}",
         Scheme::Hackage => r"[0-9]{1,2}(\.[0-9]{1,2}){0,3}",
         Scheme::Generic => r"v?[0-9a-cA-C]{1,2}([._~+-][0-9a-c]{1,2}){0,3}",
+        Scheme::Upstream => r"v?[0-9]{1,2}([._~+-]?([0-9]{1,2}|[a-cw]|rc|ea|alpha)){0,4}",
     };
     prop::string::string_regex(pattern)
         .expect("valid pattern")

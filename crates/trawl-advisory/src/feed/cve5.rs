@@ -1,7 +1,8 @@
 //! CVE JSON 5 records (<https://github.com/CVEProject/cve-schema>), as in the cvelistV5 repository: title,
 //! description, CWE, references, and the CVSS metrics of the CNA (`cve-cna`) and of ADP containers
-//! (`cve-adp`; CISA's ADP also flags KEV entries). Record unit: one CVE record. These records carry no
-//! package ranges: they enrich advisories of other feeds through CVE IDs.
+//! (`cve-adp`; CISA's ADP also flags KEV entries). Record unit: one CVE record. They enrich advisories of
+//! other feeds through CVE IDs, and their `affected[]` products are records of the `cpe` namespace
+//! ([`super::cpe`]), which binaries found outside package managers are matched against.
 
 use super::{Sink, Stats};
 use crate::DbError;
@@ -33,6 +34,7 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
         let rejected =
             doc.pointer("/cveMetadata/state").and_then(Value::as_str) == Some("REJECTED");
         let cna = doc.pointer("/containers/cna");
+        let mut affected = Vec::new();
         let mut d = AdvisoryDoc {
             published: doc
                 .pointer("/cveMetadata/datePublished")
@@ -50,6 +52,7 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
             d.summary = cna.get("title").and_then(Value::as_str).map(str::to_owned);
             d.details = super::english_description(cna.get("descriptions"));
             collect_container(cna, "cve-cna", &mut d);
+            super::cpe::from_cve5(cna, &mut affected);
         }
         for adp in doc
             .pointer("/containers/adp")
@@ -58,6 +61,7 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
             .flatten()
         {
             collect_container(adp, "cve-adp", &mut d);
+            super::cpe::from_cve5(adp, &mut affected);
             for m in adp
                 .get("metrics")
                 .and_then(Value::as_array)
@@ -76,7 +80,7 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
             id: id.to_owned(),
             source: DataSourceId::Cve5,
             doc: d,
-            affected: Vec::new(),
+            affected: if rejected { Vec::new() } else { affected },
         })?;
     }
     Ok(())

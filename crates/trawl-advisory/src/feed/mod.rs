@@ -4,6 +4,7 @@
 
 pub(crate) mod alas;
 pub(crate) mod alpine;
+pub(crate) mod cpe;
 pub(crate) mod cve5;
 pub(crate) mod debian;
 pub(crate) mod epss;

@@ -1,7 +1,8 @@
 //! NVD CVE API 2.0 JSON (<https://nvd.nist.gov/developers/vulnerabilities>): the response of
 //! `/rest/json/cves/2.0` (`vulnerabilities[].cve`). Primary (NVD's own) metrics are stored as source `nvd`,
 //! secondary ones (CNAs scoring through NVD) as `nvd-secondary`. `cisaExploitAdd` marks a KEV entry.
-//! Record unit: one `vulnerabilities[]` item.
+//! Record unit: one `vulnerabilities[]` item. `configurations` (vulnerable CPE matches with version ranges)
+//! become records of the `cpe` namespace ([`super::cpe`]).
 
 use super::{Sink, Stats};
 use crate::DbError;
@@ -104,11 +105,15 @@ pub(crate) fn read(location: &str, sink: &mut dyn Sink, stats: &mut Stats) -> Re
             if let Some(added) = cve.get("cisaExploitAdd").and_then(Value::as_str) {
                 sink.kev(id, Some(added), None)?;
             }
+            let mut affected = Vec::new();
+            if !rejected {
+                super::cpe::from_nvd(cve, &mut affected);
+            }
             sink.advisory(Advisory {
                 id: id.to_owned(),
                 source: DataSourceId::Nvd,
                 doc: d,
-                affected: Vec::new(),
+                affected,
             })?;
         }
     }

@@ -18,6 +18,7 @@
 //! | `go/binary` | executables ≤ 200 MiB (ELF, PE, Mach-O with Go build info) | ✓ | |
 //! | `go/mod` | `go.mod` | | ✓ |
 //! | `rust/cargo-lock` | `Cargo.lock` | ✓ | ✓ |
+//! | `binary/executable` | runtimes and servers by name (`python3*`, `libpython3*.so*`, `node`, `libnode.so*`, `bin/java`, `redis-server`, `nginx`, `httpd`, `apache2`, `postgres`, `mariadbd`, `mysqld`, `curl`, `libcurl.so*`, `openssl`, `libcrypto.so*`, `libssl.so*`, `busybox`, `haproxy`) ≤ 200 MiB | ✓ | |
 //! | `rust/auditable-binary` | executables ≤ 200 MiB with a `.dep-v0` section | ✓ | |
 //! | `java/archive` | `*.jar`, `*.war`, `*.ear`, `*.par`, ... (nested, shaded) | ✓ | |
 //! | `java/pom` | `pom.xml` | | ✓ |
@@ -52,7 +53,8 @@ use crate::{
 use std::sync::Arc;
 use trawl_lockfile as lf;
 use trawl_types::Ecosystem::{
-    Cargo, CocoaPods, Conan, Go, Hex, Maven, Npm, NuGet, Packagist, Pub, PyPI, RubyGems, SwiftUrl,
+    Binary, Cargo, CocoaPods, Conan, Go, Hex, Maven, Npm, NuGet, Packagist, Pub, PyPI, RubyGems,
+    SwiftUrl,
 };
 use trawl_types::Package;
 
@@ -383,12 +385,47 @@ lang!(
     /// Regular executable files up to 200 MiB; anything that is not ELF/PE/Mach-O is dropped after 4 bytes.
     /// ## Limitations
     /// Versions lose their `v` prefix (as OSV writes Go versions); `(devel)` main modules keep `(devel)` unless
-    /// `-ldflags -X main.version=` says otherwise.
-    GO_BINARY, "go/binary", version 2, RunsIn::IMAGES,
+    /// `-ldflags -X main.version=` says otherwise. A main module that is a known program (Traefik, Consul,
+    /// Vault, etcd...) also gets its CPE, and the `stdlib` of the Go toolchain (`cmd/go`) `golang:go`
+    /// (`trawl_lockfile::binary::go_cpes`), so they are matched by CPE too.
+    // 2: pclntab symbols; 3: CPEs of known programs and of the toolchain.
+    GO_BINARY, "go/binary", version 3, RunsIn::IMAGES,
     LangInfo::new(Go, "gobinary", &["gobinary"]).ecosystem_default(),
     |_, m| executable(m),
-    |i| Ok(lf::go::binary::parse(i.content)?.map(|b| b.packages()).unwrap_or_default())
+    |i| {
+        Ok(lf::go::binary::parse(i.content)?
+            .map(|b| {
+                let mut pkgs = b.packages();
+                lf::binary::go_cpes(&b, &mut pkgs);
+                pkgs
+            })
+            .unwrap_or_default())
+    }
 );
+lang!(
+    /// `binary/executable`.
+    ///
+    /// ## What it detects
+    /// Runtimes and servers copied into an image outside any package manager, from their own bytes: Python,
+    /// Node.js, OpenJDK, Redis, nginx, Apache httpd, PostgreSQL, MariaDB, MySQL, curl/libcurl, OpenSSL
+    /// (libcrypto), BusyBox, HAProxy; one package per file (ecosystem `binary`, purl `pkg:generic/NAME@VERSION`)
+    /// with the program's CPEs, matched by CPE. Files an OS package owns are dropped by the pipeline.
+    /// ## Files
+    /// Regular files ≤ 200 MiB named as the program ships (`trawl_lockfile::binary::program_for`) that are ELF
+    /// or Mach-O objects; shared libraries need no execute bit.
+    /// ## Limitations
+    /// A program built without its usual version string, or renamed, is not recognised; `libssl.so` holds no
+    /// version (OpenSSL is reported from `libcrypto.so`); a JDK is reported from its `bin/java` launcher
+    /// (OpenJDK builds only). Go programs are the `go/binary` analyzer's (with a CPE).
+    BINARY_EXECUTABLE, "binary/executable", version 1, RunsIn::IMAGES,
+    LangInfo::new(Binary, "binary", &["binary"]).ecosystem_default(),
+    |p, m| is_regular(m) && meta_sized(m) && lf::binary::program_for(p).is_some(),
+    |i| Ok(lf::binary::parse(i.path, i.content).into_iter().collect())
+);
+
+fn meta_sized(meta: &FileMeta) -> bool {
+    meta.size <= MAX_BINARY && meta.size > 64
+}
 lang!(
     /// `go/mod`.
     ///

@@ -1039,3 +1039,22 @@ fn packages_name_their_analyzer_fresh_and_cached() {
         }
     }
 }
+
+#[test]
+fn usrmerge_aliases() {
+    use super::usrmerge_alias;
+    assert_eq!(
+        usrmerge_alias("bin/busybox").as_deref(),
+        Some("usr/bin/busybox")
+    );
+    assert_eq!(
+        usrmerge_alias("usr/sbin/nginx").as_deref(),
+        Some("sbin/nginx")
+    );
+    assert_eq!(
+        usrmerge_alias("usr/lib/x86_64-linux-gnu/libssl.so.3").as_deref(),
+        Some("lib/x86_64-linux-gnu/libssl.so.3")
+    );
+    assert_eq!(usrmerge_alias("usr/local/bin/python3"), None);
+    assert_eq!(usrmerge_alias("opt/bin/x"), None);
+}

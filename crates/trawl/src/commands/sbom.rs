@@ -99,7 +99,8 @@ pub(crate) fn load(path: &Path) -> anyhow::Result<Inventory> {
 
 /// Parses a CycloneDX or SPDX JSON document.
 fn parse(doc: &Value) -> anyhow::Result<Inventory> {
-    let mut purls: Vec<(String, Option<String>)> = Vec::new();
+    // (purl, file path, CPEs)
+    let mut purls: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
     let mut os: Option<OsInfo> = None;
     if doc["bomFormat"].as_str() == Some("CycloneDX") {
         let spec = doc["specVersion"].as_str().unwrap_or("");
@@ -120,7 +121,8 @@ fn parse(doc: &Value) -> anyhow::Result<Inventory> {
                 continue;
             }
             if let Some(p) = c["purl"].as_str() {
-                purls.push((p.to_owned(), cdx_path(c)));
+                let cpes = c["cpe"].as_str().map(str::to_owned).into_iter().collect();
+                purls.push((p.to_owned(), cdx_path(c), cpes));
             }
         }
     } else if let Some(v) = doc["spdxVersion"].as_str() {
@@ -134,11 +136,18 @@ fn parse(doc: &Value) -> anyhow::Result<Inventory> {
                 }
                 continue;
             }
-            for r in p["externalRefs"].as_array().into_iter().flatten() {
+            let refs = p["externalRefs"].as_array();
+            let cpes: Vec<String> = refs
+                .into_iter()
+                .flatten()
+                .filter(|r| r["referenceType"].as_str() == Some("cpe23Type"))
+                .filter_map(|r| r["referenceLocator"].as_str().map(str::to_owned))
+                .collect();
+            for r in refs.into_iter().flatten() {
                 if r["referenceType"].as_str() == Some("purl")
                     && let Some(l) = r["referenceLocator"].as_str()
                 {
-                    purls.push((l.to_owned(), None));
+                    purls.push((l.to_owned(), None, cpes.clone()));
                 }
             }
         }
@@ -147,7 +156,7 @@ fn parse(doc: &Value) -> anyhow::Result<Inventory> {
     }
     let mut packages = Vec::new();
     let mut skipped = 0usize;
-    for (purl, path) in purls {
+    for (purl, path, cpes) in purls {
         let Ok(parsed) = purl.parse::<Purl>() else {
             skipped += 1;
             continue;
@@ -161,6 +170,11 @@ fn parse(doc: &Value) -> anyhow::Result<Inventory> {
             Some(mut p) => {
                 p.purl = Some(parsed);
                 p.file_path = path.unwrap_or_default();
+                // software matched by CPE (binaries outside package managers) keeps its CPEs
+                p.cpes = cpes
+                    .into_iter()
+                    .filter(|c| trawl_types::cpe::Cpe::parse(c).is_ok())
+                    .collect();
                 packages.push(p);
             }
             None => skipped += 1,
