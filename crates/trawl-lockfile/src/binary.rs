@@ -127,6 +127,10 @@ pub fn program_for(path: &str) -> Option<&'static Program> {
         "curl" => &CURL,
         "openssl" => &OPENSSL,
         "busybox" => &BUSYBOX,
+        // BusyBox's own images store the one file as `bin/[` (the first applet in tar order) and every other
+        // name, `bin/busybox` included, as a hard link to it; the version string decides, so coreutils' `[`
+        // gives nothing.
+        "[" if dir == "bin" || dir == "usr/bin" => &BUSYBOX,
         "haproxy" => &HAPROXY,
         "java" if dir == "bin" || dir.ends_with("/bin") => &OPENJDK,
         _ if python_name(base).is_some() => &PYTHON,
@@ -492,6 +496,8 @@ mod tests {
             ("usr/lib/x86_64-linux-gnu/libssl.so.1.1", Some("openssl")),
             ("usr/lib/x86_64-linux-gnu/libssl3.so", None),
             ("bin/busybox", Some("busybox")),
+            ("bin/[", Some("busybox")),
+            ("usr/lib/[", None),
             ("usr/sbin/haproxy", Some("haproxy")),
             ("etc/nginx/nginx.conf", None),
         ] {

@@ -417,7 +417,8 @@ lang!(
     /// A program built without its usual version string, or renamed, is not recognised; `libssl.so` holds no
     /// version (OpenSSL is reported from `libcrypto.so`); a JDK is reported from its `bin/java` launcher
     /// (OpenJDK builds only). Go programs are the `go/binary` analyzer's (with a CPE).
-    BINARY_EXECUTABLE, "binary/executable", version 1, RunsIn::IMAGES,
+    // 2: BusyBox from `bin/[` (its images hard-link every other name to it).
+    BINARY_EXECUTABLE, "binary/executable", version 2, RunsIn::IMAGES,
     LangInfo::new(Binary, "binary", &["binary"]).ecosystem_default(),
     |p, m| is_regular(m) && meta_sized(m) && lf::binary::program_for(p).is_some(),
     |i| Ok(lf::binary::parse(i.path, i.content).into_iter().collect())
