@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Registry(cmd) => commands::registry::run(cmd),
         Command::Explain(args) => commands::explain::run(args),
         Command::Db(cmd) => commands::db::run(cmd),
+        Command::Server(args) => commands::server::run(args),
         Command::Debug(cmd) => commands::debug::run(cmd),
     };
     match result {

@@ -5,6 +5,7 @@ mod db;
 mod debug;
 mod remote;
 mod scan;
+mod server;
 
 use clap::{Parser, Subcommand};
 pub(crate) use db::{BuildArgs, DbCommand, DbPathArgs, InfoArgs, InfoFormat, UpdateArgs};
@@ -14,6 +15,7 @@ pub(crate) use scan::{
     ConfigArgs, DbSource, ExplainArgs, FailOn, ImageArgs, PathArgs, PkgType, SbomArgs, ScanArgs,
     Scanner,
 };
+pub(crate) use server::ServerArgs;
 
 /// The value parser of every boolean flag that a `TRAWL_*` variable can set: the flag itself means true, and the
 /// variable accepts `1/0`, `true/false`, `yes/no`, `on/off` in any case (clap's default accepts only
@@ -56,6 +58,8 @@ pub(crate) enum Command {
     /// Build, update, inspect, publish and fetch the advisory database.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Run the scan service: Harbor's Pluggable Scanner API and trawl's own, jobs in Redis, stores in PostgreSQL.
+    Server(ServerArgs),
     /// Testing aids.
     #[command(subcommand)]
     Debug(DebugCommand),

@@ -4,7 +4,7 @@ use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use trawl_registry::Secret;
 
-fn secret(s: &str) -> Result<Secret, String> {
+pub(super) fn secret(s: &str) -> Result<Secret, String> {
     Ok(Secret::new(s))
 }
 

@@ -9,3 +9,4 @@ pub(crate) mod fs;
 pub(crate) mod image;
 pub(crate) mod registry;
 pub(crate) mod sbom;
+pub(crate) mod server;

@@ -4,6 +4,7 @@
 
 pub(crate) mod many;
 mod resume;
+pub(crate) mod sbomdoc;
 
 use crate::settings::Settings;
 use anyhow::Context;
@@ -80,6 +81,29 @@ pub(crate) fn scan_source(
         )?)),
         None => None,
     };
+    let (image, analyzed) = analyse_source(name, spec, settings, cache)?;
+    report_from_analysis(
+        name,
+        artifact_type,
+        settings,
+        db,
+        policy,
+        &image,
+        analyzed,
+        started,
+    )
+}
+
+/// Opens and analyses one source with the given layer cache (the file cache of a scan, or a shared one).
+pub(crate) fn analyse_source(
+    name: &str,
+    spec: &SourceSpec,
+    settings: &Settings,
+    cache: Option<Arc<dyn trawl_layers::LayerCache>>,
+) -> anyhow::Result<(
+    trawl_source::Image,
+    trawl_analyzers::pipeline::AnalyzedImage,
+)> {
     let opts = trawl_analyzers::pipeline::AnalyzeOptions {
         analyzers: settings.analyzers(),
         cache,
@@ -105,16 +129,7 @@ pub(crate) fn scan_source(
         analyzed.cache_hits,
         analyzed.inventory.packages.len()
     );
-    report_from_analysis(
-        name,
-        artifact_type,
-        settings,
-        db,
-        policy,
-        &image,
-        analyzed,
-        started,
-    )
+    Ok((image, analyzed))
 }
 
 /// Matches, applies the policy and builds the report, from an analysed source (or, for `trawl sbom`, from the

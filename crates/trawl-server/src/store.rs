@@ -1,0 +1,406 @@
+//! The PostgreSQL store: jobs, inventories (per image digest), reports and finding history. Migrations are the
+//! SQL files of `migrations/`, applied at startup in one transaction (under an advisory lock, so replicas starting
+//! together apply them once) and recorded in `trawl_schema_version`.
+
+use crate::Analysis;
+use anyhow::Context;
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio_postgres::{Client, NoTls};
+use trawl_report::Report;
+
+/// The migrations, in order: (version, SQL).
+pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+
+/// A job's state as clients see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobState {
+    /// Not finished yet.
+    Pending,
+    /// Failed: the message.
+    Failed(String),
+    /// Done: the image's latest report (trawl JSON) and the request's artifact (JSON).
+    Done {
+        /// The report.
+        report: String,
+        /// The scan request's artifact.
+        artifact: String,
+    },
+}
+
+/// One stored inventory.
+#[derive(Debug, Clone)]
+pub struct StoredInventory {
+    /// Image digest.
+    pub digest: String,
+    /// Display name.
+    pub name: String,
+    /// The engine's inventory JSON.
+    pub inventory: serde_json::Value,
+}
+
+/// A connection made on first use and made again when it closed (PostgreSQL restarted). Statements of a
+/// replica run one operation at a time on it.
+pub struct Store {
+    config: tokio_postgres::Config,
+    client: tokio::sync::Mutex<Option<Client>>,
+    migrated: AtomicBool,
+}
+
+/// The identity of one finding in history: ID, package, installed version, path.
+pub fn finding_keys(report: &Report) -> BTreeSet<String> {
+    report
+        .results
+        .iter()
+        .flat_map(|r| &r.vulnerabilities)
+        .map(|f| {
+            format!(
+                "{} {} {} {}",
+                f.id, f.pkg_name, f.installed_version, f.pkg_path
+            )
+        })
+        .collect()
+}
+
+impl Store {
+    /// A store on `url` (connected on first use).
+    pub fn new(url: &str) -> anyhow::Result<Store> {
+        let mut config: tokio_postgres::Config = url.parse().context("bad --postgres URL")?;
+        config.connect_timeout(Duration::from_secs(3));
+        Ok(Store {
+            config,
+            client: tokio::sync::Mutex::new(None),
+            migrated: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether the migrations were applied (in this process).
+    pub fn is_migrated(&self) -> bool {
+        self.migrated.load(Ordering::Relaxed)
+    }
+
+    async fn lock(&self) -> anyhow::Result<tokio::sync::MutexGuard<'_, Option<Client>>> {
+        let mut guard = self.client.lock().await;
+        if guard.as_ref().is_none_or(Client::is_closed) {
+            let (client, conn) = self
+                .config
+                .connect(NoTls)
+                .await
+                .context("cannot connect to PostgreSQL")?;
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::warn!("PostgreSQL connection: {e}");
+                }
+            });
+            *guard = Some(client);
+        }
+        Ok(guard)
+    }
+
+    /// Applies the migrations not applied yet.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let mut guard = self.lock().await?;
+        let client = guard.as_mut().context("no PostgreSQL connection")?;
+        let tx = client.transaction().await?;
+        tx.batch_execute(
+            "SELECT pg_advisory_xact_lock(7391001);
+             CREATE TABLE IF NOT EXISTS trawl_schema_version (
+                 version INT PRIMARY KEY,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+             );",
+        )
+        .await?;
+        let applied: BTreeSet<i32> = tx
+            .query("SELECT version FROM trawl_schema_version", &[])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for (version, sql) in MIGRATIONS {
+            if applied.contains(version) {
+                continue;
+            }
+            tx.batch_execute(sql)
+                .await
+                .with_context(|| format!("migration {version}"))?;
+            tx.execute(
+                "INSERT INTO trawl_schema_version (version) VALUES ($1)",
+                &[version],
+            )
+            .await?;
+            tracing::info!("PostgreSQL: migration {version} applied");
+        }
+        tx.commit().await?;
+        self.migrated.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Whether PostgreSQL answers.
+    pub async fn ping(&self) -> bool {
+        let Ok(guard) = self.lock().await else {
+            return false;
+        };
+        match guard.as_ref() {
+            Some(c) => c.simple_query("SELECT 1").await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Records a new job.
+    pub async fn add_job(
+        &self,
+        id: &str,
+        kind: &str,
+        name: &str,
+        artifact: &str,
+    ) -> anyhow::Result<()> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        c.execute(
+            "INSERT INTO jobs (id, kind, name, artifact, status) VALUES ($1, $2, $3, $4, 'queued')",
+            &[&id, &kind, &name, &artifact],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets a job that could not be queued.
+    pub async fn remove_job(&self, id: &str) -> anyhow::Result<()> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        c.execute("DELETE FROM jobs WHERE id = $1", &[&id]).await?;
+        Ok(())
+    }
+
+    /// Whether a job is done or failed (a job taken over after its report was stored is not run again).
+    pub async fn job_finished(&self, id: &str) -> anyhow::Result<bool> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        let row = c
+            .query_opt("SELECT status FROM jobs WHERE id = $1", &[&id])
+            .await?;
+        Ok(row.is_some_and(|r| matches!(r.get::<_, &str>(0), "done" | "failed")))
+    }
+
+    /// Marks a job running.
+    pub async fn mark_running(&self, id: &str) -> anyhow::Result<()> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        c.execute(
+            "UPDATE jobs SET status = 'running', updated_at = now() WHERE id = $1 AND status = 'queued'",
+            &[&id],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed job.
+    pub async fn fail(&self, id: &str, message: &str) -> anyhow::Result<()> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        c.execute(
+            "UPDATE jobs SET status = 'failed', error = $2, updated_at = now() WHERE id = $1",
+            &[&id, &message],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Stores a job's inventory and report, the image's latest report and its finding history, in one
+    /// transaction; a job whose report is already stored is left as it is.
+    pub async fn save_result(
+        &self,
+        id: &str,
+        analysis: &Analysis,
+        report: &Report,
+        db_version: &str,
+    ) -> anyhow::Result<()> {
+        let report_json = serde_json::to_string(report)?;
+        let inventory = serde_json::to_string(&analysis.inventory)?;
+        let mut guard = self.lock().await?;
+        let c = guard.as_mut().context("no PostgreSQL connection")?;
+        let tx = c.transaction().await?;
+        tx.execute(
+            "INSERT INTO inventories (digest, name, inventory) VALUES ($1, $2, $3)
+             ON CONFLICT (digest) DO UPDATE SET inventory = EXCLUDED.inventory, name = EXCLUDED.name,
+             stored_at = now()",
+            &[&analysis.digest, &analysis.name, &inventory],
+        )
+        .await?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO reports (job_id, digest, db_version, report) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (job_id) DO NOTHING",
+                &[&id, &analysis.digest, &db_version, &report_json],
+            )
+            .await?;
+        if inserted == 1 {
+            set_image_report(&tx, &analysis.digest, report, &report_json, db_version).await?;
+        }
+        tx.execute(
+            "UPDATE jobs SET status = 'done', digest = $2, updated_at = now() WHERE id = $1",
+            &[&id, &analysis.digest],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A job's state, `None` when there is no such job.
+    pub async fn job(&self, id: &str) -> anyhow::Result<Option<JobState>> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        let Some(row) = c
+            .query_opt(
+                "SELECT j.status, j.error, j.artifact, r.report FROM jobs j
+                 LEFT JOIN image_reports r ON r.digest = j.digest WHERE j.id = $1",
+                &[&id],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let status: &str = row.get(0);
+        Ok(Some(match status {
+            "failed" => JobState::Failed(row.get::<_, Option<String>>(1).unwrap_or_default()),
+            "done" => match row.get::<_, Option<String>>(3) {
+                Some(report) => JobState::Done {
+                    report,
+                    artifact: row.get(2),
+                },
+                None => JobState::Failed("the report is missing".to_owned()),
+            },
+            _ => JobState::Pending,
+        }))
+    }
+
+    /// Whether an inventory is stored for `digest`.
+    pub async fn has_inventory(&self, digest: &str) -> anyhow::Result<bool> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        Ok(
+            c.query_opt("SELECT 1 FROM inventories WHERE digest = $1", &[&digest])
+                .await?
+                .is_some(),
+        )
+    }
+
+    /// Every stored inventory.
+    pub async fn inventories(&self) -> anyhow::Result<Vec<StoredInventory>> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        let rows = c
+            .query(
+                "SELECT digest, name, inventory FROM inventories ORDER BY digest",
+                &[],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let text: &str = r.get(2);
+            match serde_json::from_str(text) {
+                Ok(inventory) => out.push(StoredInventory {
+                    digest: r.get(0),
+                    name: r.get(1),
+                    inventory,
+                }),
+                Err(e) => tracing::warn!("stored inventory {}: {e}", r.get::<_, &str>(0)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Claims the re-match for `version`: true for the one replica that records it first.
+    pub async fn claim_db_version(&self, version: &str, by: &str) -> anyhow::Result<bool> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        Ok(c.execute(
+            "INSERT INTO db_versions (version, rematched_by) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&version, &by],
+        )
+        .await?
+            == 1)
+    }
+
+    /// Replaces an image's latest report after a re-match; returns the findings that are new.
+    pub async fn rematched(
+        &self,
+        digest: &str,
+        report: &Report,
+        db_version: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let report_json = serde_json::to_string(report)?;
+        let mut guard = self.lock().await?;
+        let c = guard.as_mut().context("no PostgreSQL connection")?;
+        let tx = c.transaction().await?;
+        let new = set_image_report(&tx, digest, report, &report_json, db_version).await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// An image's finding history: (finding, change, DB version), oldest first.
+    pub async fn history(&self, digest: &str) -> anyhow::Result<Vec<(String, String, String)>> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        Ok(c.query(
+            "SELECT finding, change, db_version FROM finding_history WHERE digest = $1 ORDER BY id",
+            &[&digest],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect())
+    }
+}
+
+/// Writes an image's latest report and the history of its findings; returns the new ones.
+async fn set_image_report(
+    tx: &tokio_postgres::Transaction<'_>,
+    digest: &str,
+    report: &Report,
+    report_json: &str,
+    db_version: &str,
+) -> anyhow::Result<Vec<String>> {
+    tx.execute(
+        "INSERT INTO image_reports (digest, db_version, report) VALUES ($1, $2, $3)
+         ON CONFLICT (digest) DO UPDATE SET db_version = EXCLUDED.db_version, report = EXCLUDED.report,
+         updated_at = now()",
+        &[&digest, &db_version, &report_json],
+    )
+    .await?;
+    let before: BTreeSet<String> = tx
+        .query("SELECT finding FROM findings WHERE digest = $1", &[&digest])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let now = finding_keys(report);
+    let new: Vec<String> = now.difference(&before).cloned().collect();
+    let gone: Vec<String> = before.difference(&now).cloned().collect();
+    for f in &new {
+        tx.execute(
+            "INSERT INTO findings (digest, finding) VALUES ($1, $2)",
+            &[&digest, f],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO finding_history (digest, finding, change, db_version) VALUES ($1, $2, 'new', $3)",
+            &[&digest, f, &db_version],
+        )
+        .await?;
+    }
+    for f in &gone {
+        tx.execute(
+            "DELETE FROM findings WHERE digest = $1 AND finding = $2",
+            &[&digest, f],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO finding_history (digest, finding, change, db_version) VALUES ($1, $2, 'gone', $3)",
+            &[&digest, f, &db_version],
+        )
+        .await?;
+    }
+    Ok(new)
+}
