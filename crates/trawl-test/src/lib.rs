@@ -5,9 +5,37 @@ pub mod daemon;
 pub mod hostile;
 pub mod image;
 pub mod moto;
+pub mod postgres;
+pub mod redis;
 pub mod registry;
 
 use std::path::PathBuf;
+
+/// Returns early from the calling test when redis-server or PostgreSQL is absent (failing under CI, which must
+/// have them via `.ci/setup.d/70-server.sh`).
+#[macro_export]
+macro_rules! require_server_tools {
+    () => {{
+        let mut missing = Vec::new();
+        if !$crate::redis::available() {
+            missing.push("redis-server");
+        }
+        if !$crate::postgres::available() {
+            missing.push("postgresql");
+        }
+        if !missing.is_empty() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "server test tools missing under CI: {missing:?} (run .ci/setup.d/70-server.sh)"
+            );
+            #[expect(clippy::print_stderr, reason = "test skip notice")]
+            {
+                eprintln!("skipping: missing {missing:?} (run .ci/setup.d/70-server.sh)");
+            }
+            return;
+        }
+    }};
+}
 
 /// The repository root (two levels above this crate's manifest).
 pub fn repo_root() -> PathBuf {

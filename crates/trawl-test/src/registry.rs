@@ -70,6 +70,21 @@ impl TestRegistry {
         Self::launch(None, false, None)
     }
 
+    /// A registry without authentication that logs every request (see [`TestRegistry::blob_gets`]).
+    pub fn start_logged() -> Self {
+        Self::launch_with(None, false, None, true)
+    }
+
+    /// How many blob downloads (`GET /v2/.../blobs/...`) the access log of a [`TestRegistry::start_logged`]
+    /// registry shows so far.
+    pub fn blob_gets(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("registry.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("\"GET /v2/") && l.contains("/blobs/sha256:"))
+            .count()
+    }
+
     /// A registry that requires HTTP basic auth for `user`/`password` (htpasswd, bcrypt).
     pub fn start_with_auth(user: &str, password: &str) -> Self {
         Self::launch(Some((user.to_owned(), password.to_owned())), false, None)
@@ -94,6 +109,15 @@ impl TestRegistry {
     }
 
     fn launch(credentials: Option<(String, String)>, tls: bool, token_realm: Option<&str>) -> Self {
+        Self::launch_with(credentials, tls, token_realm, false)
+    }
+
+    fn launch_with(
+        credentials: Option<(String, String)>,
+        tls: bool,
+        token_realm: Option<&str>,
+        access_log: bool,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for the registry");
         let tls_config = if tls {
             make_certificates(dir.path());
@@ -124,10 +148,15 @@ impl TestRegistry {
             },
         };
         let mut last_log = String::new();
+        let log_config = if access_log {
+            "log:\n  level: info\n  accesslog:\n    disabled: false\n"
+        } else {
+            "log:\n  level: error\n  accesslog:\n    disabled: true\n"
+        };
         for _ in 0..5 {
             let port = free_port();
             let config = format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    \
+                "version: 0.1\n{log_config}storage:\n  filesystem:\n    \
                  rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{tls_config}{auth}",
                 dir.path().join("data").display()
             );
