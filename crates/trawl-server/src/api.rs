@@ -371,7 +371,12 @@ async fn harbor_report(
     } else if accept == harbor::RAW {
         Want::Raw
     } else if accept == normalise_mime(harbor::SBOM_REPORT) {
-        match query.get("sbom_media_type").map(String::as_str) {
+        // An unencoded `+` arrives as a space (form decoding): take it back.
+        match query
+            .get("sbom_media_type")
+            .map(|m| m.replace(' ', "+"))
+            .as_deref()
+        {
             Some(harbor::SPDX) => Want::Sbom(harbor::SPDX, ReportFormat::SpdxJson),
             Some(harbor::CYCLONEDX) => Want::Sbom(harbor::CYCLONEDX, ReportFormat::Cyclonedx),
             _ => {

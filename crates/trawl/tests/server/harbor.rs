@@ -156,7 +156,10 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
     ] {
         let a = http(
             "GET",
-            &r2.url(&format!("/api/v1/scan/{id}/report?sbom_media_type={media}")),
+            &r2.url(&format!(
+                "/api/v1/scan/{id}/report?sbom_media_type={}",
+                media.replace('+', "%2B")
+            )),
             Some(&bearer()),
             Some("application/vnd.security.sbom.report+json; version=1.0"),
             None,
