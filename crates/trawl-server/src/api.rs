@@ -362,9 +362,11 @@ async fn harbor_report(
         Raw,
         Sbom(&'static str, ReportFormat),
     }
-    let want = if accept.is_empty() || accept == "*/*" || accept == "application/json" {
-        Want::Vuln(harbor::VULN_1_1)
-    } else if accept == normalise_mime(harbor::VULN_1_1) {
+    let want = if accept.is_empty()
+        || accept == "*/*"
+        || accept == "application/json"
+        || accept == normalise_mime(harbor::VULN_1_1)
+    {
         Want::Vuln(harbor::VULN_1_1)
     } else if accept == normalise_mime(harbor::VULN_HARBOR_1_0) {
         Want::Vuln(harbor::VULN_HARBOR_1_0)

@@ -187,7 +187,14 @@ impl TestPostgres {
         }
         let _ = self.run(
             "pg_ctl",
-            &["-D", &self.data().display().to_string(), "-m", "fast", "-w", "stop"],
+            &[
+                "-D",
+                &self.data().display().to_string(),
+                "-m",
+                "fast",
+                "-w",
+                "stop",
+            ],
         );
         self.running = false;
     }

@@ -48,7 +48,14 @@ impl TestRedis {
         let log = std::fs::File::create(self.dir.path().join("redis.log")).expect("redis log");
         let child = Command::new(REDIS_BIN)
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
-            .args(["--save", "", "--appendonly", "yes", "--appendfsync", "always"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
             .arg("--dir")
             .arg(self.dir.path())
             .args(["--protected-mode", "no", "--daemonize", "no"])

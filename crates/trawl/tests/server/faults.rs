@@ -17,7 +17,10 @@ fn a_killed_replicas_job_finishes_on_another_and_outages_lose_no_job() {
     let registry = TestRegistry::start();
     let mut redis = TestRedis::start();
     let mut pg = TestPostgres::start();
-    registry.push_archive(&data.join("images/alpine-310.tar.gz"), "library/alpine:3.10");
+    registry.push_archive(
+        &data.join("images/alpine-310.tar.gz"),
+        "library/alpine:3.10",
+    );
     let cli = cli_report(&registry.reference("library/alpine:3.10"), &db);
     let digest = cli["artifact"]["repo_digests"][0]
         .as_str()
@@ -40,18 +43,30 @@ fn a_killed_replicas_job_finishes_on_another_and_outages_lose_no_job() {
     let id = harbor_scan(&r1, proxy.port, "library/alpine", &digest);
     proxy.wait_stalled();
     assert_eq!(
-        pg.psql(&format!("SELECT status FROM jobs WHERE id = '{id}'")).trim(),
+        pg.psql(&format!("SELECT status FROM jobs WHERE id = '{id}'"))
+            .trim(),
         "running"
     );
     r1.kill();
     proxy.release();
     let r2 = Replica::start(&opts("r2"));
-    let a = wait_report(&r2, &id, "application/vnd.security.vulnerability.report; version=1.1");
+    let a = wait_report(
+        &r2,
+        &id,
+        "application/vnd.security.vulnerability.report; version=1.1",
+    );
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(harbor_findings(&a.json()), native_findings(&cli));
-    assert_eq!(r2.metric("trawl_jobs_claimed_total"), 1.0, "taken over by XAUTOCLAIM");
     assert_eq!(
-        pg.psql(&format!("SELECT count(*) FROM reports WHERE job_id = '{id}'")).trim(),
+        r2.metric("trawl_jobs_claimed_total"),
+        1.0,
+        "taken over by XAUTOCLAIM"
+    );
+    assert_eq!(
+        pg.psql(&format!(
+            "SELECT count(*) FROM reports WHERE job_id = '{id}'"
+        ))
+        .trim(),
         "1"
     );
 
@@ -75,7 +90,11 @@ fn a_killed_replicas_job_finishes_on_another_and_outages_lose_no_job() {
     redis.start_again();
     r2.wait_ready(true);
     let id2 = harbor_scan(&r2, registry.port(), "library/alpine", &digest);
-    let a = wait_report(&r2, &id2, "application/vnd.security.vulnerability.report; version=1.1");
+    let a = wait_report(
+        &r2,
+        &id2,
+        "application/vnd.security.vulnerability.report; version=1.1",
+    );
     assert_eq!(a.status, 200, "{}", a.body);
 
     // 3. PostgreSQL goes down while an accepted job runs: not ready; back up, the job is done.
@@ -88,7 +107,11 @@ fn a_killed_replicas_job_finishes_on_another_and_outages_lose_no_job() {
     std::thread::sleep(Duration::from_secs(1));
     pg.start_again();
     r2.wait_ready(true);
-    let a = wait_report(&r2, &id3, "application/vnd.security.vulnerability.report; version=1.1");
+    let a = wait_report(
+        &r2,
+        &id3,
+        "application/vnd.security.vulnerability.report; version=1.1",
+    );
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(harbor_findings(&a.json()), native_findings(&cli));
     assert!(!r2.log_text().contains(TOKEN), "token in the log");

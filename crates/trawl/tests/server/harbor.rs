@@ -42,8 +42,16 @@ fn hmac_sha256_hex(key: &[u8], body: &[u8]) -> String {
     }
     let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
     let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new().chain_update(&ipad).chain_update(body).finalize();
-    hex::encode(Sha256::new().chain_update(&opad).chain_update(inner).finalize())
+    let inner = Sha256::new()
+        .chain_update(&ipad)
+        .chain_update(body)
+        .finalize();
+    hex::encode(
+        Sha256::new()
+            .chain_update(&opad)
+            .chain_update(inner)
+            .finalize(),
+    )
 }
 
 #[test]
@@ -86,7 +94,13 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
     let a = http("GET", &r1.url("/api/v1/metadata"), None, None, None);
     assert_eq!(a.status, 401);
     assert!(a.json()["error"]["message"].is_string(), "{}", a.body);
-    let a = http("GET", &r1.url("/api/v1/metadata"), Some("Bearer wrong"), None, None);
+    let a = http(
+        "GET",
+        &r1.url("/api/v1/metadata"),
+        Some("Bearer wrong"),
+        None,
+        None,
+    );
     assert_eq!(a.status, 401);
     let basic = {
         use base64::Engine as _;
@@ -124,7 +138,11 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
         let repository = repo.split_once(':').expect("tag").0;
         let (submit, read) = if i % 2 == 0 { (&r1, &r2) } else { (&r2, &r1) };
         let id = harbor_scan(submit, registry.port(), repository, &digest);
-        let a = wait_report(read, &id, "application/vnd.security.vulnerability.report; version=1.1");
+        let a = wait_report(
+            read,
+            &id,
+            "application/vnd.security.vulnerability.report; version=1.1",
+        );
         assert_eq!(a.status, 200, "{}", a.body);
         assert_eq!(
             a.content_type,
@@ -208,7 +226,10 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
     for (body, status) in [
         ("{not json", 400),
         ("[1,2]", 400),
-        (r#"{"registry":{"url":"http://127.0.0.1:1"},"artifact":{}}"#, 422),
+        (
+            r#"{"registry":{"url":"http://127.0.0.1:1"},"artifact":{}}"#,
+            422,
+        ),
         (
             r#"{"registry":{"url":"http://127.0.0.1:1"},"artifact":{"repository":"a","digest":"sha256:zz"}}"#,
             422,
@@ -234,7 +255,8 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
     }
 
     // The metrics of both replicas together count each scan once.
-    let scans = r1.metric("trawl_scans_total{status=\"ok\"}") + r2.metric("trawl_scans_total{status=\"ok\"}");
+    let scans = r1.metric("trawl_scans_total{status=\"ok\"}")
+        + r2.metric("trawl_scans_total{status=\"ok\"}");
     assert_eq!(scans, images.len() as f64);
     assert!(r1.metric("trawl_layers_seen_total") + r2.metric("trawl_layers_seen_total") >= 3.0);
     // The token is never logged.
@@ -252,7 +274,11 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
     let (_, id, digest) = &jobs[0];
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let a = wait_report(&r2, id, "application/vnd.security.vulnerability.report; version=1.1");
+        let a = wait_report(
+            &r2,
+            id,
+            "application/vnd.security.vulnerability.report; version=1.1",
+        );
         if harbor_findings(&a.json()).iter().any(|f| f.1 == PLANTED) {
             break;
         }
@@ -264,7 +290,11 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert_eq!(registry.blob_gets(), blobs_before, "a blob was fetched again");
+    assert_eq!(
+        registry.blob_gets(),
+        blobs_before,
+        "a blob was fetched again"
+    );
     // History records it as new, for that image.
     let a = http(
         "GET",
@@ -280,13 +310,21 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
             .as_array()
             .expect("history")
             .iter()
-            .any(|h| h["change"] == "new" && h["finding"].as_str().is_some_and(|f| f.starts_with(PLANTED))),
+            .any(|h| h["change"] == "new"
+                && h["finding"]
+                    .as_str()
+                    .is_some_and(|f| f.starts_with(PLANTED))),
         "{history}"
     );
     // The webhook announced it, signed.
     let deadline = Instant::now() + Duration::from_secs(60);
     let (sig, body) = loop {
-        if let Some(h) = hooks.lock().expect("lock").iter().find(|(_, b)| b.contains(PLANTED)) {
+        if let Some(h) = hooks
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|(_, b)| b.contains(PLANTED))
+        {
             break h.clone();
         }
         assert!(Instant::now() < deadline, "no webhook");
@@ -300,7 +338,12 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
     assert_eq!(hook["digest"], digest.as_str());
     // Only the alpine 3.10 image has musl of Alpine 3.10: one announcement.
     assert_eq!(
-        hooks.lock().expect("lock").iter().filter(|(_, b)| b.contains(PLANTED)).count(),
+        hooks
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(_, b)| b.contains(PLANTED))
+            .count(),
         1
     );
 }

@@ -95,8 +95,7 @@ pub(crate) struct Answer {
 
 impl Answer {
     pub(crate) fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
@@ -179,12 +178,26 @@ impl Replica {
             .arg("server")
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
-            .args(["--redis", &o.redis, "--postgres", &o.postgres, "--replica", o.name])
+            .args([
+                "--redis",
+                &o.redis,
+                "--postgres",
+                &o.postgres,
+                "--replica",
+                o.name,
+            ])
             .arg("--db")
             .arg(o.db)
             .arg("--cache-dir")
             .arg(o.dir.join(format!("{}-cache", o.name)))
-            .args(["--scanners", "vuln", "--db-poll", "1s", "--claim-after", "3s"])
+            .args([
+                "--scanners",
+                "vuln",
+                "--db-poll",
+                "1s",
+                "--claim-after",
+                "3s",
+            ])
             .args(&o.extra)
             .stdin(Stdio::null())
             .stdout(f.try_clone().expect("dup"))
@@ -255,7 +268,12 @@ impl Drop for Replica {
 }
 
 /// Submits a Harbor scan request for `repository@digest` of the registry at `registry_port`; returns the ID.
-pub(crate) fn harbor_scan(replica: &Replica, registry_port: u16, repository: &str, digest: &str) -> String {
+pub(crate) fn harbor_scan(
+    replica: &Replica,
+    registry_port: u16,
+    repository: &str,
+    digest: &str,
+) -> String {
     let body = serde_json::json!({
         "registry": {"url": format!("http://127.0.0.1:{registry_port}")},
         "artifact": {
@@ -323,7 +341,10 @@ pub(crate) fn native_findings(report: &serde_json::Value) -> Vec<(String, String
             (
                 f["pkg_name"].as_str().unwrap_or_default().to_owned(),
                 f["id"].as_str().unwrap_or_default().to_owned(),
-                f["installed_version"].as_str().unwrap_or_default().to_owned(),
+                f["installed_version"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
             )
         })
         .collect();
@@ -414,7 +435,10 @@ impl StallProxy {
     pub(crate) fn wait_stalled(&self) {
         let deadline = Instant::now() + Duration::from_secs(120);
         while !self.stalled.load(Ordering::SeqCst) {
-            assert!(Instant::now() < deadline, "no blob download reached the proxy");
+            assert!(
+                Instant::now() < deadline,
+                "no blob download reached the proxy"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
