@@ -16,6 +16,13 @@ pub(crate) struct ImageArgs {
     /// Registry, daemon and many-image flags (see commands/registry.rs).
     #[command(flatten)]
     pub(crate) remote: super::RemoteArgs,
+    /// Client mode: analyse the image here, match its inventory on this `trawl server` (`http://HOST:PORT`); the
+    /// server's DB and policy decide the findings, the report is written here as usual.
+    #[arg(long, env = "TRAWL_SERVER")]
+    pub(crate) server: Option<String>,
+    /// The token of the `--server` (sent as `Authorization: Bearer`).
+    #[arg(long, env = "TRAWL_SERVER_TOKEN", hide_env_values = true, value_parser = super::remote::secret)]
+    pub(crate) server_token: Option<trawl_registry::Secret>,
     #[command(flatten)]
     pub(crate) scan: ScanArgs,
 }

@@ -26,6 +26,9 @@ pub(crate) fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
         bail!("nothing to scan: give an image reference or --input PATH");
     }
     let all_platforms = remote.platform == trawl_registry::PlatformSelector::All;
+    if args.server.is_some() && (specs.len() > 1 || all_platforms) {
+        bail!("--server scans one image at a time");
+    }
     if specs.len() > 1 || all_platforms {
         let title = if specs.len() == 1 {
             specs[0].0.clone()
@@ -35,5 +38,16 @@ pub(crate) fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
         return crate::scan::many::scan_many(&title, specs, Vec::new(), &settings);
     }
     let (name, spec) = specs.remove(0);
+    if let Some(server) = &args.server {
+        let token = args.server_token.as_ref().map(|t| t.expose().to_owned());
+        let mut report = crate::scan::client::match_on_server(
+            &name,
+            &spec,
+            server,
+            token.as_deref(),
+            &settings,
+        )?;
+        return crate::output::finish(&mut report, &settings);
+    }
     crate::scan::run_one(&name, &spec, ArtifactType::ContainerImage, &settings)
 }

@@ -4,17 +4,17 @@
 
 use crate::cli::ServerArgs;
 use crate::dbsupply::DbSupply;
+use crate::scan::stored::StoredImage;
 use crate::settings::{Settings, Target};
 use anyhow::{Context, bail};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use trawl_policy::Policy;
 use trawl_registry::{Client, ClientOptions, CredentialOptions, Secret};
-use trawl_report::{ArtifactType, Report};
+use trawl_report::Report;
 use trawl_server::{Analysis, Credentials, DbState, ImageTarget};
 use trawl_source::{ImageSrc, RemoteOptions, SourceSpec};
-use trawl_types::{ImageConfig, Inventory, Misconfiguration, SecretFinding};
 
 pub(crate) fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let settings = Settings::resolve(args.scan, Target::Image)?;
@@ -47,24 +47,6 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
     };
     trawl_server::run(config, Arc::new(engine))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// What the server stores per image digest: everything matching needs, so a DB change re-matches it without
-/// pulling the image.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct StoredImage {
-    name: String,
-    artifact_type: ArtifactType,
-    image_id: Option<String>,
-    repo_tags: Vec<String>,
-    repo_digests: Vec<String>,
-    config: Option<ImageConfig>,
-    inventory: Inventory,
-    /// The analyzer of each package (not serialised in `Package`; decides its result type and grouping).
-    analyzers: Vec<Option<String>>,
-    secrets: Vec<SecretFinding>,
-    misconfigurations: Vec<Misconfiguration>,
-    layers: Vec<trawl_analyzers::pipeline::LayerReport>,
 }
 
 #[derive(Default)]
@@ -169,24 +151,7 @@ impl trawl_server::Engine for ScanEngine {
             .context("the image has no digest")?;
         let layers_seen = analyzed.layers.len() as u64;
         let layers_analysed = analyzed.cache_misses as u64;
-        let stored = StoredImage {
-            name: target.reference.clone(),
-            artifact_type: ArtifactType::ContainerImage,
-            image_id: image.image_id,
-            repo_tags: image.repo_tags,
-            repo_digests: image.repo_digests,
-            config: image.config,
-            analyzers: analyzed
-                .inventory
-                .packages
-                .iter()
-                .map(|p| p.analyzer.map(str::to_owned))
-                .collect(),
-            inventory: analyzed.inventory,
-            secrets: analyzed.secrets,
-            misconfigurations: analyzed.misconfigurations,
-            layers: analyzed.layers,
-        };
+        let stored = StoredImage::from_analysis(&target.reference, image, analyzed);
         Ok(Analysis {
             digest,
             name: target.reference.clone(),
@@ -199,19 +164,7 @@ impl trawl_server::Engine for ScanEngine {
     fn sbom(&self, name: &str, document: &[u8]) -> anyhow::Result<Analysis> {
         let inventory = crate::scan::sbomdoc::from_bytes(name, document)?;
         let digest = format!("sbom:{}", trawl_server::content_digest(document));
-        let stored = StoredImage {
-            name: name.to_owned(),
-            artifact_type: ArtifactType::Filesystem,
-            image_id: None,
-            repo_tags: Vec::new(),
-            repo_digests: Vec::new(),
-            config: None,
-            analyzers: vec![None; inventory.packages.len()],
-            inventory,
-            secrets: Vec::new(),
-            misconfigurations: Vec::new(),
-            layers: Vec::new(),
-        };
+        let stored = StoredImage::from_sbom(name, inventory);
         Ok(Analysis {
             digest,
             name: name.to_owned(),
@@ -224,66 +177,13 @@ impl trawl_server::Engine for ScanEngine {
     fn report(&self, inventory: &serde_json::Value) -> anyhow::Result<Report> {
         let started = std::time::Instant::now();
         let stored = StoredImage::deserialize(inventory).context("not a trawl inventory")?;
-        report_of(
-            stored,
-            &self.settings,
-            &self.policy,
-            self.supply().map(|s| s.0),
-            started,
-        )
+        let Some((supply, _)) = self.supply() else {
+            bail!("no advisory DB");
+        };
+        stored.report(&self.settings, &self.policy, &supply, started)
     }
 
     fn db(&self) -> Option<DbState> {
         self.supply().map(|s| s.1)
     }
-}
-
-/// Matches a stored image into a report.
-pub(crate) fn report_of(
-    stored: StoredImage,
-    settings: &Settings,
-    policy: &Policy,
-    supply: Option<Arc<DbSupply>>,
-    started: std::time::Instant,
-) -> anyhow::Result<Report> {
-    let Some(supply) = supply else {
-        bail!("no advisory DB");
-    };
-    let mut inventory = stored.inventory;
-    for (p, a) in inventory.packages.iter_mut().zip(&stored.analyzers) {
-        p.analyzer = a
-            .as_deref()
-            .and_then(|a| trawl_analyzers::ALL.iter().find(|d| d.name == a))
-            .map(|d| d.name);
-    }
-    let image = trawl_source::Image {
-        name: stored.name.clone(),
-        kind: match stored.artifact_type {
-            ArtifactType::ContainerImage => trawl_source::ArtifactKind::ContainerImage,
-            _ => trawl_source::ArtifactKind::Filesystem,
-        },
-        image_id: stored.image_id,
-        repo_tags: stored.repo_tags,
-        repo_digests: stored.repo_digests,
-        config: stored.config,
-        layers: Vec::new(),
-        sequential: false,
-    };
-    let analyzed = trawl_analyzers::pipeline::AnalyzedImage {
-        inventory,
-        secrets: stored.secrets,
-        misconfigurations: stored.misconfigurations,
-        layers: stored.layers,
-        ..Default::default()
-    };
-    crate::scan::report_from_analysis(
-        &stored.name,
-        stored.artifact_type,
-        settings,
-        Some(&supply),
-        policy,
-        &image,
-        analyzed,
-        started,
-    )
 }

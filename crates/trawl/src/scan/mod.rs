@@ -2,9 +2,11 @@
 //! the report (`scan_source`, `report_from_analysis`); many images at once in [`many`]. Nothing here parses
 //! flags (`crate::cli`, `crate::settings`) or writes outputs (`crate::output`).
 
+pub(crate) mod client;
 pub(crate) mod many;
 mod resume;
 pub(crate) mod sbomdoc;
+pub(crate) mod stored;
 
 use crate::settings::Settings;
 use anyhow::Context;
@@ -75,13 +77,7 @@ pub(crate) fn scan_source(
     policy: &Policy,
 ) -> anyhow::Result<Report> {
     let started = std::time::Instant::now();
-    let cache: Option<Arc<dyn trawl_layers::LayerCache>> = match &settings.cache_dir {
-        Some(dir) => Some(Arc::new(trawl_layers::FsCache::open(dir).with_context(
-            || format!("cannot open the layer cache {}", dir.display()),
-        )?)),
-        None => None,
-    };
-    let (image, analyzed) = analyse_source(name, spec, settings, cache)?;
+    let (image, analyzed) = analyse_source(name, spec, settings, file_cache(settings)?)?;
     report_from_analysis(
         name,
         artifact_type,
@@ -92,6 +88,18 @@ pub(crate) fn scan_source(
         analyzed,
         started,
     )
+}
+
+/// The layer cache of `--cache-dir` (none with `--no-cache`).
+pub(crate) fn file_cache(
+    settings: &Settings,
+) -> anyhow::Result<Option<Arc<dyn trawl_layers::LayerCache>>> {
+    Ok(match &settings.cache_dir {
+        Some(dir) => Some(Arc::new(trawl_layers::FsCache::open(dir).with_context(
+            || format!("cannot open the layer cache {}", dir.display()),
+        )?)),
+        None => None,
+    })
 }
 
 /// Opens and analyses one source with the given layer cache (the file cache of a scan, or a shared one).

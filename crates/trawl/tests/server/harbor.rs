@@ -156,8 +156,52 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
         let raw = wait_report(read, &id, "application/vnd.scanner.adapter.vuln.report.raw");
         assert_eq!(raw.status, 200);
         assert_eq!(native_findings(&raw.json()), native_findings(&cli));
+        // Client mode: analysed here, matched by a replica: the same findings.
+        let client = ok(trawl()
+            .args(["image", &reference, "--image-src", "remote", "--server"])
+            .arg(submit.url(""))
+            .args([
+                "--server-token",
+                TOKEN,
+                "--no-cache",
+                "--scanners",
+                "vuln",
+                "-f",
+                "json",
+            ]));
+        let client: serde_json::Value = serde_json::from_slice(&client.stdout).expect("JSON");
+        assert_eq!(
+            native_findings(&client),
+            native_findings(&cli),
+            "{repo}: client mode"
+        );
         jobs.push((repo.to_owned(), id, digest));
     }
+    // Client mode with a wrong token fails with the server's answer.
+    let out = trawl()
+        .args([
+            "image",
+            &registry.reference(images[0].1),
+            "--image-src",
+            "remote",
+            "--server",
+        ])
+        .arg(r1.url(""))
+        .args([
+            "--server-token",
+            "wrong",
+            "--no-cache",
+            "--scanners",
+            "vuln",
+        ])
+        .output()
+        .expect("trawl runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("401"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(total > 0, "no findings to compare: the DB matched nothing");
 
     // Harbor 1.0 media type, SBOMs, and the native API's formats.
