@@ -14,3 +14,5 @@ fi
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   systemctl stop redis-server postgresql >/dev/null 2>&1 || true
 fi
+# The OpenAPI conformance check (crates/trawl/tests/server/conformance.py) reads the spec's YAML.
+python3 -c 'import yaml, jsonschema' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check pyyaml jsonschema

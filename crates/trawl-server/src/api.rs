@@ -311,9 +311,8 @@ fn normalise_mime(m: &str) -> String {
 async fn load(state: &State, id: &str) -> Result<(Report, Artifact), Response> {
     match state.store.job(id).await {
         Err(e) => Err(ApiError::internal("cannot read the scan", &e).into_response()),
-        Ok(None) => {
-            Err(ApiError::new(StatusCode::NOT_FOUND, "no such scan request").into_response())
-        }
+        Ok(None) => Err(StatusCode::NOT_FOUND.into_response()), // the spec's 404 has no body
+
         Ok(Some(JobState::Pending)) => {
             Err((StatusCode::FOUND, [("Refresh-After", REFRESH_AFTER)]).into_response())
         }

@@ -1,6 +1,7 @@
 //! `trawl server` (issue 19) end to end: real redis-server, real PostgreSQL (a cluster per test), a real
 //! docker-registry on 127.0.0.1, and two `trawl server` replicas.
 
+mod conformance;
 mod faults;
 mod harbor;
 
