@@ -30,7 +30,7 @@ pub fn available() -> bool {
 }
 
 fn is_root() -> bool {
-    // SAFETY-free: /proc/self/status names the effective uid.
+    // /proc/self/status names the effective uid.
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

@@ -1,5 +1,5 @@
 //! A real Redis for tests: Debian's `redis-server` on 127.0.0.1 at a free port, with its data (append-only file)
-//! in a temporary directory, stopped on `Drop`. [`TestRedis::restart`] stops and starts it on the same port and
+//! in a temporary directory, stopped on `Drop`. [`TestRedis::stop`] and [`TestRedis::start_again`] stop and start it on the same port and
 //! data (the outage of the fault tests). Installed by `.ci/setup.d/70-server.sh`.
 
 use crate::registry::free_port;
