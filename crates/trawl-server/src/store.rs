@@ -286,6 +286,49 @@ impl Store {
         )
     }
 
+    /// The inventory stored for `digest`.
+    pub async fn inventory(&self, digest: &str) -> anyhow::Result<Option<serde_json::Value>> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        let Some(row) = c
+            .query_opt(
+                "SELECT inventory FROM inventories WHERE digest = $1",
+                &[&digest],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(serde_json::from_str(row.get::<_, &str>(0))?))
+    }
+
+    /// Stores an image's inventory and latest report (finding history included), outside any job (the CLI's
+    /// `--store`); returns the findings that are new.
+    pub async fn save_image(
+        &self,
+        digest: &str,
+        name: &str,
+        inventory: &serde_json::Value,
+        report: &Report,
+        db_version: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let report_json = serde_json::to_string(report)?;
+        let inventory = serde_json::to_string(inventory)?;
+        let mut guard = self.lock().await?;
+        let c = guard.as_mut().context("no PostgreSQL connection")?;
+        let tx = c.transaction().await?;
+        tx.execute(
+            "INSERT INTO inventories (digest, name, inventory) VALUES ($1, $2, $3)
+             ON CONFLICT (digest) DO UPDATE SET inventory = EXCLUDED.inventory, name = EXCLUDED.name,
+             stored_at = now()",
+            &[&digest, &name, &inventory],
+        )
+        .await?;
+        let new = set_image_report(&tx, digest, report, &report_json, db_version).await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
     /// Every stored inventory.
     pub async fn inventories(&self) -> anyhow::Result<Vec<StoredInventory>> {
         let guard = self.lock().await?;
@@ -403,4 +446,54 @@ async fn set_image_report(
         .await?;
     }
     Ok(new)
+}
+
+/// [`Store`] for synchronous callers (the CLI): its own single-threaded runtime, one operation at a time.
+pub struct BlockingStore {
+    runtime: tokio::runtime::Runtime,
+    store: Store,
+    one_at_a_time: std::sync::Mutex<()>,
+}
+
+impl BlockingStore {
+    /// Connects to `url` and applies the migrations.
+    pub fn open(url: &str) -> anyhow::Result<BlockingStore> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let store = Store::new(url)?;
+        runtime
+            .block_on(store.migrate())
+            .context("cannot open the PostgreSQL store")?;
+        Ok(BlockingStore {
+            runtime,
+            store,
+            one_at_a_time: std::sync::Mutex::new(()),
+        })
+    }
+
+    fn run<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        let _guard = self.one_at_a_time.lock().unwrap_or_else(|p| p.into_inner());
+        self.runtime.block_on(f)
+    }
+
+    /// See [`Store::inventory`].
+    pub fn inventory(&self, digest: &str) -> anyhow::Result<Option<serde_json::Value>> {
+        self.run(self.store.inventory(digest))
+    }
+
+    /// See [`Store::save_image`].
+    pub fn save_image(
+        &self,
+        digest: &str,
+        name: &str,
+        inventory: &serde_json::Value,
+        report: &Report,
+        db_version: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        self.run(
+            self.store
+                .save_image(digest, name, inventory, report, db_version),
+        )
+    }
 }

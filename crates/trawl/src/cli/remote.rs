@@ -91,6 +91,10 @@ pub(crate) struct RegistryScanArgs {
     /// catalog).
     #[arg(long, env = "TRAWL_PUSHED_SINCE")]
     pub(crate) pushed_since: Option<String>,
+    /// Keep inventories and reports in this PostgreSQL (`postgres://...`, the store of `trawl server`): an image
+    /// whose manifest digest already has an inventory there is not pulled again, only re-matched.
+    #[arg(long, env = "TRAWL_STORE", hide_env_values = true)]
+    pub(crate) store: Option<String>,
     #[command(flatten)]
     pub(crate) remote: RemoteArgs,
     #[command(flatten)]

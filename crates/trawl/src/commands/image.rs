@@ -35,7 +35,7 @@ pub(crate) fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
         } else {
             format!("{} images", specs.len())
         };
-        return crate::scan::many::scan_many(&title, specs, Vec::new(), &settings);
+        return crate::scan::many::scan_many(&title, specs, Vec::new(), &settings, None);
     }
     let (name, spec) = specs.remove(0);
     if let Some(server) = &args.server {

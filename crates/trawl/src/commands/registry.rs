@@ -123,5 +123,16 @@ fn registry_scan(args: RegistryScanArgs) -> anyhow::Result<ExitCode> {
             args.tags
         );
     }
-    crate::scan::many::scan_many(&args.target, targets, found.failures, &settings)
+    let store = args
+        .store
+        .as_deref()
+        .map(trawl_server::store::BlockingStore::open)
+        .transpose()?;
+    crate::scan::many::scan_many(
+        &args.target,
+        targets,
+        found.failures,
+        &settings,
+        store.as_ref(),
+    )
 }

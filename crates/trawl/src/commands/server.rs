@@ -7,7 +7,6 @@ use crate::dbsupply::DbSupply;
 use crate::scan::stored::StoredImage;
 use crate::settings::{Settings, Target};
 use anyhow::{Context, bail};
-use serde::Deserialize;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use trawl_policy::Policy;
@@ -176,7 +175,7 @@ impl trawl_server::Engine for ScanEngine {
 
     fn report(&self, inventory: &serde_json::Value) -> anyhow::Result<Report> {
         let started = std::time::Instant::now();
-        let stored = StoredImage::deserialize(inventory).context("not a trawl inventory")?;
+        let stored = StoredImage::deserialize_from(inventory).context("not a trawl inventory")?;
         let Some((supply, _)) = self.supply() else {
             bail!("no advisory DB");
         };

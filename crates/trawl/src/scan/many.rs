@@ -96,9 +96,21 @@ pub(crate) fn scan_many(
     targets: Vec<(String, SourceSpec)>,
     failures: Vec<ImageStatus>,
     settings: &Settings,
+    store: Option<&trawl_server::store::BlockingStore>,
 ) -> anyhow::Result<ExitCode> {
     let images_at_once = settings.images_at_once;
-    let jobs = plan(targets, images_at_once.max(4));
+    // With a store, an image is not resolved ahead (its config is a blob): the store decides whether it is pulled.
+    let jobs = match store {
+        Some(_) => targets
+            .into_iter()
+            .map(|(name, spec)| Job {
+                name,
+                spec,
+                base_layer: None,
+            })
+            .collect(),
+        None => plan(targets, images_at_once.max(4)),
+    };
     let db = super::open_db(settings)?;
     let policy = settings.policy()?;
     // Split the CPUs between concurrent scans.
@@ -156,14 +168,24 @@ pub(crate) fn scan_many(
     for wave in [first, second] {
         let reports = trawl_types::pool::map(wave.clone(), workers, |i| {
             let job = &jobs[i];
-            let result = super::scan_source(
-                &job.name,
-                &job.spec,
-                ArtifactType::ContainerImage,
-                &per_scan,
-                db.as_ref(),
-                &policy,
-            );
+            let result = match store {
+                Some(store) => super::store::scan_with_store(
+                    &job.name,
+                    &job.spec,
+                    &per_scan,
+                    db.as_ref(),
+                    &policy,
+                    store,
+                ),
+                None => super::scan_source(
+                    &job.name,
+                    &job.spec,
+                    ArtifactType::ContainerImage,
+                    &per_scan,
+                    db.as_ref(),
+                    &policy,
+                ),
+            };
             if let (Ok(r), Some(state)) = (&result, &resume) {
                 state.record(&job.name, r);
             }

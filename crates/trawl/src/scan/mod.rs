@@ -6,6 +6,7 @@ pub(crate) mod client;
 pub(crate) mod many;
 mod resume;
 pub(crate) mod sbomdoc;
+pub(crate) mod store;
 pub(crate) mod stored;
 
 use crate::settings::Settings;

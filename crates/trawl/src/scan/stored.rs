@@ -26,6 +26,11 @@ pub(crate) struct StoredImage {
 }
 
 impl StoredImage {
+    /// Reads one back from its JSON.
+    pub(crate) fn deserialize_from(value: &serde_json::Value) -> anyhow::Result<StoredImage> {
+        Ok(StoredImage::deserialize(value)?)
+    }
+
     /// What the analysis of `name` found.
     pub(crate) fn from_analysis(
         name: &str,

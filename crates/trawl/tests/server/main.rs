@@ -4,6 +4,7 @@
 mod conformance;
 mod faults;
 mod harbor;
+mod store;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
