@@ -53,10 +53,3 @@ CREATE TABLE finding_history (
     at          TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX finding_history_digest ON finding_history (digest, id);
-
--- DB versions already re-matched: the replica that inserts a version does the re-match.
-CREATE TABLE db_versions (
-    version     TEXT PRIMARY KEY,
-    rematched_by TEXT NOT NULL,
-    at          TIMESTAMPTZ NOT NULL DEFAULT now()
-);

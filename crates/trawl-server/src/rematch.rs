@@ -1,49 +1,50 @@
-//! Re-match instead of re-scan: when the advisory DB changes, one replica (the one that records the new DB
-//! version in PostgreSQL first) matches every stored inventory again, replaces the images' latest reports,
-//! records the findings that are new or gone, and POSTs the new ones to the webhooks. No image is pulled.
+//! Re-match instead of re-scan: when the advisory DB changes, one replica (the holder of a PostgreSQL advisory
+//! lock) matches again every stored inventory whose latest report is of another DB version, replaces those
+//! reports, records the findings that are new or gone, and POSTs the new ones to the webhooks. No image is
+//! pulled. A report stored by a job that matched just before the change is stale too, and is caught by the next
+//! check (every `--db-poll`).
 
 use crate::{State, metrics, webhook};
 use std::sync::Arc;
 use std::time::Instant;
 
 pub(crate) async fn watch(state: Arc<State>) {
-    let mut handled: Option<String> = None;
     loop {
         tokio::time::sleep(state.config.db_poll).await;
         let engine = Arc::clone(&state.engine);
         let Ok(Some(db)) = tokio::task::spawn_blocking(move || engine.db()).await else {
             continue;
         };
-        if handled.as_deref() == Some(db.version.as_str()) || !state.store.is_migrated() {
+        if !state.store.is_migrated() {
             continue;
         }
-        match state
-            .store
-            .claim_db_version(&db.version, &state.config.consumer)
-            .await
-        {
-            Ok(false) => {
-                handled = Some(db.version);
-                continue;
-            }
+        // One replica at a time; the others find nothing stale afterwards.
+        match state.store.try_lock_rematch().await {
             Ok(true) => {}
+            Ok(false) => continue,
             Err(e) => {
-                tracing::warn!("re-match: {e:#}");
+                tracing::debug!("re-match: {e:#}");
                 continue;
             }
         }
-        match rematch_all(&state, &db.version).await {
+        match rematch_stale(&state, &db.version).await {
+            Ok(0) => {}
             Ok(n) => tracing::info!("advisory DB {}: {n} inventories re-matched", db.version),
             Err(e) => tracing::warn!("re-match after the DB change failed: {e:#}"),
         }
-        handled = Some(db.version);
+        if let Err(e) = state.store.unlock_rematch().await {
+            tracing::debug!("re-match unlock: {e:#}");
+        }
     }
 }
 
-/// Matches every stored inventory against the current DB; returns how many.
-pub(crate) async fn rematch_all(state: &State, db_version: &str) -> anyhow::Result<usize> {
+/// Matches every stored inventory whose report is not of the current DB; returns how many.
+pub(crate) async fn rematch_stale(state: &State, db_version: &str) -> anyhow::Result<usize> {
     let started = Instant::now();
-    let inventories = state.store.inventories().await?;
+    let inventories = state.store.stale_inventories(db_version).await?;
+    if inventories.is_empty() {
+        return Ok(0);
+    }
     let engine = Arc::clone(&state.engine);
     let n = inventories.len();
     let reports = tokio::task::spawn_blocking(move || {

@@ -329,14 +329,16 @@ impl Store {
         Ok(new)
     }
 
-    /// Every stored inventory.
-    pub async fn inventories(&self) -> anyhow::Result<Vec<StoredInventory>> {
+    /// The stored inventories whose latest report was not matched against DB `version`.
+    pub async fn stale_inventories(&self, version: &str) -> anyhow::Result<Vec<StoredInventory>> {
         let guard = self.lock().await?;
         let c = guard.as_ref().context("no PostgreSQL connection")?;
         let rows = c
             .query(
-                "SELECT digest, name, inventory FROM inventories ORDER BY digest",
-                &[],
+                "SELECT i.digest, i.name, i.inventory FROM inventories i
+                 LEFT JOIN image_reports r ON r.digest = i.digest
+                 WHERE r.db_version IS DISTINCT FROM $1 ORDER BY i.digest",
+                &[&version],
             )
             .await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -354,16 +356,23 @@ impl Store {
         Ok(out)
     }
 
-    /// Claims the re-match for `version`: true for the one replica that records it first.
-    pub async fn claim_db_version(&self, version: &str, by: &str) -> anyhow::Result<bool> {
+    /// Takes the re-match lock (a PostgreSQL advisory lock of this connection): true when no other replica holds
+    /// it. It goes with the connection if the replica dies.
+    pub async fn try_lock_rematch(&self) -> anyhow::Result<bool> {
         let guard = self.lock().await?;
         let c = guard.as_ref().context("no PostgreSQL connection")?;
-        Ok(c.execute(
-            "INSERT INTO db_versions (version, rematched_by) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&version, &by],
-        )
-        .await?
-            == 1)
+        Ok(c.query_one("SELECT pg_try_advisory_lock(7391002)", &[])
+            .await?
+            .get(0))
+    }
+
+    /// Releases the re-match lock.
+    pub async fn unlock_rematch(&self) -> anyhow::Result<()> {
+        let guard = self.lock().await?;
+        let c = guard.as_ref().context("no PostgreSQL connection")?;
+        c.query_one("SELECT pg_advisory_unlock(7391002)", &[])
+            .await?;
+        Ok(())
     }
 
     /// Replaces an image's latest report after a re-match; returns the findings that are new.
