@@ -110,8 +110,17 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The engine's DB, asked on a blocking thread (it may read the file).
+async fn engine_db(state: &State) -> Option<crate::DbState> {
+    let engine = Arc::clone(&state.engine);
+    tokio::task::spawn_blocking(move || engine.db())
+        .await
+        .ok()
+        .flatten()
+}
+
 async fn readyz(AxState(state): AxState<Shared>) -> Response {
-    let db = state.engine.db().is_some();
+    let db = engine_db(&state).await.is_some();
     let (redis, pg) = tokio::join!(state.queue.ping(), state.store.ping());
     let migrated = state.store.is_migrated();
     let body = serde_json::json!({"db": db, "redis": redis, "postgres": pg && migrated});
@@ -138,7 +147,7 @@ async fn metrics(AxState(state): AxState<Shared>) -> Response {
 }
 
 async fn metadata(AxState(state): AxState<Shared>) -> Response {
-    let db = state.engine.db();
+    let db = engine_db(&state).await;
     (
         [(header::CONTENT_TYPE, harbor::METADATA_MIME)],
         harbor::metadata(db.as_ref().map(|d| d.built_at.as_str())).to_string(),
@@ -548,7 +557,7 @@ async fn native_match(
 ) -> Result<Response, ApiError> {
     let format = format_of(&query)?;
     let inventory: serde_json::Value = parse_json(&body)?;
-    if state.engine.db().is_none() {
+    if engine_db(&state).await.is_none() {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "no advisory DB yet",

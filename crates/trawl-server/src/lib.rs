@@ -229,6 +229,27 @@ pub fn run(config: Config, engine: Arc<dyn Engine>) -> anyhow::Result<()> {
         .block_on(serve(config, engine))
 }
 
+/// A streaming [`content_digest`] (`std::io::Write` it the bytes).
+#[derive(Default)]
+pub struct ContentDigest(sha2::Sha256);
+
+impl std::io::Write for ContentDigest {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(&mut self.0, buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl ContentDigest {
+    /// `sha256:<hex>` of what was written.
+    pub fn finish(self) -> String {
+        format!("sha256:{}", hex::encode(sha2::Digest::finalize(self.0)))
+    }
+}
+
 /// `sha256:<hex>` of some bytes (the identity of a submitted SBOM).
 pub fn content_digest(bytes: &[u8]) -> String {
     use sha2::Digest as _;

@@ -38,6 +38,9 @@ pub(crate) struct ServerArgs {
     /// How often the DB file is checked for a new version (then stored inventories are re-matched).
     #[arg(long, default_value = "30s")]
     pub(crate) db_poll: String,
+    /// With --db-repository: how often the DB is fetched again (as `trawl db update` does, swapped atomically).
+    #[arg(long, default_value = "6h")]
+    pub(crate) db_update_interval: String,
     #[command(flatten)]
     pub(crate) scan: ScanArgs,
 }

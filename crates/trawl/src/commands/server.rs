@@ -38,7 +38,22 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
         claim_after: duration("claim-after", &args.claim_after)?,
         db_poll: duration("db-poll", &args.db_poll)?,
     };
+    let update_every = duration("db-update-interval", &args.db_update_interval)?;
     let policy = settings.policy()?;
+    let repositories = settings.db_supply.repositories.clone();
+    if !repositories.is_empty() {
+        // Kept fresh as `trawl db update` does: fetched, verified, swapped atomically; the engine sees the new
+        // file and the server re-matches the stored inventories.
+        let db = settings.db_supply.db.clone();
+        std::thread::spawn(move || {
+            loop {
+                if let Err(e) = crate::dbsupply::update_db(&db, &repositories) {
+                    tracing::warn!("{e:#}");
+                }
+                std::thread::sleep(update_every);
+            }
+        });
+    }
     let engine = ScanEngine {
         settings,
         policy,
@@ -79,19 +94,15 @@ impl ScanEngine {
                 }
             };
             let built_at = db.metadata().built_at.clone();
-            let since_epoch =
-                fp.1.duration_since(std::time::UNIX_EPOCH)
-                    .unwrap_or_default();
-            let state = DbState {
-                version: format!(
-                    "{built_at}+{}.{:09}+{}+{}",
-                    since_epoch.as_secs(),
-                    since_epoch.subsec_nanos(),
-                    fp.2,
-                    fp.0
-                ),
-                built_at,
+            // The version is the content's digest: a DB fetched again unchanged is the same version.
+            let version = match file_digest(path) {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!("advisory DB {}: {e:#}", path.display());
+                    return slot.supply.clone().zip(slot.state.clone());
+                }
             };
+            let state = DbState { version, built_at };
             match DbSupply::new(self.settings.db_supply.clone()) {
                 Ok(s) => {
                     tracing::info!("advisory DB {} (version {})", path.display(), state.version);
@@ -104,6 +115,14 @@ impl ScanEngine {
         }
         slot.supply.clone().zip(slot.state.clone())
     }
+}
+
+/// `sha256:<hex>` of a file.
+fn file_digest(path: &std::path::Path) -> anyhow::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = trawl_server::ContentDigest::default();
+    std::io::copy(&mut f, &mut hasher)?;
+    Ok(hasher.finish())
 }
 
 fn remote_options(target: &ImageTarget) -> anyhow::Result<RemoteOptions> {

@@ -31,6 +31,20 @@ fn webhook_receiver() -> (u16, Hooks) {
     (port, hooks)
 }
 
+/// File names under `dir`, recursively.
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if let Some(n) = p.file_name().and_then(|n| n.to_str()) {
+            out.push(n.to_owned());
+        }
+    }
+    out
+}
+
 fn hmac_sha256_hex(key: &[u8], body: &[u8]) -> String {
     // RFC 2104 with SHA-256 (block size 64), written out so the test does not trust the server's own code.
     use sha2::{Digest, Sha256};
@@ -303,6 +317,38 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
         + r2.metric("trawl_scans_total{status=\"ok\"}");
     assert_eq!(scans, images.len() as f64);
     assert!(r1.metric("trawl_layers_seen_total") + r2.metric("trawl_layers_seen_total") >= 3.0);
+    // The Redis layer cache holds the layers under the keys of the file cache (a CLI scan with --cache-dir).
+    let cache_dir = tmp.path().join("cli-cache");
+    ok(trawl()
+        .args([
+            "image",
+            &registry.reference(images[0].1),
+            "--image-src",
+            "remote",
+            "--db",
+        ])
+        .arg(&db)
+        .arg("--cache-dir")
+        .arg(&cache_dir)
+        .args(["--scanners", "vuln", "-q"]));
+    let file_keys: Vec<String> = walk(&cache_dir.join("layers"))
+        .into_iter()
+        .filter_map(|p| p.strip_suffix(".zst").map(str::to_owned))
+        .collect();
+    assert!(!file_keys.is_empty(), "the CLI cached its layers");
+    let redis_keys = redis.keys("trawl:layer:*");
+    for k in &file_keys {
+        assert!(
+            redis_keys.contains(&format!("trawl:layer:{k}")),
+            "file cache key {k} not in Redis ({redis_keys:?})"
+        );
+    }
+    // Each layer analysed once: no image here shares a layer, so analysed = seen, and none was a hit.
+    let seen = r1.metric("trawl_layers_seen_total") + r2.metric("trawl_layers_seen_total");
+    let analysed =
+        r1.metric("trawl_layers_analysed_total") + r2.metric("trawl_layers_analysed_total");
+    assert_eq!(analysed, seen);
+    assert_eq!(redis_keys.len() as f64, seen);
     // The token is never logged.
     for r in [&r1, &r2] {
         assert!(!r.log_text().contains(TOKEN), "token in the log");

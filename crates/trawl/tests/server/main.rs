@@ -2,6 +2,7 @@
 //! docker-registry on 127.0.0.1, and two `trawl server` replicas.
 
 mod conformance;
+mod dbupdate;
 mod faults;
 mod harbor;
 mod store;
