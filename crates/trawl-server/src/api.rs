@@ -595,3 +595,47 @@ async fn history(
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_are_compared_without_spacing_or_case() {
+        assert_eq!(
+            normalise_mime("application/vnd.security.vulnerability.report;version=1.1"),
+            normalise_mime(harbor::VULN_1_1)
+        );
+        assert_eq!(
+            normalise_mime("Application/VND.security.vulnerability.report ;  version=1.1"),
+            normalise_mime(harbor::VULN_1_1)
+        );
+        assert_ne!(
+            normalise_mime(harbor::VULN_HARBOR_1_0),
+            normalise_mime(harbor::VULN_1_1)
+        );
+    }
+
+    #[test]
+    fn artifact_fields_are_checked() {
+        assert!(valid_digest(&format!("sha256:{}", "a".repeat(64))));
+        assert!(!valid_digest(&format!("sha256:{}", "g".repeat(64))));
+        assert!(!valid_digest("sha256:abc"));
+        assert!(!valid_digest("md5:00"));
+        assert!(valid_repository("library/alpine"));
+        assert!(!valid_repository("Library/alpine"));
+        assert!(!valid_repository("a//b"));
+        assert!(!valid_repository("a/ b"));
+        assert!(valid_tag("3.20-slim"));
+        assert!(!valid_tag("../x"));
+        assert!(!valid_tag(""));
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same(b"abc", b"abc"));
+        assert!(!same(b"abc", b"abd"));
+        assert!(!same(b"abc", b"abcd"));
+        assert!(!same(b"", b"a"));
+    }
+}

@@ -255,3 +255,37 @@ pub fn content_digest(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Credentials;
+
+    #[test]
+    fn authorization_values_become_credentials() {
+        // "user:p:ss" in base64: the password keeps its colons.
+        assert_eq!(
+            Credentials::from_authorization("Basic dXNlcjpwOnNz"),
+            Some(Credentials::Basic {
+                username: "user".into(),
+                password: "p:ss".into()
+            })
+        );
+        assert_eq!(
+            Credentials::from_authorization("bearer abc.def"),
+            Some(Credentials::Bearer("abc.def".into()))
+        );
+        assert_eq!(Credentials::from_authorization("Basic !!!"), None);
+        assert_eq!(Credentials::from_authorization("Digest x"), None);
+        assert_eq!(Credentials::from_authorization("Bearer"), None);
+    }
+
+    #[test]
+    fn credentials_never_show_in_debug() {
+        let c = Credentials::Basic {
+            username: "robot".into(),
+            password: "s3cret-pw".into(),
+        };
+        assert!(!format!("{c:?}").contains("s3cret-pw"));
+        assert!(!format!("{:?}", Credentials::Bearer("tok-123".into())).contains("tok-123"));
+    }
+}
