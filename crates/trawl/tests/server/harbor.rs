@@ -255,6 +255,78 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
     assert_eq!(a.status, 200);
     assert_eq!(a.json()["version"], "2.1.0");
 
+    // The native API: a reference, and an SBOM (the CycloneDX of the first image), each matched like the CLI does.
+    let native_wait = |replica: &Replica, id: &str, format: &str| {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let a = http(
+                "GET",
+                &replica.url(&format!("/api/trawl/v1/scans/{id}/report?format={format}")),
+                Some(&bearer()),
+                None,
+                None,
+            );
+            if a.status != 302 {
+                return a;
+            }
+            assert!(Instant::now() < deadline, "native report {id} never ready");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    let reference = registry.reference(images[1].1);
+    let a = http(
+        "POST",
+        &r1.url("/api/trawl/v1/scans"),
+        Some(&bearer()),
+        None,
+        Some((
+            "application/json",
+            &serde_json::json!({"reference": reference, "insecure": true}).to_string(),
+        )),
+    );
+    assert_eq!(a.status, 202, "{}", a.body);
+    let native_id = a.json()["id"].as_str().expect("id").to_owned();
+    let a = native_wait(&r2, &native_id, "json");
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(
+        native_findings(&a.json()),
+        native_findings(&cli_report(&reference, &db))
+    );
+    let cdx = native_wait(&r1, id, "cyclonedx");
+    assert_eq!(cdx.status, 200);
+    let sbom_path = tmp.path().join("first.cdx.json");
+    std::fs::write(&sbom_path, &cdx.body).expect("write SBOM");
+    let a = http(
+        "POST",
+        &r2.url("/api/trawl/v1/scans"),
+        Some(&bearer()),
+        None,
+        Some((
+            "application/json",
+            &serde_json::json!({"sbom": cdx.json(), "name": "first.cdx.json"}).to_string(),
+        )),
+    );
+    assert_eq!(a.status, 202, "{}", a.body);
+    let sbom_id = a.json()["id"].as_str().expect("id").to_owned();
+    let a = native_wait(&r1, &sbom_id, "json");
+    assert_eq!(a.status, 200, "{}", a.body);
+    let cli_sbom = ok(trawl()
+        .arg("sbom")
+        .arg(&sbom_path)
+        .arg("--db")
+        .arg(&db)
+        .args(["--scanners", "vuln", "-f", "json"]));
+    let cli_sbom: serde_json::Value = serde_json::from_slice(&cli_sbom.stdout).expect("JSON");
+    assert_eq!(native_findings(&a.json()), native_findings(&cli_sbom));
+    let a = http(
+        "POST",
+        &r2.url("/api/trawl/v1/scans"),
+        Some(&bearer()),
+        None,
+        Some(("application/json", r#"{"reference": "x", "sbom": {}}"#)),
+    );
+    assert_eq!(a.status, 422);
+
     // The spec's errors, never a 500.
     let a = http(
         "GET",
@@ -315,8 +387,11 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
     // The metrics of both replicas together count each scan once.
     let scans = r1.metric("trawl_scans_total{status=\"ok\"}")
         + r2.metric("trawl_scans_total{status=\"ok\"}");
-    assert_eq!(scans, images.len() as f64);
-    assert!(r1.metric("trawl_layers_seen_total") + r2.metric("trawl_layers_seen_total") >= 3.0);
+    assert_eq!(
+        scans,
+        images.len() as f64 + 2.0,
+        "3 Harbor scans, 2 native ones"
+    );
     // The Redis layer cache holds the layers under the keys of the file cache (a CLI scan with --cache-dir).
     let cache_dir = tmp.path().join("cli-cache");
     ok(trawl()
@@ -343,12 +418,12 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
             "file cache key {k} not in Redis ({redis_keys:?})"
         );
     }
-    // Each layer analysed once: no image here shares a layer, so analysed = seen, and none was a hit.
+    // Each layer analysed once: 3 images of one layer each, the native scan of the second one from the cache.
     let seen = r1.metric("trawl_layers_seen_total") + r2.metric("trawl_layers_seen_total");
     let analysed =
         r1.metric("trawl_layers_analysed_total") + r2.metric("trawl_layers_analysed_total");
-    assert_eq!(analysed, seen);
-    assert_eq!(redis_keys.len() as f64, seen);
+    assert_eq!((seen, analysed), (4.0, 3.0));
+    assert_eq!(redis_keys.len(), 3);
     // The token is never logged.
     for r in [&r1, &r2] {
         assert!(!r.log_text().contains(TOKEN), "token in the log");
@@ -413,7 +488,7 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
             .lock()
             .expect("lock")
             .iter()
-            .find(|(_, b)| b.contains(PLANTED))
+            .find(|(_, b)| b.contains(PLANTED) && b.contains(digest.as_str()))
         {
             break h.clone();
         }
@@ -426,14 +501,20 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
     );
     let hook: serde_json::Value = serde_json::from_str(&body).expect("webhook JSON");
     assert_eq!(hook["digest"], digest.as_str());
-    // Only the alpine 3.10 image has musl of Alpine 3.10: one announcement.
-    assert_eq!(
+    // Only the alpine 3.10 image (and the SBOM made of it) has musl of Alpine 3.10: two announcements, once each.
+    let planted_hooks = || {
         hooks
             .lock()
             .expect("lock")
             .iter()
             .filter(|(_, b)| b.contains(PLANTED))
-            .count(),
-        1
-    );
+            .count()
+    };
+    while planted_hooks() < 2 {
+        assert!(Instant::now() < deadline, "no webhook for the SBOM");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // One more poll period: nothing is announced twice.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(planted_hooks(), 2);
 }
