@@ -38,15 +38,52 @@ pub(crate) async fn watch(state: Arc<State>) {
     }
 }
 
+/// Inventories matched per batch.
+const BATCH: i64 = 256;
+
 /// Matches every stored inventory whose report is not of the current DB; returns how many.
 pub(crate) async fn rematch_stale(state: &State, db_version: &str) -> anyhow::Result<usize> {
     let started = Instant::now();
-    let inventories = state.store.stale_inventories(db_version).await?;
-    if inventories.is_empty() {
-        return Ok(0);
+    let mut after = String::new();
+    let mut total = 0;
+    let mut matching = std::time::Duration::ZERO;
+    loop {
+        let batch = state
+            .store
+            .stale_inventories(db_version, &after, BATCH)
+            .await?;
+        let Some(last) = batch.last() else { break };
+        after = last.digest.clone();
+        let n = batch.len();
+        let t = Instant::now();
+        rematch_batch(state, db_version, batch, &mut matching).await?;
+        tracing::debug!(
+            "re-match: batch of {n} in {:.3} s",
+            t.elapsed().as_secs_f64()
+        );
+        total += n;
+        if (n as i64) < BATCH {
+            break;
+        }
     }
+    if total > 0 {
+        tracing::info!(
+            "re-match: {total} inventories matched in {:.3} s, stored in {:.3} s",
+            matching.as_secs_f64(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(total)
+}
+
+async fn rematch_batch(
+    state: &State,
+    db_version: &str,
+    inventories: Vec<crate::store::StoredInventory>,
+    matching: &mut std::time::Duration,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
     let engine = Arc::clone(&state.engine);
-    let n = inventories.len();
     let reports = tokio::task::spawn_blocking(move || {
         inventories
             .into_iter()
@@ -57,7 +94,7 @@ pub(crate) async fn rematch_stale(state: &State, db_version: &str) -> anyhow::Re
             .collect::<Vec<_>>()
     })
     .await?;
-    let matched = started.elapsed();
+    *matching += started.elapsed();
     for (inv, report) in reports {
         let report = match report {
             Ok(r) => r,
@@ -111,10 +148,5 @@ pub(crate) async fn rematch_stale(state: &State, db_version: &str) -> anyhow::Re
             }
         }
     }
-    tracing::info!(
-        "re-match: {n} inventories matched in {:.3} s, stored in {:.3} s",
-        matched.as_secs_f64(),
-        started.elapsed().as_secs_f64()
-    );
-    Ok(n)
+    Ok(())
 }

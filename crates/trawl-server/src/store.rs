@@ -329,16 +329,23 @@ impl Store {
         Ok(new)
     }
 
-    /// The stored inventories whose latest report was not matched against DB `version`.
-    pub async fn stale_inventories(&self, version: &str) -> anyhow::Result<Vec<StoredInventory>> {
+    /// Up to `limit` stored inventories whose latest report was not matched against DB `version`, in digest order
+    /// after `after` (keyset pages: a batch at a time, whatever the number of images).
+    pub async fn stale_inventories(
+        &self,
+        version: &str,
+        after: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<StoredInventory>> {
         let guard = self.lock().await?;
         let c = guard.as_ref().context("no PostgreSQL connection")?;
         let rows = c
             .query(
                 "SELECT i.digest, i.name, i.inventory FROM inventories i
                  LEFT JOIN image_reports r ON r.digest = i.digest
-                 WHERE r.db_version IS DISTINCT FROM $1 ORDER BY i.digest",
-                &[&version],
+                 WHERE r.db_version IS DISTINCT FROM $1 AND i.digest > $2
+                 ORDER BY i.digest LIMIT $3",
+                &[&version, &after, &limit],
             )
             .await?;
         let mut out = Vec::with_capacity(rows.len());
