@@ -124,8 +124,8 @@ pub trait Engine: Send + Sync + 'static {
     fn db(&self) -> Option<DbState>;
 }
 
-/// The server's settings.
-#[derive(Debug, Clone)]
+/// The server's settings (`Debug` shows no secret).
+#[derive(Clone)]
 pub struct Config {
     /// Listening address.
     pub listen: SocketAddr,
@@ -147,6 +147,22 @@ pub struct Config {
     pub claim_after: Duration,
     /// How often the DB file is checked for a new version.
     pub db_poll: Duration,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |o: &Option<String>| o.as_ref().map(|_| "***");
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("token", &hidden(&self.token))
+            .field("webhooks", &self.webhooks.len())
+            .field("webhook_secret", &hidden(&self.webhook_secret))
+            .field("workers", &self.workers)
+            .field("consumer", &self.consumer)
+            .field("claim_after", &self.claim_after)
+            .field("db_poll", &self.db_poll)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Shared state of one replica.
@@ -277,6 +293,26 @@ mod tests {
         assert_eq!(Credentials::from_authorization("Basic !!!"), None);
         assert_eq!(Credentials::from_authorization("Digest x"), None);
         assert_eq!(Credentials::from_authorization("Bearer"), None);
+    }
+
+    #[test]
+    fn config_debug_shows_no_secret() {
+        let c = super::Config {
+            listen: "127.0.0.1:1".parse().expect("addr"),
+            redis: "redis://:redis-pw@127.0.0.1".into(),
+            postgres: "postgres://u:pg-pw@127.0.0.1/db".into(),
+            token: Some("tok-secret".into()),
+            webhooks: vec!["https://hooks.example/x?key=hook-pw".into()],
+            webhook_secret: Some("hmac-secret".into()),
+            workers: 1,
+            consumer: "r".into(),
+            claim_after: std::time::Duration::from_secs(1),
+            db_poll: std::time::Duration::from_secs(1),
+        };
+        let d = format!("{c:?}");
+        for s in ["redis-pw", "pg-pw", "tok-secret", "hook-pw", "hmac-secret"] {
+            assert!(!d.contains(s), "{s} in {d}");
+        }
     }
 
     #[test]

@@ -25,10 +25,10 @@ pub(crate) fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
     };
     let config = trawl_server::Config {
         listen: args.listen,
-        redis: args.redis,
-        postgres: args.postgres,
+        redis: args.redis.expose().to_owned(),
+        postgres: args.postgres.expose().to_owned(),
         token: args.token.map(|t| t.expose().to_owned()),
-        webhooks: args.webhook,
+        webhooks: args.webhook.iter().map(|w| w.expose().to_owned()).collect(),
         webhook_secret: args.webhook_secret.map(|t| t.expose().to_owned()),
         workers: args.workers.max(1),
         consumer: args.replica.unwrap_or_else(|| {
