@@ -16,3 +16,10 @@ if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 fi
 # The OpenAPI conformance check (crates/trawl/tests/server/conformance.py) reads the spec's YAML.
 python3 -c 'import yaml, jsonschema' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check pyyaml jsonschema
+# Schemathesis (PyPI) fuzzes the Harbor API against its OpenAPI document (crates/trawl/tests/server/schemathesis.rs),
+# in a virtualenv of its own so its dependencies do not move the system Python's.
+ST_VENV=/opt/trawl-schemathesis
+if [ ! -x "$ST_VENV/bin/st" ]; then
+  python3 -m venv "$ST_VENV"
+  "$ST_VENV/bin/pip" install -q --disable-pip-version-check 'schemathesis>=4,<5'
+fi

@@ -191,8 +191,88 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid request: {e}")))
 }
 
+/// The JSON types the spec gives a scan request's fields (serde would take `null` for an optional string); a
+/// wrong type is the spec's 400, a value outside an enum its 422.
+fn check_scan_request_types(v: &serde_json::Value) -> Result<(), ApiError> {
+    let bad = |what: &str, want: &str| {
+        ApiError::new(StatusCode::BAD_REQUEST, format!("{what} must be {want}"))
+    };
+    let obj = v
+        .as_object()
+        .ok_or_else(|| bad("the request", "an object"))?;
+    for (part, fields) in [
+        ("registry", &["url", "authorization"][..]),
+        (
+            "artifact",
+            &["repository", "digest", "tag", "mime_type"][..],
+        ),
+    ] {
+        let Some(o) = obj.get(part) else { continue };
+        let o = o.as_object().ok_or_else(|| bad(part, "an object"))?;
+        for f in fields {
+            if o.get(*f).is_some_and(|x| !x.is_string()) {
+                return Err(bad(&format!("{part}.{f}"), "a string"));
+            }
+        }
+    }
+    if let Some(caps) = obj.get("enabled_capabilities") {
+        let caps = caps
+            .as_array()
+            .ok_or_else(|| bad("enabled_capabilities", "an array"))?;
+        for c in caps {
+            let c = c
+                .as_object()
+                .ok_or_else(|| bad("enabled_capabilities[]", "an object"))?;
+            match c.get("type") {
+                Some(serde_json::Value::String(t)) if t == "vulnerability" || t == "sbom" => {}
+                Some(serde_json::Value::String(t)) => {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        format!("unknown capability type {t:?}"),
+                    ));
+                }
+                _ => return Err(bad("enabled_capabilities[].type", "a string")),
+            }
+            if let Some(m) = c.get("produces_mime_types")
+                && !m
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(|x| x.is_string()))
+            {
+                return Err(bad(
+                    "enabled_capabilities[].produces_mime_types",
+                    "an array of strings",
+                ));
+            }
+            match c.get("parameters") {
+                None | Some(serde_json::Value::Null) => {}
+                Some(serde_json::Value::Object(p)) => {
+                    if let Some(t) = p.get("sbom_media_types") {
+                        let ok = t.as_array().is_some_and(|a| {
+                            a.iter().all(|x| {
+                                x.as_str()
+                                    .is_some_and(|m| m == harbor::SPDX || m == harbor::CYCLONEDX)
+                            })
+                        });
+                        if !ok {
+                            return Err(ApiError::new(
+                                StatusCode::UNPROCESSABLE_ENTITY,
+                                "parameters.sbom_media_types lists an unknown media type",
+                            ));
+                        }
+                    }
+                }
+                Some(_) => return Err(bad("enabled_capabilities[].parameters", "an object")),
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn harbor_scan(AxState(state): AxState<Shared>, body: Bytes) -> Result<Response, ApiError> {
-    let req: harbor::ScanRequest = parse_json(&body)?;
+    let value: serde_json::Value = parse_json(&body)?;
+    check_scan_request_types(&value)?;
+    let req: harbor::ScanRequest = serde_json::from_value(value)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid request: {e}")))?;
     let url = req
         .registry
         .url
@@ -256,15 +336,17 @@ async fn harbor_scan(AxState(state): AxState<Shared>, body: Bytes) -> Result<Res
         .as_deref()
         .filter(|a| !a.is_empty())
     {
-        Some(a) => Some(Credentials::from_authorization(a).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "registry.authorization must be Basic or Bearer",
-            )
-        })?),
+        // Any string is valid here; one that is neither Basic nor Bearer is no credential trawl can use (the
+        // pull then fails if the registry needs one). Its value is never logged.
+        Some(a) => {
+            let c = Credentials::from_authorization(a);
+            if c.is_none() {
+                tracing::warn!("registry.authorization is neither Basic nor Bearer: not used");
+            }
+            c
+        }
         None => None,
     };
-    let _ = &req.enabled_capabilities;
     let target = ImageTarget {
         reference: reference.clone(),
         insecure,
@@ -359,12 +441,16 @@ async fn harbor_report(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
+    // The scan first (404 for an unknown ID, 302 while pending, 500 when it failed), then the media type.
+    let (report, artifact) = match load(&state, &id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .map(normalise_mime)
         .unwrap_or_default();
-    // Decide what is asked for before loading: a bad request is told so whatever the scan's state.
     enum Want {
         Vuln(&'static str),
         Raw,
@@ -397,16 +483,18 @@ async fn harbor_report(
                 .into_response();
             }
         }
+    } else if !accept.contains('/') {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("Accept {accept:?} is not a media type"),
+        )
+        .into_response();
     } else {
         return ApiError::new(
             StatusCode::NOT_IMPLEMENTED,
             format!("reports of type {accept:?} are not produced"),
         )
         .into_response();
-    };
-    let (report, artifact) = match load(&state, &id).await {
-        Ok(x) => x,
-        Err(r) => return r,
     };
     let result = match want {
         Want::Vuln(mime) => Ok((

@@ -5,6 +5,7 @@ mod conformance;
 mod dbupdate;
 mod faults;
 mod harbor;
+mod schemathesis;
 mod store;
 
 use std::io::{Read, Write};
