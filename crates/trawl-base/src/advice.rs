@@ -135,7 +135,10 @@ mod tests {
         assert_eq!(a.removes.len(), 2);
         assert_eq!(a.describe(), "removes 2 (1 HIGH, 1 MEDIUM), adds 0");
         let b = Change::between("r:12.9", &base, &[k("CVE-9", "bash", Severity::Low)]);
-        assert_eq!(b.describe(), "removes 3 (1 CRITICAL, 1 HIGH, 1 MEDIUM), adds 1 (1 LOW)");
+        assert_eq!(
+            b.describe(),
+            "removes 3 (1 CRITICAL, 1 HIGH, 1 MEDIUM), adds 1 (1 LOW)"
+        );
         let c = Change::between("r:12.7", &base, &base);
         assert_eq!(c.describe(), "removes 0, adds 0");
         let mut all = vec![c, a, b];

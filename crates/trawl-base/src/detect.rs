@@ -99,7 +99,10 @@ pub struct HistoryBase {
 /// The instruction of a history step, without the classic builder's `/bin/sh -c #(nop) ` prefix.
 fn instruction(created_by: &str) -> &str {
     let s = created_by.trim();
-    let s = s.strip_prefix("/bin/sh -c #(nop)").unwrap_or(s).trim_start();
+    let s = s
+        .strip_prefix("/bin/sh -c #(nop)")
+        .unwrap_or(s)
+        .trim_start();
     s
 }
 
@@ -107,7 +110,10 @@ fn instruction(created_by: &str) -> &str {
 /// `ENTRYPOINT ["/docker-entrypoint.sh"]`).
 fn ends_an_image(created_by: &str) -> bool {
     let i = instruction(created_by);
-    let word = i.split(|c: char| c.is_whitespace() || c == '[').next().unwrap_or("");
+    let word = i
+        .split(|c: char| c.is_whitespace() || c == '[')
+        .next()
+        .unwrap_or("");
     word.eq_ignore_ascii_case("CMD") || word.eq_ignore_ascii_case("ENTRYPOINT")
 }
 
@@ -178,7 +184,10 @@ pub fn detect(e: &Evidence<'_>) -> Option<BaseImage> {
         && is_prefix(&fetched.diff_ids, e.diff_ids)
     {
         return Some(BaseImage {
-            name: named.name.clone().or_else(|| Some(fetched.reference.clone())),
+            name: named
+                .name
+                .clone()
+                .or_else(|| Some(fetched.reference.clone())),
             digest: named.digest.clone().or_else(|| fetched.digest.clone()),
             layers: fetched.diff_ids.len(),
             detected_by: BaseDetection::Label,
@@ -243,7 +252,10 @@ mod tests {
             cand("itself", &[1, 2, 3, 4]),
             cand("bigger", &[1, 2, 3, 4, 5]),
         ];
-        assert_eq!(by_layers(&image, &c).map(|c| c.reference.as_str()), Some("python:3.12"));
+        assert_eq!(
+            by_layers(&image, &c).map(|c| c.reference.as_str()),
+            Some("python:3.12")
+        );
         assert!(by_layers(&image, &c[2..]).is_none());
         assert!(by_layers(&image, &[]).is_none());
     }
@@ -252,7 +264,10 @@ mod tests {
     fn history_of_classic_and_buildkit_builds() {
         // debian:12 as published (debuerreotype, then CMD), then a BuildKit app build.
         let h = [
-            step("# debian.sh --arch 'amd64' out/ 'bookworm' '@1733097600'", false),
+            step(
+                "# debian.sh --arch 'amd64' out/ 'bookworm' '@1733097600'",
+                false,
+            ),
             step("/bin/sh -c #(nop)  CMD [\"bash\"]", true),
             step("WORKDIR /app", true),
             step("COPY app /app # buildkit", false),
@@ -275,7 +290,10 @@ mod tests {
         // layers is not trusted; an image with no CMD in its base has no boundary.
         assert_eq!(by_history(&h[..4], 2).map(|b| b.layers), Some(1));
         assert_eq!(by_history(&h, 4), None);
-        let h = [step("ADD rootfs.tar /", false), step("COPY app /app", false)];
+        let h = [
+            step("ADD rootfs.tar /", false),
+            step("COPY app /app", false),
+        ];
         assert_eq!(by_history(&h, 2), None);
     }
 
@@ -330,11 +348,13 @@ mod tests {
         .expect("given");
         assert_eq!((b.detected_by, b.layers), (BaseDetection::Given, 3));
         // Nothing at all.
-        assert!(detect(&Evidence {
-            diff_ids: &image,
-            ..Default::default()
-        })
-        .is_none());
+        assert!(
+            detect(&Evidence {
+                diff_ids: &image,
+                ..Default::default()
+            })
+            .is_none()
+        );
     }
 
     #[test]
@@ -345,7 +365,10 @@ mod tests {
             (BASE_DIGEST_KEY.to_owned(), "sha256:ab".to_owned()),
         ];
         let n = Named::find(&a, &l).expect("found");
-        assert_eq!((n.name.as_deref(), n.source), (Some("from-annotation"), "annotation"));
+        assert_eq!(
+            (n.name.as_deref(), n.source),
+            (Some("from-annotation"), "annotation")
+        );
         let n = Named::find(&[], &l).expect("found");
         assert_eq!(n.describe(), "from-label@sha256:ab");
         assert!(Named::find(&[], &[("k".into(), "v".into())]).is_none());

@@ -106,9 +106,21 @@ mod tests {
         let v = TagVersion::parse("3.12.1-slim-bookworm").expect("version");
         assert_eq!(v.numbers, [3, 12, 1]);
         assert_eq!(v.suffix, "-slim-bookworm");
-        assert_eq!(TagVersion::parse("v1.2").map(|v| v.numbers), Some(vec![1, 2]));
-        assert_eq!(TagVersion::parse("20240923").map(|v| v.numbers), Some(vec![20240923]));
-        for not in ["latest", "bookworm-slim", "", "3.12rc1", "99999999999999999999"] {
+        assert_eq!(
+            TagVersion::parse("v1.2").map(|v| v.numbers),
+            Some(vec![1, 2])
+        );
+        assert_eq!(
+            TagVersion::parse("20240923").map(|v| v.numbers),
+            Some(vec![20240923])
+        );
+        for not in [
+            "latest",
+            "bookworm-slim",
+            "",
+            "3.12rc1",
+            "99999999999999999999",
+        ] {
             assert_eq!(TagVersion::parse(not), None, "{not}");
         }
     }
@@ -116,13 +128,25 @@ mod tests {
     #[test]
     fn upgrades_stay_in_the_line() {
         let all = tags(&[
-            "12.5", "12.8", "12.10", "12", "11.9", "12.5-slim", "12.9-slim", "13.1", "latest", "12.4",
+            "12.5",
+            "12.8",
+            "12.10",
+            "12",
+            "11.9",
+            "12.5-slim",
+            "12.9-slim",
+            "13.1",
+            "latest",
+            "12.4",
             "bookworm",
         ]);
         assert_eq!(upgrades("12.5", &all), tags(&["12.10", "12.8", "12"]));
         assert_eq!(upgrades("12.5-slim", &all), tags(&["12.9-slim"]));
         assert_eq!(upgrades("latest", &all), Vec::<String>::new());
         let alpine = tags(&["3.7.3", "3.8.5", "3.20.3", "3.9", "3.7", "20240923"]);
-        assert_eq!(upgrades("3.7.3", &alpine), tags(&["3.20.3", "3.9", "3.8.5", "3.7"]));
+        assert_eq!(
+            upgrades("3.7.3", &alpine),
+            tags(&["3.20.3", "3.9", "3.8.5", "3.7"])
+        );
     }
 }

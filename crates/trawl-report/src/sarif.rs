@@ -444,6 +444,9 @@ impl<'a> SarifRenderer<'a> {
                 if let Some(w) = &f.vendor_status {
                     props.insert("vendorStatus", serde_json::Value::String(w.clone()));
                 }
+                if let Some(o) = f.origin {
+                    props.insert("origin", serde_json::Value::String(o.as_str().to_owned()));
+                }
                 // Why it matched, as the native JSON's `match` object (a property bag holds any JSON).
                 if let Some(m) = &f.match_details
                     && let Ok(v) = serde_json::to_value(m)
@@ -610,6 +613,11 @@ impl<'a> SarifRenderer<'a> {
         }
         if !a.repo_tags.is_empty() {
             run_props.insert("repoTags", serde_json::json!(a.repo_tags));
+        }
+        if let Some(b) = &a.base_image
+            && let Ok(v) = serde_json::to_value(b)
+        {
+            run_props.insert("baseImage", v);
         }
         let log = Log {
             schema: SCHEMA_URI,

@@ -2,6 +2,7 @@
 //! the report (`scan_source`, `report_from_analysis`); many images at once in [`many`]. Nothing here parses
 //! flags (`crate::cli`, `crate::settings`) or writes outputs (`crate::output`).
 
+pub(crate) mod base;
 pub(crate) mod many;
 mod resume;
 
@@ -105,7 +106,7 @@ pub(crate) fn scan_source(
         analyzed.cache_hits,
         analyzed.inventory.packages.len()
     );
-    report_from_analysis(
+    let mut report = report_from_analysis(
         name,
         artifact_type,
         settings,
@@ -114,7 +115,9 @@ pub(crate) fn scan_source(
         &image,
         analyzed,
         started,
-    )
+    )?;
+    base::attach(&mut report, &image, spec, settings);
+    Ok(report)
 }
 
 /// Matches, applies the policy and builds the report, from an analysed source (or, for `trawl sbom`, from the
@@ -308,6 +311,7 @@ pub(crate) fn report_from_analysis(
             os,
             layers,
             image_config,
+            base_image: None,
         },
         scanners: settings.scanner_names(),
         results,
