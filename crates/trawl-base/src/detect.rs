@@ -99,11 +99,9 @@ pub struct HistoryBase {
 /// The instruction of a history step, without the classic builder's `/bin/sh -c #(nop) ` prefix.
 fn instruction(created_by: &str) -> &str {
     let s = created_by.trim();
-    let s = s
-        .strip_prefix("/bin/sh -c #(nop)")
+    s.strip_prefix("/bin/sh -c #(nop)")
         .unwrap_or(s)
-        .trim_start();
-    s
+        .trim_start()
 }
 
 /// Whether a step sets the container's command: how Dockerfiles of base images end (`CMD ["bash"]`,

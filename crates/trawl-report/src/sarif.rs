@@ -157,9 +157,17 @@ fn level(s: Severity) -> &'static str {
 /// keeping `/`, `:` `@` and the usual path characters.
 fn uri_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    let mut first_segment = true;
     for b in s.trim_start_matches('/').bytes() {
         let c = b as char;
-        if c.is_ascii_alphanumeric() || "-._~/:@!$&'()*+,;=".contains(c) {
+        if c == '/' {
+            first_segment = false;
+        }
+        // A colon in the first segment of a relative reference would read as a scheme (`127.0.0.1:5000/app`,
+        // RFC 3986 section 4.2): encoded there.
+        if c == ':' && first_segment {
+            out.push_str("%3A");
+        } else if c.is_ascii_alphanumeric() || "-._~/:@!$&'()*+,;=".contains(c) {
             out.push(c);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -683,5 +691,7 @@ mod tests {
         assert_eq!(uri_encode("/app/my file%.lock"), "app/my%20file%25.lock");
         assert_eq!(uri_encode(""), ".");
         assert_eq!(uri_encode("ü"), "%C3%BC");
+        assert_eq!(uri_encode("127.0.0.1:5000/app:1"), "127.0.0.1%3A5000/app:1");
+        assert_eq!(uri_encode("app/a:b"), "app/a:b");
     }
 }

@@ -342,6 +342,36 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
         .collect();
     assert_eq!(origins, BTreeSet::from(["base", "image"]));
 
+    // The reports with a base validate: native JSON against our schema, SARIF against SARIF 2.1.0.
+    let native = dir.path().join("base.json");
+    let sarif_file = dir.path().join("base.sarif");
+    ok(s.cmd(&cache, &by_label, &[]).args([
+        "--format",
+        &format!("json={}", native.display()),
+        "--format",
+        &format!("sarif={}", sarif_file.display()),
+    ]));
+    for (schema, file) in [
+        ("schemas/trawl-report.schema.json", &native),
+        (
+            "crates/trawl-report/tests/data/sarif-schema-2.1.0.json",
+            &sarif_file,
+        ),
+    ] {
+        let out = Command::new("check-jsonschema")
+            .arg("--schemafile")
+            .arg(trawl_test::repo_root().join(schema))
+            .arg(file)
+            .output()
+            .expect("check-jsonschema runs (.ci/setup.d/40-report.sh installs it)");
+        assert!(
+            out.status.success(),
+            "{schema}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     // Advice: the newer tags of the line, each compared with a separate scan of that tag.
     let advice: Value = {
         let mut c = trawl();
