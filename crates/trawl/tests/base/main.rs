@@ -8,6 +8,8 @@
 //! - Application images on top, each adding `node_modules/lodash` 4.17.15 (GHSA findings) in its own layers: the
 //!   base is found by history alone, by label alone, by layers alone (`--base-catalog`, or images scanned before
 //!   into the same cache), or not at all.
+//! - An OCI image naming its base in a manifest annotation (pushed with skopeo; read from the registry and from
+//!   its layout).
 //! - Debian bookworm-slim as a second base (its history has no boundary: found through `--base-catalog`).
 //! - The split is checked against a separate scan of the base tag; `trawl base advise` against a separate scan of
 //!   each candidate tag.
@@ -253,6 +255,61 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
     let r = s.json(&cache, &by_layers, &[]);
     assert_eq!(r["artifact"]["base_image"]["detected_by"], "layers");
     assert_eq!(r["artifact"]["base_image"]["name"], plain.as_str());
+
+    // Found by the manifest's annotation (an OCI image, pushed with skopeo and read from its layout too): the
+    // base is an OCI image whose history shows no boundary.
+    use trawl_test::registry::{LayoutImage, LayoutLayer, write_oci_layout};
+    let alpine_layer = LayoutLayer::from_tar_gz(&rootfs("3.7.3"), "ADD rootfs.tar.gz /");
+    let oci_base = format!("{reg}/oci-alpine:3.7.3");
+    let layout = |name: &str, layers: Vec<LayoutLayer>, annotations: Vec<(String, String)>| {
+        let d = dir.path().join(name);
+        write_oci_layout(
+            &d,
+            "1",
+            &[LayoutImage {
+                architecture: "amd64".into(),
+                variant: None,
+                layers,
+                annotations,
+            }],
+        );
+        d
+    };
+    let base_layout = layout("oci-base", vec![alpine_layer.clone()], Vec::new());
+    registry.push_oci_layout(&base_layout, "1", "oci-alpine:3.7.3", false);
+    let lodash_layer = LayoutLayer::from_files(
+        &[(
+            "app/node_modules/lodash/package.json",
+            br#"{"name": "lodash", "version": "4.17.15", "license": "MIT"}"#,
+        )],
+        "COPY node_modules /app/node_modules",
+    );
+    let app_layout = layout(
+        "oci-app",
+        vec![alpine_layer, lodash_layer],
+        vec![(
+            "org.opencontainers.image.base.name".into(),
+            oci_base.clone(),
+        )],
+    );
+    registry.push_oci_layout(&app_layout, "1", "app/annotated:1", false);
+    for target in [
+        format!("{reg}/app/annotated:1"),
+        format!("oci:{}:1", app_layout.display()),
+    ] {
+        let r = s.json(&dir.path().join("cache-annotated"), &target, &[]);
+        let b = &r["artifact"]["base_image"];
+        assert_eq!(b["detected_by"], "label", "{target}: {b}");
+        assert_eq!(b["name"], oci_base.as_str(), "{target}");
+        assert!(
+            b["evidence"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("annotation")),
+            "{b}"
+        );
+        assert_eq!(findings(&r, Some("base")), base_alone, "{target}");
+        assert_eq!(findings(&r, Some("image")), own, "{target}");
+    }
 
     // Another base: Debian bookworm-slim (one debootstrap layer, no CMD in its history, so the history cannot
     // tell), found through --base-catalog.
