@@ -106,6 +106,9 @@ pub struct ImageStatus {
     /// Vulnerabilities that survived the policy.
     #[serde(default)]
     pub vulnerabilities: usize,
+    /// Its base image, when found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_image: Option<trawl_types::BaseImage>,
 }
 
 impl ImageStatus {
@@ -122,6 +125,7 @@ impl ImageStatus {
             cache: None,
             packages: 0,
             vulnerabilities: 0,
+            base_image: None,
         }
     }
 
@@ -151,6 +155,7 @@ impl ImageStatus {
             cache: r.cache,
             packages: r.results.iter().map(|x| x.packages.len()).sum(),
             vulnerabilities: r.results.iter().map(|x| x.vulnerabilities.len()).sum(),
+            base_image: r.artifact.base_image.clone(),
         }
     }
 }

@@ -368,6 +368,22 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
         .expect("runs");
     assert_eq!(both.status.code(), Some(2));
 
+    // Many images in one run: each image's status names its base; findings keep their origin.
+    let many = {
+        let mut c = s.cmd(&cache, &by_history, &["--format", "json"]);
+        c.arg(&by_label);
+        let out = ok(&mut c);
+        serde_json::from_slice::<Value>(&out.stdout).expect("native JSON")
+    };
+    let bases: Vec<&Value> = many["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .map(|i| &i["base_image"]["detected_by"])
+        .collect();
+    assert_eq!(bases, ["history", "label"], "{}", many["images"]);
+    assert_eq!(findings(&many, Some("image")), own);
+
     // The split in the table, the markdown summary and SARIF.
     let table = String::from_utf8(ok(&mut s.cmd(&cache, &by_history, &[])).stdout).expect("utf8");
     let line = format!(
