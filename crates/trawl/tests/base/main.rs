@@ -453,14 +453,18 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
             .arg("--cache-dir")
             .arg(&cache)
             .args([
-                "--base-image",
-                &format!("{reg}/alpine:3.7.3"),
+                "--base-catalog",
+                &format!("{reg}/alpine"),
                 "--format",
                 "json",
             ]);
         serde_json::from_slice(&ok(&mut c).stdout).expect("advice JSON")
     };
-    assert_eq!(advice["base_image"]["detected_by"], "given");
+    assert_eq!(advice["base_image"]["detected_by"], "layers");
+    assert_eq!(
+        advice["base_image"]["name"].as_str(),
+        Some(format!("{reg}/alpine:3.7.3").as_str())
+    );
     assert_eq!(keys(&advice["base_findings"]), base_alone);
     let candidates = advice["candidates"].as_array().expect("candidates");
     let scanned: BTreeSet<String> = candidates
@@ -497,6 +501,25 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--base-image"), "{err}");
+    let mut c = trawl();
+    c.args(["base", "advise", &by_history, "--skip-db-update", "--db"])
+        .arg(&s.db)
+        .arg("--cache-dir")
+        .arg(&cache)
+        .args(["--base-image", &format!("{reg}/alpine:3.7.3")]);
+    let text = String::from_utf8(ok(&mut c).stdout).expect("utf8");
+    let best = format!("{reg}/alpine:3.11.13");
+    for line in [
+        format!("Base image of {by_history}: {reg}/alpine:3.7.3 (1 layer, by given)"),
+        format!(
+            "{reg}/alpine:3.7.3 → {best}  removes {} ({} UNKNOWN), adds 0",
+            base_alone.len(),
+            base_alone.len()
+        ),
+        format!("Recommended: {best}"),
+    ] {
+        assert!(text.contains(&line), "{line:?} not in\n{text}");
+    }
     let mut c = trawl();
     c.args(["base", "advise", &by_label, "--skip-db-update", "--db"])
         .arg(&s.db)
