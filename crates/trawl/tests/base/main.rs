@@ -17,54 +17,23 @@
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+use trawl_test::cli::ok;
 
 const BASE_TAGS: [&str; 5] = ["3.7.3", "3.8.5", "3.9.6", "3.10.9", "3.11.13"];
 
+/// The trawl binary, isolated from the machine running the tests.
 fn trawl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    c.env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("DOCKER_HOST")
-        .env_remove("TRAWL_USERNAME")
-        .env_remove("TRAWL_PASSWORD")
-        .env("NO_COLOR", "1")
-        .env("TRAWL_LOG", "warn")
-        .env("DOCKER_CONFIG", "/nonexistent/trawl-test-docker-config");
-    c
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({:?}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    trawl_test::cli::trawl(env!("CARGO_BIN_EXE_trawl"))
 }
 
 /// The Alpine secdb (v3.3 to v3.11), the Debian tracker excerpt and the committed GHSA records (lodash, minimist).
 fn build_db(data: &Path, dir: &Path) -> PathBuf {
-    let db = dir.join("advisories.db");
-    let ghsa = trawl_test::repo_root().join("tests/data/advisories/ghsa");
-    ok(trawl()
-        .args(["db", "build", "-o"])
-        .arg(&db)
-        .arg("--source")
-        .arg(format!(
-            "alpine-secdb={}",
-            data.join("advisories/alpine/alpine-secdb").display()
-        ))
-        .arg("--source")
-        .arg(format!(
-            "debian-tracker={}",
-            data.join("advisories/debian/cve-list-excerpt").display()
-        ))
-        .arg("--source")
-        .arg(format!("osv={}", ghsa.display())));
-    db
+    trawl_test::cli::distro_and_ghsa_db(
+        env!("CARGO_BIN_EXE_trawl"),
+        data,
+        &dir.join("advisories.db"),
+    )
 }
 
 /// A build context: the given Dockerfile, the Alpine rootfs of `version` when asked, and lodash 4.17.15.
