@@ -1,6 +1,6 @@
 //! Base image attribution and upgrade advice.
 //!
-//! - [`detect`]: which of an image's bottom layers its base image brought, found from what the image says
+//! - [`detect()`]: which of an image's bottom layers its base image brought, found from what the image says
 //!   (the `org.opencontainers.image.base.*` label or annotation, `--base-image`), from known images whose layers
 //!   are the image's bottom layers, or from the build history. Pure: the caller fetches the named image's layers
 //!   and the candidates.
