@@ -111,9 +111,15 @@ struct IndexEntry {
     diff_ids: Vec<String>,
 }
 
-/// The images scanned before into this cache (unreadable entries are skipped).
-fn read_index(dir: &Path) -> Vec<Candidate> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
+/// The list's folder of images whose bottom layer is `bottom`: only they can be a base of an image with that
+/// bottom layer, so a scan reads only them.
+fn index_bucket(dir: &Path, bottom: &str) -> std::path::PathBuf {
+    dir.join(format!("{:016x}", trawl_types::hash::fnv1a(bottom.as_bytes())))
+}
+
+/// The images scanned before into this cache whose bottom layer is `bottom` (unreadable entries are skipped).
+fn read_index(dir: &Path, bottom: &str) -> Vec<Candidate> {
+    let Ok(entries) = std::fs::read_dir(index_bucket(dir, bottom)) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -143,13 +149,18 @@ fn read_index(dir: &Path) -> Vec<Candidate> {
     out
 }
 
-/// Records a scanned image in the cache's list (written whole, then renamed), under its name.
+/// Records a scanned image in the cache's list (written whole, then renamed), under its name, in the folder of
+/// its bottom layer.
 fn record(
     dir: &Path,
     reference: &str,
     digest: Option<&str>,
     diff_ids: &[String],
 ) -> anyhow::Result<()> {
+    let Some(bottom) = diff_ids.first() else {
+        return Ok(());
+    };
+    let dir = &index_bucket(dir, bottom);
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let entry = IndexEntry {
         reference: reference.to_owned(),
@@ -160,7 +171,8 @@ fn record(
         "{:016x}.json",
         trawl_types::hash::fnv1a(reference.as_bytes())
     );
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    trawl_fs::remove_stale_temps(dir, "image");
+    let mut tmp = trawl_fs::temp_file(dir, "image")?;
     serde_json::to_writer(&mut tmp, &entry)?;
     tmp.persist(dir.join(name))?;
     Ok(())
@@ -280,7 +292,7 @@ fn detect(
         _ => Vec::new(),
     };
     if let Some(dir) = &base.index_dir {
-        candidates.extend(read_index(dir));
+        candidates.extend(read_index(dir, &diff_ids[0]));
     }
     trawl_base::detect(&Evidence {
         diff_ids,
