@@ -114,7 +114,10 @@ struct IndexEntry {
 /// The list's folder of images whose bottom layer is `bottom`: only they can be a base of an image with that
 /// bottom layer, so a scan reads only them.
 fn index_bucket(dir: &Path, bottom: &str) -> std::path::PathBuf {
-    dir.join(format!("{:016x}", trawl_types::hash::fnv1a(bottom.as_bytes())))
+    dir.join(format!(
+        "{:016x}",
+        trawl_types::hash::fnv1a(bottom.as_bytes())
+    ))
 }
 
 /// The images scanned before into this cache whose bottom layer is `bottom` (unreadable entries are skipped).
@@ -267,26 +270,6 @@ fn detect(
             g.reference, image.name
         )));
     }
-    let fetched_named = match (&named, &client) {
-        (Some(n), Some(c)) => {
-            let reference = match (&n.name, &n.digest) {
-                (Some(name), Some(d)) if !name.contains('@') => Some(format!("{name}@{d}")),
-                (Some(name), _) => Some(name.clone()),
-                _ => None,
-            };
-            reference.and_then(|r| match fetch(c, &r) {
-                Ok(mut cand) => {
-                    cand.reference = n.name.clone().unwrap_or(r);
-                    Some(cand)
-                }
-                Err(e) => {
-                    tracing::info!("the base {} names ({r}) cannot be fetched: {e:#}", n.source);
-                    None
-                }
-            })
-        }
-        _ => None,
-    };
     let mut candidates = match &client {
         Some(c) if !base.catalog.is_empty() => catalog(c, &base.catalog, warnings),
         _ => Vec::new(),
@@ -294,6 +277,9 @@ fn detect(
     if let Some(dir) = &base.index_dir {
         candidates.extend(read_index(dir, &diff_ids[0]));
     }
+    let fetched_named = named
+        .as_ref()
+        .and_then(|n| resolve_named(n, &candidates, client.as_ref(), spec, base, &diff_ids[0]));
     trawl_base::detect(&Evidence {
         diff_ids,
         history: &config.history,
@@ -301,6 +287,72 @@ fn detect(
         named: named.as_ref().map(|n| (n, fetched_named.as_ref())),
         candidates: &candidates,
     })
+}
+
+/// The image a label or annotation names, without trusting the image to pick hosts to contact: an image known
+/// already (`--base-catalog`, the cache's list) by that name or digest; else fetched (manifest and config only),
+/// only from the registry the scanned image came from or from a `--base-catalog` repository, and then recorded in
+/// the cache's list, so scans of the same image from an archive or a layout find it too.
+fn resolve_named(
+    n: &Named,
+    known: &[Candidate],
+    client: Option<&Client>,
+    spec: &SourceSpec,
+    base: &BaseSettings,
+    bottom: &str,
+) -> Option<Candidate> {
+    let by_name = known.iter().find(|c| {
+        n.name.as_deref() == Some(c.reference.as_str())
+            || (n.digest.is_some() && n.digest == c.digest)
+    });
+    if let Some(c) = by_name {
+        return Some(c.clone());
+    }
+    let name = n.name.as_deref()?;
+    let reference = match &n.digest {
+        Some(d) if !name.contains('@') => format!("{name}@{d}"),
+        _ => name.to_owned(),
+    };
+    let wanted: Reference = reference.parse().ok()?;
+    let same_registry = match spec {
+        SourceSpec::Registry { reference, .. } => reference
+            .parse::<Reference>()
+            .is_ok_and(|r| r.repository.registry == wanted.repository.registry),
+        _ => false,
+    };
+    let in_catalog = base.catalog.iter().any(|repo| {
+        repo.trim_end_matches('/')
+            .parse::<Reference>()
+            .is_ok_and(|r| r.repository == wanted.repository)
+    });
+    if !(same_registry || in_catalog) {
+        tracing::info!(
+            "the base the {} names ({reference}) is on another registry than the image: not fetched (give \
+             --base-catalog {} to allow it)",
+            n.source,
+            wanted.repository
+        );
+        return None;
+    }
+    match fetch(client?, &reference) {
+        Ok(mut c) => {
+            c.reference = name.to_owned();
+            if let Some(dir) = &base.index_dir
+                && c.diff_ids.first().is_some_and(|b| b == bottom)
+                && let Err(e) = record(dir, &c.reference, c.digest.as_deref(), &c.diff_ids)
+            {
+                tracing::debug!("cannot record {}: {e:#}", c.reference);
+            }
+            Some(c)
+        }
+        Err(e) => {
+            tracing::info!(
+                "the base the {} names ({reference}) cannot be fetched: {e:#}",
+                n.source
+            );
+            None
+        }
+    }
 }
 
 /// The origin of a finding from the layer that brought its package (none when the layer is unknown).

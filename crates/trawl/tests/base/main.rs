@@ -200,6 +200,32 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
     assert_eq!(b["name"], plain.as_str());
     assert_eq!(findings(&r, Some("base")), base_alone);
 
+    // A label naming an image on another registry: that host is not contacted on the image's word.
+    let elsewhere = app(
+        "elsewhere",
+        &format!(
+            "FROM {plain}\nLABEL org.opencontainers.image.base.name=127.0.0.1:1/plain-alpine:3.7.3\n{app_steps}"
+        ),
+    );
+    let out = ok(s
+        .cmd(
+            &dir.path().join("cache-elsewhere"),
+            &elsewhere,
+            &["--format", "json"],
+        )
+        .env("TRAWL_LOG", "info"));
+    let r: Value = serde_json::from_slice(&out.stdout).expect("native JSON");
+    assert!(
+        r["artifact"].get("base_image").is_none(),
+        "{}",
+        r["artifact"]
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is on another registry than the image: not fetched"),
+        "{err}"
+    );
+
     // Layers alone: nothing without a catalog; found with --base-catalog; found from an earlier scan of the
     // base into the same cache.
     let r = s.json(&dir.path().join("cache-layers"), &by_layers, &[]);
@@ -353,8 +379,12 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
     assert_eq!(bases, ["history", "label"], "{}", many["images"]);
     assert_eq!(findings(&many, Some("image")), own);
 
-    // The split in the table, the markdown summary and SARIF.
-    let table = String::from_utf8(ok(&mut s.cmd(&cache, &by_history, &[])).stdout).expect("utf8");
+    // The split in the table, the markdown summary and SARIF. (A fresh cache: `cache` now knows
+    // plain-alpine:3.7.3, the named base of the label run, whose layer is alpine:3.7.3's, so the layers would
+    // name the base.)
+    let table =
+        String::from_utf8(ok(&mut s.cmd(&dir.path().join("cache-table"), &by_history, &[])).stdout)
+            .expect("utf8");
     let line = format!(
         "Base image: unknown base (1 layer, by history): {} finding{} from the base, {} from the image's own layers",
         base_alone.len(),
@@ -362,6 +392,9 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
         own.len()
     );
     assert!(table.contains(&line), "{table}");
+    let learnt = s.json(&cache, &by_history, &[]);
+    assert_eq!(learnt["artifact"]["base_image"]["detected_by"], "layers");
+    assert_eq!(learnt["artifact"]["base_image"]["name"], plain.as_str());
     assert!(table.contains("From"), "{table}");
     let md =
         String::from_utf8(ok(s.cmd(&cache, &by_label, &[]).args(["--format", "markdown"])).stdout)
