@@ -225,6 +225,24 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
         err.contains("is on another registry than the image: not fetched"),
         "{err}"
     );
+    // With no base found, --only-base changes nothing and says so.
+    let r = s.json(
+        &dir.path().join("cache-elsewhere"),
+        &elsewhere,
+        &["--only-base"],
+    );
+    assert!(!findings(&r, None).is_empty());
+    assert!(
+        r["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("no base image found"))),
+        "{}",
+        r["warnings"]
+    );
 
     // Layers alone: nothing without a catalog; found with --base-catalog; found from an earlier scan of the
     // base into the same cache.
