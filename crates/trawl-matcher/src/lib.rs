@@ -635,6 +635,7 @@ impl<'db> Matcher<'db> {
             purl: pkg.purl.clone(),
             pkg_path: pkg.file_path.clone(),
             reachability: reachability::assess(pkg, hits.iter().map(|h| h.record)),
+            origin: None,
             status,
             vendor_status,
             severity,

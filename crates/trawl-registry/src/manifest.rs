@@ -61,6 +61,9 @@ pub struct ImageManifest {
     /// Layer blobs, base first.
     #[serde(default)]
     pub layers: Vec<Descriptor>,
+    /// The manifest's annotations (`org.opencontainers.image.base.name`...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// An index (manifest list): one manifest per platform.

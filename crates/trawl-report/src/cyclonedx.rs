@@ -790,6 +790,12 @@ fn vulnerabilities(report: &Report, pkg_refs: &PkgRefs, refs: &mut Refs) -> Vec<
                 value: w.clone(),
             });
         }
+        if let Some(o) = f.origin {
+            properties.push(Property {
+                name: "trawl:origin".into(),
+                value: o.as_str().into(),
+            });
+        }
         properties.extend(match_properties(f.match_details.as_ref()));
         out.push(Vulnerability {
             bom_ref,

@@ -187,6 +187,9 @@ impl<'a> MarkdownRenderer<'a> {
         if let Some(line) = report.reachability_line() {
             let _ = writeln!(out, "Reachability of the vulnerable code ({line})\n");
         }
+        if let Some(line) = report.base_line() {
+            let _ = writeln!(out, "{}\n", cell(&line));
+        }
 
         // Gate.
         let gate = self.gate(report);

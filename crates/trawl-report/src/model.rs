@@ -106,6 +106,9 @@ pub struct ImageStatus {
     /// Vulnerabilities that survived the policy.
     #[serde(default)]
     pub vulnerabilities: usize,
+    /// Its base image, when found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_image: Option<trawl_types::BaseImage>,
 }
 
 impl ImageStatus {
@@ -122,6 +125,7 @@ impl ImageStatus {
             cache: None,
             packages: 0,
             vulnerabilities: 0,
+            base_image: None,
         }
     }
 
@@ -151,6 +155,7 @@ impl ImageStatus {
             cache: r.cache,
             packages: r.results.iter().map(|x| x.packages.len()).sum(),
             vulnerabilities: r.results.iter().map(|x| x.vulnerabilities.len()).sum(),
+            base_image: r.artifact.base_image.clone(),
         }
     }
 }
@@ -232,6 +237,10 @@ pub struct Artifact {
     /// serialised as that JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_config: Option<ImageConfig>,
+    /// The base image the image was built on, when found (each finding's `origin` then says which part brought
+    /// it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_image: Option<trawl_types::BaseImage>,
 }
 
 /// One layer of an image.
@@ -767,6 +776,29 @@ impl Report {
     /// The reachability split of all surviving vulnerabilities (see [`ScanResult::reachability_line`]).
     pub fn reachability_line(&self) -> Option<String> {
         reachability_line(self.findings().map(|(_, f)| f))
+    }
+
+    /// The base image and how the findings split between it and the image's own layers, as one line:
+    /// `Base image: debian:12.5 (1 layer, by label): 23 findings from the base, 2 from the image's own layers`.
+    /// `None` when no base was found.
+    pub fn base_line(&self) -> Option<String> {
+        let b = self.artifact.base_image.as_ref()?;
+        let (mut base, mut own) = (0usize, 0usize);
+        for (_, f) in self.findings() {
+            match f.origin {
+                Some(trawl_types::Origin::Base) => base += 1,
+                Some(trawl_types::Origin::Image) => own += 1,
+                None => {}
+            }
+        }
+        Some(format!(
+            "Base image: {} ({} layer{}, by {}): {base} finding{} from the base, {own} from the image's own layers",
+            b.display_name(),
+            b.layers,
+            if b.layers == 1 { "" } else { "s" },
+            b.detected_by.as_str(),
+            if base == 1 { "" } else { "s" },
+        ))
     }
 
     /// Severity counts of all surviving secrets.

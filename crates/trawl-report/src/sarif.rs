@@ -157,9 +157,17 @@ fn level(s: Severity) -> &'static str {
 /// keeping `/`, `:` `@` and the usual path characters.
 fn uri_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    let mut first_segment = true;
     for b in s.trim_start_matches('/').bytes() {
         let c = b as char;
-        if c.is_ascii_alphanumeric() || "-._~/:@!$&'()*+,;=".contains(c) {
+        if c == '/' {
+            first_segment = false;
+        }
+        // A colon in the first segment of a relative reference would read as a scheme (`127.0.0.1:5000/app`,
+        // RFC 3986 section 4.2): encoded there.
+        if c == ':' && first_segment {
+            out.push_str("%3A");
+        } else if c.is_ascii_alphanumeric() || "-._~/:@!$&'()*+,;=".contains(c) {
             out.push(c);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -444,6 +452,9 @@ impl<'a> SarifRenderer<'a> {
                 if let Some(w) = &f.vendor_status {
                     props.insert("vendorStatus", serde_json::Value::String(w.clone()));
                 }
+                if let Some(o) = f.origin {
+                    props.insert("origin", serde_json::Value::String(o.as_str().to_owned()));
+                }
                 // Why it matched, as the native JSON's `match` object (a property bag holds any JSON).
                 if let Some(m) = &f.match_details
                     && let Ok(v) = serde_json::to_value(m)
@@ -611,6 +622,11 @@ impl<'a> SarifRenderer<'a> {
         if !a.repo_tags.is_empty() {
             run_props.insert("repoTags", serde_json::json!(a.repo_tags));
         }
+        if let Some(b) = &a.base_image
+            && let Ok(v) = serde_json::to_value(b)
+        {
+            run_props.insert("baseImage", v);
+        }
         let log = Log {
             schema: SCHEMA_URI,
             version: "2.1.0",
@@ -675,5 +691,7 @@ mod tests {
         assert_eq!(uri_encode("/app/my file%.lock"), "app/my%20file%25.lock");
         assert_eq!(uri_encode(""), ".");
         assert_eq!(uri_encode("ü"), "%C3%BC");
+        assert_eq!(uri_encode("127.0.0.1:5000/app:1"), "127.0.0.1%3A5000/app:1");
+        assert_eq!(uri_encode("app/a:b"), "app/a:b");
     }
 }

@@ -44,11 +44,15 @@ impl<'a> TableRenderer<'a> {
                 report.artifact.name
             );
         }
+        let has_base = report.artifact.base_image.is_some();
+        if vulns && let Some(line) = report.base_line() {
+            let _ = writeln!(out, "{line}");
+        }
         for r in &report.results {
             match r.class {
                 ResultClass::OsPkgs | ResultClass::LangPkgs => {
                     if vulns {
-                        self.vuln_section(&mut out, r);
+                        self.vuln_section(&mut out, r, has_base);
                     }
                     if !vulns || self.opts.list_all_pkgs {
                         self.package_section(&mut out, r, vulns);
@@ -92,7 +96,7 @@ impl<'a> TableRenderer<'a> {
         t
     }
 
-    fn vuln_section(&self, out: &mut String, r: &ScanResult) {
+    fn vuln_section(&self, out: &mut String, r: &ScanResult, has_base: bool) {
         Self::heading(out, &format!("{} ({})", r.target, r.result_type));
         let _ = writeln!(out, "{}", r.severity_counts().summary_line());
         let reach = r.reachability_line();
@@ -109,6 +113,10 @@ impl<'a> TableRenderer<'a> {
         let mut header = vec!["Package", "Vulnerability", "Severity", "Status"];
         if reach.is_some() {
             header.push("Reachable");
+        }
+        // the From column (base image or the image's own layers) only when the base was found
+        if has_base {
+            header.push("From");
         }
         header.extend(["Installed", "Fixed", "Title"]);
         let mut t = Self::new_table(&header);
@@ -130,6 +138,9 @@ impl<'a> TableRenderer<'a> {
                         .map(|r| r.status.label().to_owned())
                         .unwrap_or_default(),
                 );
+            }
+            if has_base {
+                row.push(f.origin.map(|o| o.as_str().to_owned()).unwrap_or_default());
             }
             row.extend([
                 f.installed_version.clone(),

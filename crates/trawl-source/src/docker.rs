@@ -96,5 +96,6 @@ pub(crate) fn open(store: Arc<dyn Store>, reference: Option<&str>) -> Result<Ima
         config: Some(config),
         layers,
         sequential: store.sequential(),
+        annotations: Vec::new(),
     })
 }

@@ -261,6 +261,8 @@ pub struct Image {
     pub layers: Vec<Layer>,
     /// True when layers are best opened one at a time in order (a compressed outer archive cannot seek).
     pub sequential: bool,
+    /// The image manifest's annotations (registry images and OCI layouts), by key.
+    pub annotations: Vec<(String, String)>,
 }
 
 /// Where a layer's content comes from.
@@ -578,6 +580,7 @@ pub fn open_prefetch(
                 config: None,
                 layers: vec![Layer::from_dir(0, p.clone())],
                 sequential: false,
+                annotations: Vec::new(),
             })
         }
     }

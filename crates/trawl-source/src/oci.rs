@@ -48,6 +48,8 @@ struct Manifest {
     layers: Vec<Descriptor>,
     #[serde(default)]
     manifests: Vec<Descriptor>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
 }
 
 /// Reads a blob by digest and checks the digest (metadata is small: verify it whole).
@@ -253,5 +255,10 @@ pub(crate) fn open(store: Arc<dyn Store>, reference: Option<&str>) -> Result<Ima
         config: Some(config),
         layers,
         sequential: store.sequential(),
+        annotations: manifest
+            .annotations
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     })
 }

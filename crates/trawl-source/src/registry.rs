@@ -203,6 +203,12 @@ fn image_of(
         config: Some(config),
         layers,
         sequential: false,
+        annotations: r
+            .manifest
+            .annotations
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     })
 }
 

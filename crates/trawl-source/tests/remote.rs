@@ -352,6 +352,7 @@ fn registry_layers_are_verified_while_streaming() {
                 architecture: "amd64".into(),
                 variant: None,
                 layers: vec![layer],
+                annotations: Vec::new(),
             }],
         );
         registry.push_oci_layout(dir.path(), tag, &format!("t:{tag}"), false);

@@ -1,6 +1,7 @@
 //! Test support for trawl's crates: where the shared real data lives, and (added by each area) local servers
 //! and image builders. Not part of any release.
 
+pub mod cli;
 pub mod daemon;
 pub mod hostile;
 pub mod image;

@@ -507,6 +507,8 @@ pub struct LayoutImage {
     pub variant: Option<String>,
     /// Layers, base first.
     pub layers: Vec<LayoutLayer>,
+    /// The image manifest's annotations.
+    pub annotations: Vec<(String, String)>,
 }
 
 /// What [`write_oci_layout`] wrote.
@@ -565,12 +567,20 @@ pub fn write_oci_layout(dir: &Path, tag: &str, images: &[LayoutImage]) -> Layout
                 json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest, "size": size})
             })
             .collect();
-        let manifest = json!({
+        let mut manifest = json!({
             "schemaVersion": 2,
             "mediaType": "application/vnd.oci.image.manifest.v1+json",
             "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_size},
             "layers": layers,
         });
+        if !image.annotations.is_empty() {
+            manifest["annotations"] = image
+                .annotations
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
+        }
         let manifest_bytes = serde_json::to_vec(&manifest).expect("serialise manifest");
         let (manifest_digest, manifest_size) = write_blob(dir, &manifest_bytes);
         let mut platform = json!({"architecture": image.architecture, "os": "linux"});
@@ -627,6 +637,7 @@ pub fn write_alpine_multiarch_layout(shared: &Path, dir: &Path) -> LayoutInfo {
             &base.join(file),
             &format!("ADD {file} / # alpine 3.20.3 minirootfs"),
         )],
+        annotations: Vec::new(),
     };
     write_oci_layout(
         dir,

@@ -440,6 +440,9 @@ pub struct Finding {
     /// symbol table); absent when not assessed (not a Go binary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reachability: Option<Reachability>,
+    /// Whether the base image or the image's own layers brought the package (images whose base was found).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<crate::Origin>,
 }
 
 /// Whether the vulnerable functions an advisory names are linked into the binary.

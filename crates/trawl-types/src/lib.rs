@@ -6,6 +6,7 @@
 //! [`CACHE_FORMAT_VERSION`]).
 #![warn(missing_docs)]
 
+mod base;
 pub mod cpe;
 mod data_source;
 mod ecosystem;
@@ -19,6 +20,7 @@ mod purl;
 mod strser;
 pub mod time;
 
+pub use base::{BaseDetection, BaseImage, Origin};
 pub use data_source::{DataSourceId, OtherId, ParseDataSourceIdError};
 pub use ecosystem::{Ecosystem, OsFamily, ParseEcosystemError};
 pub use extra::{

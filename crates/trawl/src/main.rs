@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => commands::sbom::run(args),
         Command::Config(args) => commands::config::run(args),
         Command::Registry(cmd) => commands::registry::run(cmd),
+        Command::Base(cmd) => commands::base::run(cmd),
         Command::Explain(args) => commands::explain::run(args),
         Command::Db(cmd) => commands::db::run(cmd),
         Command::Server(args) => commands::server::run(args),

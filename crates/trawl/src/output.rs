@@ -101,7 +101,7 @@ fn write_outputs(report: &Report, settings: &Settings) -> anyhow::Result<()> {
 /// that is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place: renaming over it would
 /// replace the device with a file (`trawl_fs::destination`, shared with the DB writers). Symlinks are followed:
 /// the rename updates their target and keeps the link.
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let target = match trawl_fs::destination(path)
         .with_context(|| format!("cannot write {}", path.display()))?
     {

@@ -55,9 +55,26 @@ pub(crate) struct Output {
     pub(crate) path: Option<PathBuf>,
 }
 
+/// Base image detection and filtering (`--base-image`, `--base-catalog`, `--ignore-base`, `--only-base`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BaseSettings {
+    /// `--base-image`.
+    pub(crate) given: Option<String>,
+    /// `--base-catalog` repositories.
+    pub(crate) catalog: Vec<String>,
+    /// Where scanned images' layer lists are kept (candidates for later scans); `None` with `--no-cache`.
+    pub(crate) index_dir: Option<PathBuf>,
+    /// `--offline`: no registry is asked about a named base.
+    pub(crate) offline: bool,
+    /// Keep only the findings of this origin (`--ignore-base`: the image's; `--only-base`: the base's).
+    pub(crate) filter: Option<trawl_types::Origin>,
+}
+
 /// Resolved scan settings.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
+    /// Base image detection and filtering.
+    pub(crate) base: BaseSettings,
     pub(crate) vuln: bool,
     pub(crate) secret: bool,
     pub(crate) misconfig: bool,
@@ -168,8 +185,15 @@ impl Settings {
             resume,
             baseline,
             fail_on,
+            base_image,
+            base_catalog,
+            ignore_base,
+            only_base,
             config: _,
         } = with_config_file(args)?;
+        if ignore_base && only_base {
+            bail!("--ignore-base and --only-base exclude each other");
+        }
         let scanners: Vec<Scanner> = if target == Target::Config {
             vec![Scanner::Misconfig]
         } else if !scanners.is_empty() {
@@ -260,7 +284,21 @@ impl Settings {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let has = |s: Scanner| scanners.contains(&s);
+        let base = BaseSettings {
+            given: base_image,
+            catalog: base_catalog,
+            index_dir: (!no_cache).then(|| cache_root.join("images")),
+            offline,
+            filter: if ignore_base {
+                Some(trawl_types::Origin::Image)
+            } else if only_base {
+                Some(trawl_types::Origin::Base)
+            } else {
+                None
+            },
+        };
         let mut settings = Settings {
+            base,
             db_supply,
             vuln: has(Scanner::Vuln),
             secret: has(Scanner::Secret),
@@ -709,6 +747,10 @@ fail-on = "any"
             registry_mirror: vec!["docker.io=mirror.local".into()],
             baseline: Some("b.json".into()),
             fail_on: Some(FailOn::New),
+            base_image: Some("reg/debian:12".into()),
+            base_catalog: vec!["reg/alpine".into()],
+            ignore_base: true,
+            only_base: false,
             config: None,
         };
         let text = toml::to_string(&all).expect("toml");

@@ -798,6 +798,7 @@ pub fn full_report(shared: &Path) -> Report {
             },
         ],
         image_config: Some(config.into()),
+        base_image: None,
     });
     report.created_at = "2026-11-29T10:00:00Z".into();
     report.scanners = vec!["vuln".into(), "secret".into(), "misconfig".into()];

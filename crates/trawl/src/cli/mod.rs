@@ -1,12 +1,14 @@
 //! The command line: every clap struct and value enum of the binary, and nothing else. Settings are resolved
 //! from these in `crate::settings`; commands (`crate::commands`) run them.
 
+mod base;
 mod db;
 mod debug;
 mod remote;
 mod scan;
 mod server;
 
+pub(crate) use base::{AdviseArgs, BaseCommand};
 use clap::{Parser, Subcommand};
 pub(crate) use db::{BuildArgs, DbCommand, DbPathArgs, InfoArgs, InfoFormat, UpdateArgs};
 pub(crate) use debug::DebugCommand;
@@ -55,6 +57,9 @@ pub(crate) enum Command {
     /// Scan the images of a registry (`trawl registry scan REGISTRY[/PREFIX]`).
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// The base image of an image: which tag of its line removes the most findings (`trawl base advise IMAGE`).
+    #[command(subcommand)]
+    Base(BaseCommand),
     /// Build, update, inspect, publish and fetch the advisory database.
     #[command(subcommand)]
     Db(DbCommand),

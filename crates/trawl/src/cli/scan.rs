@@ -207,6 +207,20 @@ pub(crate) struct ScanArgs {
     /// Which findings fail the build with --exit-code [default: any].
     #[arg(long, value_enum, env = "TRAWL_FAIL_ON")]
     pub(crate) fail_on: Option<FailOn>,
+    /// The base image, when it cannot be found from the image itself (a reference whose layers are the image's
+    /// bottom layers).
+    #[arg(long, env = "TRAWL_BASE_IMAGE")]
+    pub(crate) base_image: Option<String>,
+    /// Repositories whose tags are candidate base images, recognised by their layers (`registry/debian`);
+    /// repeatable. Images scanned before into the same cache are candidates too.
+    #[arg(long, value_delimiter = ',', env = "TRAWL_BASE_CATALOG")]
+    pub(crate) base_catalog: Vec<String>,
+    /// Drop the findings the base image brings (kept with --show-suppressed).
+    #[arg(long, value_parser = super::env_bool(), env = "TRAWL_IGNORE_BASE", conflicts_with = "only_base")]
+    pub(crate) ignore_base: bool,
+    /// Report only the findings the base image brings.
+    #[arg(long, value_parser = super::env_bool(), env = "TRAWL_ONLY_BASE")]
+    pub(crate) only_base: bool,
     /// Config file [default: trawl.toml in the working directory, when present].
     #[arg(long, env = "TRAWL_CONFIG")]
     #[serde(skip)]

@@ -1,6 +1,7 @@
 //! One module per command. A command resolves its settings (`crate::settings`), runs the orchestration
 //! (`crate::scan`, `crate::dbsupply`) and ends in `crate::output`; no command module imports another.
 
+pub(crate) mod base;
 pub(crate) mod config;
 pub(crate) mod db;
 pub(crate) mod debug;

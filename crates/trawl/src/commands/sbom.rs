@@ -43,6 +43,7 @@ pub(crate) fn run(args: SbomArgs) -> anyhow::Result<ExitCode> {
         config: None,
         layers: Vec::new(),
         sequential: false,
+        annotations: Vec::new(),
     };
     let analyzed = trawl_analyzers::pipeline::AnalyzedImage {
         inventory,

@@ -424,6 +424,7 @@ fn aggregate(
             .flatten(),
         layers: layers.into_values().collect(),
         image_config: None,
+        base_image: None,
     };
     report.results = results;
     report.warnings = warnings;

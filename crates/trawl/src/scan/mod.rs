@@ -2,6 +2,7 @@
 //! the report (`scan_source`, `report_from_analysis`); many images at once in [`many`]. Nothing here parses
 //! flags (`crate::cli`, `crate::settings`) or writes outputs (`crate::output`).
 
+pub(crate) mod base;
 pub(crate) mod client;
 pub(crate) mod many;
 mod resume;
@@ -79,7 +80,7 @@ pub(crate) fn scan_source(
 ) -> anyhow::Result<Report> {
     let started = std::time::Instant::now();
     let (image, analyzed) = analyse_source(name, spec, settings, file_cache(settings)?)?;
-    report_from_analysis(
+    let mut report = report_from_analysis(
         name,
         artifact_type,
         settings,
@@ -88,7 +89,9 @@ pub(crate) fn scan_source(
         &image,
         analyzed,
         started,
-    )
+    )?;
+    base::attach(&mut report, &image, spec, settings);
+    Ok(report)
 }
 
 /// The layer cache of `--cache-dir` (none with `--no-cache`).
@@ -332,6 +335,7 @@ pub(crate) fn report_from_analysis(
             os,
             layers,
             image_config,
+            base_image: None,
         },
         scanners: settings.scanner_names(),
         results,

@@ -102,6 +102,7 @@ impl StoredImage {
             config: stored.config,
             layers: Vec::new(),
             sequential: false,
+            annotations: Vec::new(),
         };
         let analyzed = trawl_analyzers::pipeline::AnalyzedImage {
             inventory,

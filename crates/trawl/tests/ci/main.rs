@@ -5,6 +5,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use trawl_test::cli::ok;
 
 fn trawl_bin() -> &'static str {
     env!("CARGO_BIN_EXE_trawl")
@@ -16,18 +17,6 @@ fn repo() -> PathBuf {
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("command runs")
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "failed ({:?}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn alpine_db(dir: &Path, data: &Path) -> PathBuf {

@@ -9,53 +9,21 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+use trawl_test::cli::ok;
 
+/// The trawl binary, isolated from the machine running the tests.
 fn trawl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    c.env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("DOCKER_HOST")
-        .env_remove("CONTAINER_HOST")
-        .env_remove("TRAWL_USERNAME")
-        .env_remove("TRAWL_PASSWORD")
-        .env("NO_COLOR", "1")
-        .env("TRAWL_LOG", "warn")
-        .env("DOCKER_CONFIG", "/nonexistent/trawl-test-docker-config");
-    c
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({:?}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    trawl_test::cli::trawl(env!("CARGO_BIN_EXE_trawl"))
 }
 
 /// Alpine secdb, the Debian tracker excerpt and the committed GHSA records (lodash, minimist).
 fn build_db(data: &Path, dir: &Path) -> PathBuf {
-    let db = dir.join("advisories.db");
-    let ghsa = trawl_test::repo_root().join("tests/data/advisories/ghsa");
-    ok(trawl()
-        .args(["db", "build", "-o"])
-        .arg(&db)
-        .arg("--source")
-        .arg(format!(
-            "alpine-secdb={}",
-            data.join("advisories/alpine/alpine-secdb").display()
-        ))
-        .arg("--source")
-        .arg(format!(
-            "debian-tracker={}",
-            data.join("advisories/debian/cve-list-excerpt").display()
-        ))
-        .arg("--source")
-        .arg(format!("osv={}", ghsa.display())));
-    db
+    trawl_test::cli::distro_and_ghsa_db(
+        env!("CARGO_BIN_EXE_trawl"),
+        data,
+        &dir.join("advisories.db"),
+    )
 }
 
 /// What must not depend on where an image was read from: image ID, OS, layer diff IDs, every package (name,

@@ -9,24 +9,11 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use trawl_test::cli::ok;
 
+/// The trawl binary, isolated from the machine running the tests.
 fn trawl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    c.env_remove("GITHUB_STEP_SUMMARY")
-        .env("NO_COLOR", "1")
-        .env("TRAWL_LOG", "warn");
-    c
-}
-
-fn ok(cmd: &mut Command) -> std::process::Output {
-    let out = cmd.output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({:?}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    trawl_test::cli::trawl(env!("CARGO_BIN_EXE_trawl"))
 }
 
 fn have(tool: &str) -> bool {

@@ -9,12 +9,9 @@ use std::process::Command;
 /// (name, version) -> count, for OS packages.
 type PkgSet = BTreeMap<(String, String), usize>;
 
+/// The trawl binary, isolated from the machine running the tests.
 fn trawl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    c.env_remove("GITHUB_STEP_SUMMARY")
-        .env("NO_COLOR", "1")
-        .env("TRAWL_LOG", "warn");
-    c
+    trawl_test::cli::trawl(env!("CARGO_BIN_EXE_trawl"))
 }
 
 /// Runs trawl with inventory-only scanners and JSON output; returns the report.

@@ -8,25 +8,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use trawl_test::cli::ok;
 use trawl_test::image::{Blob, LayerTar, TestImage, TestLayer, first_layer_of_docker_archive};
 
+/// The trawl binary, isolated from the machine running the tests.
 fn trawl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    c.env_remove("GITHUB_STEP_SUMMARY")
-        .env("NO_COLOR", "1")
-        .env("TRAWL_LOG", "warn");
-    c
-}
-
-fn ok(cmd: &mut Command) -> std::process::Output {
-    let out = cmd.output().expect("trawl runs");
-    assert!(
-        out.status.success(),
-        "trawl failed ({:?}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    trawl_test::cli::trawl(env!("CARGO_BIN_EXE_trawl"))
 }
 
 fn fixtures() -> Option<PathBuf> {

@@ -11,53 +11,30 @@ mod single;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+pub(crate) use trawl_test::cli::ok;
 
+/// The trawl binary, isolated from the machine running the tests.
 pub(crate) fn trawl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    c.env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("TRAWL_USERNAME")
-        .env_remove("TRAWL_PASSWORD")
-        .env_remove("TRAWL_REGISTRY_TOKEN")
-        .env_remove("DOCKER_HOST")
-        .env("NO_COLOR", "1")
-        .env("TRAWL_LOG", "warn")
-        // No docker credentials of the machine running the tests.
-        .env("DOCKER_CONFIG", "/nonexistent/trawl-test-docker-config");
-    c
+    trawl_test::cli::trawl(env!("CARGO_BIN_EXE_trawl"))
 }
 
 pub(crate) fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("trawl runs")
 }
 
-pub(crate) fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "trawl failed ({:?}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 /// An advisory DB from the Alpine secdb and the Debian tracker excerpt.
 pub(crate) fn build_db(data: &Path, dir: &Path) -> PathBuf {
-    let db = dir.join("advisories.db");
-    ok(trawl()
-        .args(["db", "build", "-o"])
-        .arg(&db)
-        .arg("--source")
-        .arg(format!(
-            "alpine-secdb={}",
-            data.join("advisories/alpine/alpine-secdb").display()
-        ))
-        .arg("--source")
-        .arg(format!(
-            "debian-tracker={}",
-            data.join("advisories/debian/cve-list-excerpt").display()
-        )));
-    db
+    trawl_test::cli::db_build(
+        env!("CARGO_BIN_EXE_trawl"),
+        &dir.join("advisories.db"),
+        &[
+            ("alpine-secdb", data.join("advisories/alpine/alpine-secdb")),
+            (
+                "debian-tracker",
+                data.join("advisories/debian/cve-list-excerpt"),
+            ),
+        ],
+    )
 }
 
 pub(crate) fn json(out: &Output) -> serde_json::Value {

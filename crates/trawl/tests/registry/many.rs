@@ -32,6 +32,7 @@ fn push_family(
                 architecture: "amd64".into(),
                 variant: None,
                 layers: vec![base.clone(), own],
+                annotations: Vec::new(),
             }],
         );
         registry.push_oci_layout(&dir, "latest", &format!("team/app{i}:latest"), false);

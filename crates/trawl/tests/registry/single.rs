@@ -97,6 +97,7 @@ fn platform_selection_on_a_multiarch_index() {
                 &data.join("images/alpine-minirootfs/alpine-minirootfs-3.20.3-aarch64.tar.gz"),
                 "ADD alpine-minirootfs-3.20.3-aarch64.tar.gz / # alpine 3.20.3 minirootfs",
             )],
+            annotations: Vec::new(),
         }],
     );
     assert_eq!(

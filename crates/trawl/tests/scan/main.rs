@@ -7,29 +7,16 @@ mod output;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+pub(crate) use trawl_test::cli::ok;
 
+/// The trawl binary, isolated from the machine running the tests.
 pub(crate) fn trawl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    c.env_remove("GITHUB_STEP_SUMMARY")
-        .env("NO_COLOR", "1")
-        .env("TRAWL_LOG", "warn");
-    c
+    trawl_test::cli::trawl(env!("CARGO_BIN_EXE_trawl"))
 }
 
 /// Runs trawl, panicking with its stderr when it fails to start.
 pub(crate) fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("trawl runs")
-}
-
-pub(crate) fn ok(cmd: &mut Command) -> Output {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "trawl failed ({:?}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// Builds an advisory DB from feeds (`KIND=PATH` strings) into `dir/name`.

@@ -5,12 +5,9 @@ use std::path::Path;
 use std::process::Command;
 use trawl_test::image::{Blob, LayerTar, TestImage, TestLayer};
 
+/// The trawl binary, isolated from the machine running the tests.
 fn trawl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    c.env_remove("GITHUB_STEP_SUMMARY")
-        .env("NO_COLOR", "1")
-        .env("TRAWL_LOG", "warn");
-    c
+    trawl_test::cli::trawl(env!("CARGO_BIN_EXE_trawl"))
 }
 
 /// A deterministic token-shaped string (so the test file itself holds no token literal).
