@@ -31,6 +31,27 @@ fn the_db_is_kept_fresh_from_a_repository_and_reports_follow() {
         .expect("digest")
         .1
         .to_owned();
+    // Without a DB (none at --db, no --db-repository) a replica answers but is not ready, and says why.
+    let missing = tmp.path().join("missing.db");
+    let r0 = Replica::spawn(&ReplicaOptions {
+        name: "u0",
+        redis: redis.url(),
+        postgres: pg.url(),
+        db: &missing,
+        dir: tmp.path(),
+        extra: Vec::new(),
+    });
+    r0.wait_ready(false);
+    assert_eq!(
+        http("GET", &r0.url("/healthz"), None, None, None).status,
+        200
+    );
+    let ready = http("GET", &r0.url("/readyz"), None, None, None).json();
+    assert_eq!(ready["db"], false, "{ready}");
+    assert_eq!(ready["redis"], true, "{ready}");
+    assert_eq!(ready["postgres"], true, "{ready}");
+    drop(r0);
+
     // The replica's DB file does not exist yet: it is fetched.
     let db = tmp.path().join("served/trawl.db");
     let opts = |name| ReplicaOptions {

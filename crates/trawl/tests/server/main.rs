@@ -173,6 +173,13 @@ pub(crate) struct ReplicaOptions<'a> {
 
 impl Replica {
     pub(crate) fn start(o: &ReplicaOptions<'_>) -> Replica {
+        let r = Replica::spawn(o);
+        r.wait_ready(true);
+        r
+    }
+
+    /// Starts a replica without waiting for it to be ready.
+    pub(crate) fn spawn(o: &ReplicaOptions<'_>) -> Replica {
         let port = trawl_test::registry::free_port();
         let log = o.dir.join(format!("{}.log", o.name));
         let f = std::fs::File::create(&log).expect("replica log");
@@ -208,13 +215,11 @@ impl Replica {
             .stderr(f)
             .spawn()
             .expect("start trawl server");
-        let r = Replica {
+        Replica {
             child: Some(child),
             port,
             log,
-        };
-        r.wait_ready(true);
-        r
+        }
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
