@@ -10,6 +10,10 @@ use redis::{AsyncConnectionConfig, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A job taken over this many times (each time its replica stopped while running it) is failed, not run again: it
+/// is what stops them.
+const MAX_DELIVERIES: i64 = 5;
+
 /// The stream key.
 pub const STREAM: &str = "trawl:jobs";
 /// The consumer group.
@@ -241,6 +245,28 @@ async fn next(
         .map(|(id, msg)| (id, msg, false)))
 }
 
+/// How many times an entry was delivered (`XPENDING`).
+async fn deliveries(redis: &Redis, entry: &str) -> anyhow::Result<i64> {
+    let v: Value = redis
+        .query(
+            redis::cmd("XPENDING")
+                .arg(STREAM)
+                .arg(GROUP)
+                .arg(entry)
+                .arg(entry)
+                .arg(1),
+        )
+        .await?;
+    // [[id, consumer, idle ms, deliveries]]
+    if let Value::Array(rows) = v
+        && let Some(Value::Array(row)) = rows.first()
+        && let Some(Value::Int(n)) = row.get(3)
+    {
+        return Ok(*n);
+    }
+    Ok(0)
+}
+
 async fn ack(redis: &Redis, entry: &str) -> anyhow::Result<()> {
     let _: i64 = redis
         .query(redis::cmd("XACK").arg(STREAM).arg(GROUP).arg(entry))
@@ -297,7 +323,21 @@ pub(crate) async fn worker(state: Arc<State>, n: usize) {
         };
         if claimed {
             metrics::add(&state.metrics.jobs_claimed, 1);
-            tracing::info!("job {}: taken over from a replica that stopped", msg.id);
+            let deliveries = deliveries(&redis, &entry).await.unwrap_or(0);
+            tracing::info!(
+                "job {}: taken over from a replica that stopped (delivery {deliveries})",
+                msg.id
+            );
+            if deliveries > MAX_DELIVERIES {
+                let message = format!(
+                    "given up after {deliveries} attempts: the replicas running it stopped each time"
+                );
+                tracing::warn!("job {}: {message}", msg.id);
+                if state.store.fail(&msg.id, &message).await.is_ok() {
+                    let _ = ack(&redis, &entry).await;
+                }
+                continue;
+            }
         }
         // Keep the entry ours while it runs: reset its idle time well within --claim-after.
         let heartbeat = {
@@ -361,7 +401,8 @@ async fn run_job(state: &State, msg: &JobMessage) -> anyhow::Result<()> {
         anyhow::Ok((analysis, report, db))
     })
     .await
-    .context("the scan thread panicked")?;
+    // A scan that panicked is a failed job (taken again, it would panic again).
+    .unwrap_or_else(|_| Err(anyhow::anyhow!("the scan stopped on an internal error")));
     match outcome {
         Ok((analysis, report, db)) => {
             state
