@@ -16,6 +16,7 @@ pub fn trawl(bin: &str) -> Command {
         "TRAWL_USERNAME",
         "TRAWL_PASSWORD",
         "TRAWL_REGISTRY_TOKEN",
+        "TRAWL_SERVER_TOKEN",
     ] {
         c.env_remove(var);
     }

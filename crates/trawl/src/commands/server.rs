@@ -169,7 +169,8 @@ impl trawl_server::Engine for ScanEngine {
             .context("the image has no digest")?;
         let layers_seen = analyzed.layers.len() as u64;
         let layers_analysed = analyzed.cache_misses as u64;
-        let stored = StoredImage::from_analysis(&target.reference, image, analyzed);
+        let (base, _) = crate::scan::base::find(&image, &spec, &self.settings);
+        let stored = StoredImage::from_analysis(&target.reference, image, analyzed, base);
         Ok(Analysis {
             digest,
             name: target.reference.clone(),

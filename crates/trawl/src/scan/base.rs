@@ -194,39 +194,60 @@ fn known_as(image: &Image) -> Option<(String, Option<String>)> {
 
 /// Finds the base of `image`, marks each finding of `report` with its origin and applies the base filter.
 pub(crate) fn attach(report: &mut Report, image: &Image, spec: &SourceSpec, settings: &Settings) {
+    let (found, warnings) = find(image, spec, settings);
+    report.warnings.extend(warnings);
+    apply(report, found, settings);
+}
+
+/// The base of `image` (`None` when nothing tells), and the warnings of the search. Records the image in the
+/// cache's list of known images.
+pub(crate) fn find(
+    image: &Image,
+    spec: &SourceSpec,
+    settings: &Settings,
+) -> (Option<BaseImage>, Vec<Warning>) {
+    let mut warnings = Vec::new();
     let Some(config) = image.config.as_ref() else {
-        return;
+        return (None, warnings);
     };
     let diff_ids: Vec<String> = image.layers.iter().map(|l| l.diff_id.clone()).collect();
     if diff_ids.is_empty() || diff_ids.iter().any(String::is_empty) {
-        return;
+        return (None, warnings);
     }
     let base = &settings.base;
-    let mut warnings = Vec::new();
     let found = detect(image, config, &diff_ids, spec, base, &mut warnings);
-    report.warnings.extend(warnings);
     if let (Some(dir), Some((reference, digest))) = (&base.index_dir, known_as(image))
         && let Err(e) = record(dir, &reference, digest.as_deref(), &diff_ids)
     {
         tracing::debug!("cannot record {reference} in {}: {e:#}", dir.display());
     }
+    if let Some(b) = &found {
+        tracing::info!(
+            "{}: base image {} ({} layer(s), by {})",
+            image.name,
+            b.display_name(),
+            b.layers,
+            b.detected_by.as_str()
+        );
+    }
+    (found, warnings)
+}
+
+/// Puts the base found (if any) in `report`: each finding's origin, the base filter, `artifact.base_image`.
+pub(crate) fn apply(report: &mut Report, found: Option<BaseImage>, settings: &Settings) {
+    let base = &settings.base;
     let Some(found) = found else {
-        if base.filter.is_some() {
+        if base.filter.is_some()
+            && report.artifact.artifact_type == trawl_report::ArtifactType::ContainerImage
+        {
             report.warnings.push(warn(format!(
                 "{}: no base image found, so --ignore-base / --only-base changed nothing (name it with \
                  --base-image, or give --base-catalog)",
-                image.name
+                report.artifact.name
             )));
         }
         return;
     };
-    tracing::info!(
-        "{}: base image {} ({} layer(s), by {})",
-        image.name,
-        found.display_name(),
-        found.layers,
-        found.detected_by.as_str()
-    );
     mark_and_filter(report, &found, base.filter, settings.show_suppressed);
     report.artifact.base_image = Some(found);
 }

@@ -21,7 +21,8 @@ pub(crate) fn match_on_server(
 ) -> anyhow::Result<Report> {
     let (image, analyzed) =
         super::analyse_source(name, spec, settings, super::file_cache(settings)?)?;
-    let body = serde_json::to_vec(&StoredImage::from_analysis(name, image, analyzed))?;
+    let (base, _) = super::base::find(&image, spec, settings);
+    let body = serde_json::to_vec(&StoredImage::from_analysis(name, image, analyzed, base))?;
     let url = format!(
         "{}/api/trawl/v1/match?format=json",
         server.trim_end_matches('/')

@@ -53,7 +53,8 @@ pub(crate) fn scan_with_store(
     }
     let (image, analyzed) =
         super::analyse_source(name, spec, settings, super::file_cache(settings)?)?;
-    let stored = StoredImage::from_analysis(name, image, analyzed);
+    let (base, _) = super::base::find(&image, spec, settings);
+    let stored = StoredImage::from_analysis(name, image, analyzed, base);
     let inventory = serde_json::to_value(&stored)?;
     let report = stored.report(settings, policy, db, started)?;
     if let Some(d) = &digest {

@@ -23,6 +23,9 @@ pub(crate) struct StoredImage {
     secrets: Vec<SecretFinding>,
     misconfigurations: Vec<Misconfiguration>,
     layers: Vec<trawl_analyzers::pipeline::LayerReport>,
+    /// Its base image, found when it was analysed (where its registry and the layer cache's list are known).
+    #[serde(default)]
+    base_image: Option<trawl_types::BaseImage>,
 }
 
 impl StoredImage {
@@ -31,11 +34,12 @@ impl StoredImage {
         Ok(StoredImage::deserialize(value)?)
     }
 
-    /// What the analysis of `name` found.
+    /// What the analysis of `name` found, with its base image (`crate::scan::base::find`).
     pub(crate) fn from_analysis(
         name: &str,
         image: trawl_source::Image,
         analyzed: trawl_analyzers::pipeline::AnalyzedImage,
+        base_image: Option<trawl_types::BaseImage>,
     ) -> StoredImage {
         StoredImage {
             name: name.to_owned(),
@@ -54,6 +58,7 @@ impl StoredImage {
             secrets: analyzed.secrets,
             misconfigurations: analyzed.misconfigurations,
             layers: analyzed.layers,
+            base_image,
         }
     }
 
@@ -71,6 +76,7 @@ impl StoredImage {
             secrets: Vec::new(),
             misconfigurations: Vec::new(),
             layers: Vec::new(),
+            base_image: None,
         }
     }
 
@@ -111,7 +117,7 @@ impl StoredImage {
             layers: stored.layers,
             ..Default::default()
         };
-        crate::scan::report_from_analysis(
+        let mut report = crate::scan::report_from_analysis(
             &stored.name,
             stored.artifact_type,
             settings,
@@ -120,6 +126,8 @@ impl StoredImage {
             &image,
             analyzed,
             started,
-        )
+        )?;
+        crate::scan::base::apply(&mut report, stored.base_image, settings);
+        Ok(report)
     }
 }

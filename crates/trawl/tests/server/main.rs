@@ -11,36 +11,19 @@ mod store;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 pub(crate) const TOKEN: &str = "t0ken-for-tests-only";
 
+/// The trawl binary, isolated from the machine running the tests.
 pub(crate) fn trawl() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_trawl"));
-    c.env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("TRAWL_USERNAME")
-        .env_remove("TRAWL_PASSWORD")
-        .env_remove("TRAWL_REGISTRY_TOKEN")
-        .env_remove("TRAWL_SERVER_TOKEN")
-        .env("NO_COLOR", "1")
-        .env("TRAWL_LOG", "warn")
-        .env("DOCKER_CONFIG", "/nonexistent/trawl-test-docker-config");
-    c
+    trawl_test::cli::trawl(env!("CARGO_BIN_EXE_trawl"))
 }
 
-pub(crate) fn ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("trawl runs");
-    assert!(
-        out.status.success(),
-        "trawl failed ({:?}):\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+pub(crate) use trawl_test::cli::ok;
 
 /// An advisory DB from the Alpine secdb and the Debian tracker excerpt, plus `osv` (a directory of OSV records).
 pub(crate) fn build_db(data: &Path, out: &Path, osv: Option<&Path>) {
