@@ -54,5 +54,28 @@ pub(crate) fn match_on_server(
         bail!("the trawl server {server} answered {status}: {message}");
     }
     tracing::info!("{name}: matched by {server}");
-    serde_json::from_str(&text).with_context(|| format!("{server}: not a trawl report"))
+    let mut report: Report =
+        serde_json::from_str(&text).with_context(|| format!("{server}: not a trawl report"))?;
+    apply_local_policy(&mut report, settings)?;
+    Ok(report)
+}
+
+/// The server matches with its own policy; the client's (`--severity`, `--ignore-unfixed`, `--ignore-status`,
+/// the ignore file, VEX, `--ignore-base`/`--only-base`) is applied here to what it answered, as a local scan
+/// would.
+fn apply_local_policy(report: &mut Report, settings: &Settings) -> anyhow::Result<()> {
+    let policy = settings.policy()?;
+    for r in &mut report.results {
+        let outcome = policy.apply_vulns(&r.target, std::mem::take(&mut r.vulnerabilities));
+        r.vulnerabilities = outcome.kept;
+        if settings.show_suppressed {
+            r.suppressed.extend(outcome.suppressed);
+        } else {
+            r.suppressed.clear();
+        }
+    }
+    report.policy = super::policy_summary(settings, &policy);
+    let base = report.artifact.base_image.take();
+    super::base::apply(report, base, settings);
+    Ok(())
 }

@@ -344,26 +344,31 @@ pub(crate) fn report_from_analysis(
             hits: analyzed.cache_hits as u64,
             misses: analyzed.cache_misses as u64,
         }),
-        policy: settings.vuln.then(|| PolicySummary {
-            severities: settings.severities.clone(),
-            ignore_unfixed: settings.ignore_unfixed,
-            skip_unreachable: settings.skip_unreachable,
-            ignore_statuses: settings.ignore_statuses.clone(),
-            ignore_file: policy
-                .ignore_files
-                .first()
-                .map(|f| f.path.display().to_string()),
-            vex: settings
-                .vex
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect(),
-            exit_code: i32::from(settings.exit_code),
-            fail_on_new: settings.fail_on_new,
-            failed: false,
-        }),
+        policy: policy_summary(settings, policy),
         baseline: None,
         images: Vec::new(),
+    })
+}
+
+/// The policy a report was filtered with (none when vulnerabilities were not scanned).
+pub(crate) fn policy_summary(settings: &Settings, policy: &Policy) -> Option<PolicySummary> {
+    settings.vuln.then(|| PolicySummary {
+        severities: settings.severities.clone(),
+        ignore_unfixed: settings.ignore_unfixed,
+        skip_unreachable: settings.skip_unreachable,
+        ignore_statuses: settings.ignore_statuses.clone(),
+        ignore_file: policy
+            .ignore_files
+            .first()
+            .map(|f| f.path.display().to_string()),
+        vex: settings
+            .vex
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        exit_code: i32::from(settings.exit_code),
+        fail_on_new: settings.fail_on_new,
+        failed: false,
     })
 }
 

@@ -140,6 +140,7 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
     // Each image: the CLI's findings, then a Harbor scan sent to one replica, its report read from the other.
     let mut jobs = Vec::new();
     let mut total = 0;
+    let mut unfixed_dropped = 0;
     for (i, (_, repo)) in images.iter().enumerate() {
         let reference = registry.reference(repo);
         let cli = cli_report(&reference, &db);
@@ -189,6 +190,42 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
             native_findings(&cli),
             "{repo}: client mode"
         );
+        // The client's own policy applies to the server's answer, as in a local scan.
+        let client_fixed = ok(trawl()
+            .args(["image", &reference, "--image-src", "remote", "--server"])
+            .arg(submit.url(""))
+            .args([
+                "--server-token",
+                TOKEN,
+                "--no-cache",
+                "--scanners",
+                "vuln",
+                "--ignore-unfixed",
+                "-f",
+                "json",
+            ]));
+        let client_fixed: serde_json::Value =
+            serde_json::from_slice(&client_fixed.stdout).expect("JSON");
+        let local_fixed = ok(trawl()
+            .args(["image", &reference, "--image-src", "remote", "--db"])
+            .arg(&db)
+            .args([
+                "--no-cache",
+                "--scanners",
+                "vuln",
+                "--ignore-unfixed",
+                "-f",
+                "json",
+            ]));
+        let local_fixed: serde_json::Value =
+            serde_json::from_slice(&local_fixed.stdout).expect("JSON");
+        assert_eq!(
+            native_findings(&client_fixed),
+            native_findings(&local_fixed),
+            "{repo}: client mode with --ignore-unfixed"
+        );
+        assert_eq!(client_fixed["policy"]["ignore_unfixed"], true);
+        unfixed_dropped += native_findings(&client).len() - native_findings(&client_fixed).len();
         jobs.push((repo.to_owned(), id, digest));
     }
     // Client mode with a wrong token fails with the server's answer.
@@ -217,6 +254,10 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(total > 0, "no findings to compare: the DB matched nothing");
+    assert!(
+        unfixed_dropped > 0,
+        "--ignore-unfixed in client mode dropped nothing: nothing to compare"
+    );
 
     // Harbor 1.0 media type, SBOMs, and the native API's formats.
     let (_, id, _) = &jobs[0];
