@@ -13,6 +13,7 @@ pub mod harbor;
 pub mod metrics;
 pub mod queue;
 mod rematch;
+pub mod seal;
 pub mod store;
 pub mod webhook;
 
@@ -178,7 +179,13 @@ pub struct State {
 /// Runs the server until SIGINT/SIGTERM.
 pub async fn serve(config: Config, engine: Arc<dyn Engine>) -> anyhow::Result<()> {
     let metrics = Arc::new(metrics::Metrics::default());
-    let queue = queue::Queue::new(&config.redis)?;
+    if config.token.is_none() {
+        tracing::warn!(
+            "no --token: the API needs no authentication, and queued jobs (with the registry credentials of \
+             Harbor's scan requests) are kept unsealed in Redis"
+        );
+    }
+    let queue = queue::Queue::new(&config.redis, config.token.as_deref())?;
     let store = store::Store::new(&config.postgres)?;
     let cache = Arc::new(cache::RedisCache::new(&config.redis, Arc::clone(&metrics))?);
     let state = Arc::new(State {

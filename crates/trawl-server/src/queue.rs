@@ -106,23 +106,36 @@ impl Redis {
 pub struct Queue {
     redis: Redis,
     url: String,
+    /// Seals jobs before they go to Redis (`None` without `--token`: jobs are kept as they are).
+    sealer: Option<Arc<crate::seal::Sealer>>,
 }
 
 impl Queue {
-    /// A queue on the Redis at `url`.
-    pub fn new(url: &str) -> anyhow::Result<Queue> {
+    /// A queue on the Redis at `url`; jobs sealed with a key from `token` when there is one.
+    pub fn new(url: &str, token: Option<&str>) -> anyhow::Result<Queue> {
         Ok(Queue {
             redis: Redis::new(url, Duration::from_secs(5))?,
             url: url.to_owned(),
+            sealer: token.map(|t| Arc::new(crate::seal::Sealer::from_token(t))),
         })
     }
 
     /// Adds a job.
     pub async fn push(&self, msg: &JobMessage) -> anyhow::Result<()> {
         let json = serde_json::to_string(msg)?;
+        let (field, value) = match &self.sealer {
+            Some(s) => ("sealed", s.seal(json.as_bytes())?),
+            None => ("job", json),
+        };
         let _: String = self
             .redis
-            .query(redis::cmd("XADD").arg(STREAM).arg("*").arg("job").arg(json))
+            .query(
+                redis::cmd("XADD")
+                    .arg(STREAM)
+                    .arg("*")
+                    .arg(field)
+                    .arg(value),
+            )
             .await?;
         Ok(())
     }
@@ -160,7 +173,10 @@ async fn ensure_group(redis: &Redis) -> anyhow::Result<()> {
 }
 
 /// One entry: its stream ID and its payload.
-fn parse_entries(v: &Value) -> Vec<(String, Option<JobMessage>)> {
+fn parse_entries(
+    v: &Value,
+    sealer: Option<&crate::seal::Sealer>,
+) -> Vec<(String, Option<JobMessage>)> {
     // [[id, [field, value, ...]], ...]
     let mut out = Vec::new();
     if let Value::Array(items) = v {
@@ -172,8 +188,21 @@ fn parse_entries(v: &Value) -> Vec<(String, Option<JobMessage>)> {
             let mut msg = None;
             if let Some(Value::Array(fields)) = pair.get(1) {
                 for kv in fields.chunks(2) {
-                    if kv.len() == 2 && as_string(&kv[0]).as_deref() == Some("job") {
-                        msg = as_string(&kv[1]).and_then(|s| serde_json::from_str(&s).ok());
+                    if kv.len() != 2 {
+                        continue;
+                    }
+                    match as_string(&kv[0]).as_deref() {
+                        Some("job") => {
+                            msg = as_string(&kv[1]).and_then(|s| serde_json::from_str(&s).ok());
+                        }
+                        // A sealed job that does not open (another token, altered) reads as unreadable.
+                        Some("sealed") => {
+                            msg = sealer
+                                .zip(as_string(&kv[1]))
+                                .and_then(|(k, s)| k.open(&s))
+                                .and_then(|b| serde_json::from_slice(&b).ok());
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -196,6 +225,7 @@ async fn next(
     redis: &Redis,
     consumer: &str,
     claim_after: Duration,
+    sealer: Option<&crate::seal::Sealer>,
 ) -> anyhow::Result<Option<(String, Option<JobMessage>, bool)>> {
     let claimed: Value = redis
         .query(
@@ -211,7 +241,7 @@ async fn next(
         .await?;
     if let Value::Array(parts) = &claimed
         && let Some(entries) = parts.get(1)
-        && let Some((id, msg)) = parse_entries(entries).into_iter().next()
+        && let Some((id, msg)) = parse_entries(entries, sealer).into_iter().next()
     {
         return Ok(Some((id, msg, true)));
     }
@@ -241,7 +271,7 @@ async fn next(
     };
     Ok(entries
         .as_ref()
-        .and_then(|e| parse_entries(e).into_iter().next())
+        .and_then(|e| parse_entries(e, sealer).into_iter().next())
         .map(|(id, msg)| (id, msg, false)))
 }
 
@@ -280,6 +310,7 @@ async fn ack(redis: &Redis, entry: &str) -> anyhow::Result<()> {
 /// A worker: takes jobs one at a time until the process ends.
 pub(crate) async fn worker(state: Arc<State>, n: usize) {
     let consumer = state.config.consumer.clone();
+    let sealer = state.queue.sealer.clone();
     // Its own connection: a blocking XREADGROUP holds the connection it is sent on.
     let redis = match Redis::new(&state.queue.url, Duration::from_secs(10)) {
         Ok(r) => Arc::new(r),
@@ -304,7 +335,14 @@ pub(crate) async fn worker(state: Arc<State>, n: usize) {
             tokio::time::sleep(Duration::from_millis(200)).await;
             continue;
         }
-        let (entry, msg, claimed) = match next(&redis, &consumer, state.config.claim_after).await {
+        let (entry, msg, claimed) = match next(
+            &redis,
+            &consumer,
+            state.config.claim_after,
+            sealer.as_deref(),
+        )
+        .await
+        {
             Ok(Some(x)) => x,
             Ok(None) => continue,
             Err(e) => {

@@ -116,3 +116,94 @@ fn a_killed_replicas_job_finishes_on_another_and_outages_lose_no_job() {
     assert_eq!(harbor_findings(&a.json()), native_findings(&cli));
     assert!(!r2.log_text().contains(TOKEN), "token in the log");
 }
+
+/// A Harbor scan request's registry credentials never sit readable in Redis: the queued job is sealed under a
+/// key from the replicas' shared token, and another replica opens it and runs it.
+#[test]
+fn queued_jobs_are_sealed_and_open_on_another_replica() {
+    let data = trawl_test::require_shared_data!();
+    trawl_test::require_registry_tools!();
+    trawl_test::require_server_tools!();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let db = tmp.path().join("trawl.db");
+    build_db(&data, &db, None);
+    let registry = TestRegistry::start();
+    let redis = TestRedis::start();
+    let pg = TestPostgres::start();
+    registry.push_archive(
+        &data.join("images/alpine-310.tar.gz"),
+        "library/alpine:3.10",
+    );
+    let cli = cli_report(&registry.reference("library/alpine:3.10"), &db);
+    let digest = cli["artifact"]["repo_digests"][0]
+        .as_str()
+        .and_then(|d| d.rsplit_once('@'))
+        .expect("digest")
+        .1
+        .to_owned();
+    let opts = |name, workers: &str| ReplicaOptions {
+        name,
+        redis: redis.url(),
+        postgres: pg.url(),
+        db: &db,
+        dir: tmp.path(),
+        extra: vec!["--workers".into(), workers.into()],
+    };
+    // A replica that only takes requests: the job waits in the stream.
+    let front = Replica::start(&opts("front", "0"));
+    let password = "hunter2-registry-password";
+    let authorization = {
+        use base64::Engine as _;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("robot$scan:{password}"))
+        )
+    };
+    let body = serde_json::json!({
+        "registry": {"url": format!("http://127.0.0.1:{}", registry.port()), "authorization": authorization},
+        "artifact": {
+            "repository": "library/alpine",
+            "digest": digest,
+            "mime_type": "application/vnd.docker.distribution.manifest.v2+json"
+        }
+    })
+    .to_string();
+    let a = http(
+        "POST",
+        &front.url("/api/v1/scan"),
+        Some(&bearer()),
+        None,
+        Some((
+            "application/vnd.scanner.adapter.scan.request+json; version=1.1",
+            &body,
+        )),
+    );
+    assert_eq!(a.status, 202, "{}", a.body);
+    let id = a.json()["id"].as_str().expect("id").to_owned();
+    let port = redis.url().rsplit(':').next().expect("port").to_owned();
+    let stream = Command::new("redis-cli")
+        .args(["-p", &port, "XRANGE", "trawl:jobs", "-", "+"])
+        .output()
+        .expect("redis-cli runs");
+    let stream = String::from_utf8_lossy(&stream.stdout);
+    assert!(
+        stream.contains("sealed"),
+        "the job is queued sealed: {stream}"
+    );
+    for secret in [password, "robot$scan", &authorization, "library/alpine"] {
+        assert!(
+            !stream.contains(secret),
+            "{secret:?} readable in Redis: {stream}"
+        );
+    }
+    // A worker replica opens it and runs it: the report equals the CLI's.
+    let worker = Replica::start(&opts("worker", "1"));
+    let a = wait_report(
+        &worker,
+        &id,
+        "application/vnd.security.vulnerability.report; version=1.1",
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(harbor_findings(&a.json()), native_findings(&cli));
+    drop(front);
+}
