@@ -67,12 +67,7 @@ fn responses_conform_to_the_v1_2_openapi_document() {
         "library/alpine:3.11",
     );
     let cli = cli_report(&registry.reference("library/alpine:3.11"), &db);
-    let digest = cli["artifact"]["repo_digests"][0]
-        .as_str()
-        .and_then(|d| d.rsplit_once('@'))
-        .expect("digest")
-        .1
-        .to_owned();
+    let digest = manifest_digest(&cli);
     let r = Replica::start(&ReplicaOptions {
         name: "c1",
         redis: redis.url(),

@@ -25,12 +25,7 @@ fn the_db_is_kept_fresh_from_a_repository_and_reports_follow() {
         "library/alpine:3.10",
     );
     let cli = cli_report(&registry.reference("library/alpine:3.10"), &built);
-    let digest = cli["artifact"]["repo_digests"][0]
-        .as_str()
-        .and_then(|d| d.rsplit_once('@'))
-        .expect("digest")
-        .1
-        .to_owned();
+    let digest = manifest_digest(&cli);
     // Without a DB (none at --db, no --db-repository) a replica answers but is not ready, and says why.
     let missing = tmp.path().join("missing.db");
     let r0 = Replica::spawn(&ReplicaOptions {

@@ -22,12 +22,7 @@ fn a_killed_replicas_job_finishes_on_another_and_outages_lose_no_job() {
         "library/alpine:3.10",
     );
     let cli = cli_report(&registry.reference("library/alpine:3.10"), &db);
-    let digest = cli["artifact"]["repo_digests"][0]
-        .as_str()
-        .and_then(|d| d.rsplit_once('@'))
-        .expect("digest")
-        .1
-        .to_owned();
+    let digest = manifest_digest(&cli);
     let proxy = StallProxy::start(registry.port());
     let opts = |name| ReplicaOptions {
         name,
@@ -135,12 +130,7 @@ fn queued_jobs_are_sealed_and_open_on_another_replica() {
         "library/alpine:3.10",
     );
     let cli = cli_report(&registry.reference("library/alpine:3.10"), &db);
-    let digest = cli["artifact"]["repo_digests"][0]
-        .as_str()
-        .and_then(|d| d.rsplit_once('@'))
-        .expect("digest")
-        .1
-        .to_owned();
+    let digest = manifest_digest(&cli);
     let opts = |name, workers: &str| ReplicaOptions {
         name,
         redis: redis.url(),

@@ -144,12 +144,7 @@ fn harbor_scans_on_two_replicas_equal_the_cli_and_a_db_update_rematches_without_
     for (i, (_, repo)) in images.iter().enumerate() {
         let reference = registry.reference(repo);
         let cli = cli_report(&reference, &db);
-        let digest = cli["artifact"]["repo_digests"][0]
-            .as_str()
-            .and_then(|d| d.rsplit_once('@'))
-            .expect("repo digest")
-            .1
-            .to_owned();
+        let digest = manifest_digest(&cli);
         let repository = repo.split_once(':').expect("tag").0;
         let (submit, read) = if i % 2 == 0 { (&r1, &r2) } else { (&r2, &r1) };
         let id = harbor_scan(submit, registry.port(), repository, &digest);

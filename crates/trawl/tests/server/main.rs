@@ -322,6 +322,15 @@ pub(crate) fn cli_report(reference: &str, db: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON report")
 }
 
+/// The manifest digest (`sha256:...`) of the image a native report is of.
+pub(crate) fn manifest_digest(report: &serde_json::Value) -> String {
+    report["artifact"]["repo_digests"][0]
+        .as_str()
+        .and_then(|d| d.rsplit_once('@'))
+        .map(|(_, d)| d.to_owned())
+        .unwrap_or_else(|| panic!("no repo digest in {}", report["artifact"]))
+}
+
 /// Sorted `(package, id, version)` of a native report's findings.
 pub(crate) fn native_findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
     let mut v: Vec<_> = report["results"]
