@@ -20,7 +20,8 @@ const BACKOFF: [std::time::Duration; 3] = [
     std::time::Duration::from_secs(16),
 ];
 
-/// POSTs `body` to `url` (blocking), signed when a secret is set, retried as [`BACKOFF`] says.
+/// POSTs `body` to `url` (blocking), signed when a secret is set; a receiver that is down or overloaded
+/// (connection error, 429, 5xx) gets three more tries over about 20 s.
 pub fn post(url: &str, secret: Option<&str>, body: &[u8]) -> anyhow::Result<()> {
     post_with_backoff(url, secret, body, &BACKOFF)
 }
