@@ -20,6 +20,9 @@ pub struct FindingKey {
 pub struct Change {
     /// The candidate (`registry/debian:12.8`).
     pub reference: String,
+    /// Other tags of the same image (`12`, `bookworm` for `12.8`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_image: Vec<String>,
     /// The base's findings the candidate does not have.
     pub removes: Vec<FindingKey>,
     /// The candidate's findings the base does not have.
@@ -61,6 +64,7 @@ impl Change {
         adds.dedup();
         Change {
             reference: reference.to_owned(),
+            same_image: Vec::new(),
             removes_by_severity: by_severity(&removes),
             adds_by_severity: by_severity(&adds),
             removes,

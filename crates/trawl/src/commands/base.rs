@@ -111,12 +111,31 @@ fn advise(args: AdviseArgs) -> anyhow::Result<ExitCode> {
     );
     let base_findings: Vec<FindingKey> = keys(&report, Some(Origin::Base)).collect();
     let own_findings = keys(&report, Some(Origin::Image)).count();
-    let mut changes = Vec::new();
+    let mut changes: Vec<Change> = Vec::new();
     let mut failed = Vec::new();
+    // Tags of one image (a floating `12` and `12.8`) are one candidate; the base's own image is none.
+    let mut by_digest: std::collections::BTreeMap<String, usize> = Default::default();
     for t in &candidates {
         let candidate = format!("{repository}:{t}");
         match scan(&candidate) {
             Ok(r) => {
+                let digest = r
+                    .artifact
+                    .repo_digests
+                    .first()
+                    .and_then(|d| d.rsplit_once('@'))
+                    .map(|(_, d)| d.to_owned());
+                if let Some(d) = &digest {
+                    if base.digest.as_deref() == Some(d.as_str()) {
+                        tracing::info!("{candidate} is the base image itself");
+                        continue;
+                    }
+                    if let Some(&i) = by_digest.get(d) {
+                        changes[i].same_image.push(candidate);
+                        continue;
+                    }
+                    by_digest.insert(d.clone(), changes.len());
+                }
                 let found: Vec<FindingKey> = keys(&r, None).collect();
                 changes.push(Change::between(&candidate, &base_findings, &found));
             }
@@ -195,7 +214,12 @@ fn text(a: &Advice, name: &str) -> String {
     } else {
         let _ = writeln!(out, "\nCandidates, best first:");
         for c in &a.candidates {
-            let _ = writeln!(out, "  {name} → {}  {}", c.reference, c.describe());
+            let also = if c.same_image.is_empty() {
+                String::new()
+            } else {
+                format!(" (also {})", c.same_image.join(", "))
+            };
+            let _ = writeln!(out, "  {name} → {}{also}  {}", c.reference, c.describe());
         }
     }
     for (r, e) in &a.failed {

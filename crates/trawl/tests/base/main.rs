@@ -135,6 +135,12 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
         docker.build(&ctx, &tag);
         docker.push(&tag);
     }
+    // Floating tags, as registries keep them: `3.11` is the image of 3.11.13, `3.7` the base's own image.
+    for (floating, release) in [("3.11", "3.11.13"), ("3.7", "3.7.3")] {
+        let tag = format!("{reg}/alpine:{floating}");
+        docker.tag(&format!("{reg}/alpine:{release}"), &tag);
+        docker.push(&tag);
+    }
     let plain = format!("{reg}/plain-alpine:3.7.3");
     docker.build(
         &context(
@@ -495,7 +501,23 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
         .iter()
         .map(|t| format!("{reg}/alpine:{t}"))
         .collect();
-    assert_eq!(scanned, expected);
+    assert_eq!(
+        scanned, expected,
+        "3.7 is the base's own image: no candidate"
+    );
+    let merged: Vec<&Value> = candidates
+        .iter()
+        .filter(|c| c.get("same_image").is_some())
+        .collect();
+    assert_eq!(merged.len(), 1, "{candidates:?}");
+    assert_eq!(
+        merged[0]["reference"],
+        format!("{reg}/alpine:3.11.13").as_str()
+    );
+    assert_eq!(
+        merged[0]["same_image"],
+        serde_json::json!([format!("{reg}/alpine:3.11")])
+    );
     for c in candidates {
         let reference = c["reference"].as_str().expect("reference");
         let alone = findings(
@@ -532,7 +554,7 @@ fn base_found_by_label_history_and_layers_split_and_advice() {
     for line in [
         format!("Base image of {by_history}: {reg}/alpine:3.7.3 (1 layer, by given)"),
         format!(
-            "{reg}/alpine:3.7.3 → {best}  removes {} ({} UNKNOWN), adds 0",
+            "{reg}/alpine:3.7.3 → {best} (also {reg}/alpine:3.11)  removes {} ({} UNKNOWN), adds 0",
             base_alone.len(),
             base_alone.len()
         ),
