@@ -119,12 +119,7 @@ fn advise(args: AdviseArgs) -> anyhow::Result<ExitCode> {
         let candidate = format!("{repository}:{t}");
         match scan(&candidate) {
             Ok(r) => {
-                let digest = r
-                    .artifact
-                    .repo_digests
-                    .first()
-                    .and_then(|d| d.rsplit_once('@'))
-                    .map(|(_, d)| d.to_owned());
+                let digest = crate::scan::manifest_digest_of(&r.artifact.repo_digests);
                 if let Some(d) = &digest {
                     if base.digest.as_deref() == Some(d.as_str()) {
                         tracing::info!("{candidate} is the base image itself");

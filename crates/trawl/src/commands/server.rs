@@ -161,10 +161,7 @@ impl trawl_server::Engine for ScanEngine {
         };
         let (image, analyzed) =
             crate::scan::analyse_source(&target.reference, &spec, &self.settings, Some(cache))?;
-        let digest = image
-            .repo_digests
-            .iter()
-            .find_map(|d| d.rsplit_once('@').map(|(_, d)| d.to_owned()))
+        let digest = crate::scan::manifest_digest_of(&image.repo_digests)
             .or_else(|| image.image_id.clone())
             .context("the image has no digest")?;
         let layers_seen = analyzed.layers.len() as u64;

@@ -184,12 +184,7 @@ fn record(
 /// The name a later scan knows this image by: its first `repo:tag`, with its digest.
 fn known_as(image: &Image) -> Option<(String, Option<String>)> {
     let reference = image.repo_tags.first()?.clone();
-    let digest = image
-        .repo_digests
-        .first()
-        .and_then(|d| d.split_once('@'))
-        .map(|(_, d)| d.to_owned());
-    Some((reference, digest))
+    Some((reference, super::manifest_digest_of(&image.repo_digests)))
 }
 
 /// Finds the base of `image`, marks each finding of `report` with its origin and applies the base filter.

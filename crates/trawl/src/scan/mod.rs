@@ -350,6 +350,14 @@ pub(crate) fn report_from_analysis(
     })
 }
 
+/// The manifest digest (`sha256:...`) in the first of an image's `repo@digest` names.
+pub(crate) fn manifest_digest_of(repo_digests: &[String]) -> Option<String> {
+    repo_digests
+        .first()
+        .and_then(|d| d.rsplit_once('@'))
+        .map(|(_, d)| d.to_owned())
+}
+
 /// The policy a report was filtered with (none when vulnerabilities were not scanned).
 pub(crate) fn policy_summary(settings: &Settings, policy: &Policy) -> Option<PolicySummary> {
     settings.vuln.then(|| PolicySummary {
