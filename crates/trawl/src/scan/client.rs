@@ -66,13 +66,8 @@ pub(crate) fn match_on_server(
 fn apply_local_policy(report: &mut Report, settings: &Settings) -> anyhow::Result<()> {
     let policy = settings.policy()?;
     for r in &mut report.results {
-        let outcome = policy.apply_vulns(&r.target, std::mem::take(&mut r.vulnerabilities));
-        r.vulnerabilities = outcome.kept;
-        if settings.show_suppressed {
-            r.suppressed.extend(outcome.suppressed);
-        } else {
-            r.suppressed.clear();
-        }
+        let findings = std::mem::take(&mut r.vulnerabilities);
+        super::keep_vulns(r, findings, &policy, settings.show_suppressed);
     }
     report.policy = super::policy_summary(settings, &policy);
     let base = report.artifact.base_image.take();

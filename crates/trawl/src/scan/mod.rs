@@ -249,11 +249,7 @@ pub(crate) fn report_from_analysis(
     for (key, r) in &mut results {
         let mut fs = per_result.remove(key).unwrap_or_default();
         fs.sort_by(|a, b| (&a.pkg_name, &a.id).cmp(&(&b.pkg_name, &b.id)));
-        let outcome = policy.apply_vulns(&r.target, fs);
-        r.vulnerabilities = outcome.kept;
-        if settings.show_suppressed {
-            r.suppressed = outcome.suppressed;
-        }
+        keep_vulns(r, fs, policy, settings.show_suppressed);
     }
     let mut results: Vec<ScanResult> = results.into_values().collect();
 
@@ -348,6 +344,23 @@ pub(crate) fn report_from_analysis(
         baseline: None,
         images: Vec::new(),
     })
+}
+
+/// Puts what the policy keeps of `findings` in `r`, and (with `--show-suppressed`) what it suppresses beside the
+/// result's already suppressed findings; without it, no suppressed finding stays.
+pub(crate) fn keep_vulns(
+    r: &mut ScanResult,
+    findings: Vec<Finding>,
+    policy: &Policy,
+    show_suppressed: bool,
+) {
+    let outcome = policy.apply_vulns(&r.target, findings);
+    r.vulnerabilities = outcome.kept;
+    if show_suppressed {
+        r.suppressed.extend(outcome.suppressed);
+    } else {
+        r.suppressed.clear();
+    }
 }
 
 /// The manifest digest (`sha256:...`) in the first of an image's `repo@digest` names.
