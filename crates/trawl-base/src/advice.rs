@@ -87,23 +87,27 @@ impl Change {
 
     /// `removes 23 (4 HIGH, 19 MEDIUM), adds 1 (1 LOW)`.
     pub fn describe(&self) -> String {
-        let counts = |m: &BTreeMap<Severity, usize>| {
-            m.iter()
-                .rev()
-                .map(|(s, n)| format!("{n} {s}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut s = format!("removes {}", self.removes.len());
-        if !self.removes.is_empty() {
-            s.push_str(&format!(" ({})", counts(&self.removes_by_severity)));
-        }
-        s.push_str(&format!(", adds {}", self.adds.len()));
-        if !self.adds.is_empty() {
-            s.push_str(&format!(" ({})", counts(&self.adds_by_severity)));
-        }
-        s
+        format!(
+            "removes {}{}, adds {}{}",
+            self.removes.len(),
+            severities(&self.removes),
+            self.adds.len(),
+            severities(&self.adds)
+        )
     }
+}
+
+/// ` (4 HIGH, 19 MEDIUM)`: the findings counted by severity, most severe first; empty for none.
+pub fn severities(keys: &[FindingKey]) -> String {
+    if keys.is_empty() {
+        return String::new();
+    }
+    let counts: Vec<String> = by_severity(keys)
+        .iter()
+        .rev()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    format!(" ({})", counts.join(", "))
 }
 
 /// Orders candidates best first: net removals compared severity by severity (CRITICAL first), then fewer

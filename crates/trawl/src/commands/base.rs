@@ -186,22 +186,11 @@ fn text(a: &Advice, name: &str) -> String {
         if b.layers == 1 { "" } else { "s" },
         b.detected_by.as_str()
     );
-    let by_severity = Change::between("", &[], &a.base_findings)
-        .adds_by_severity
-        .iter()
-        .rev()
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let _ = writeln!(
         out,
         "The base brings {} finding(s){}; the image's own layers bring {}.",
         a.base_findings.len(),
-        if by_severity.is_empty() {
-            String::new()
-        } else {
-            format!(" ({by_severity})")
-        },
+        trawl_base::advice::severities(&a.base_findings),
         a.own_findings
     );
     if a.candidates.is_empty() {
