@@ -78,19 +78,44 @@ pub fn upgrades(current: &str, tags: &[String]) -> Vec<String> {
     let Some(cur) = TagVersion::parse(current) else {
         return Vec::new();
     };
-    let mut out: Vec<(TagVersion, &String)> = tags
+    let mut out: Vec<String> = tags
         .iter()
         .filter(|t| t.as_str() != current)
-        .filter_map(|t| TagVersion::parse(t).map(|v| (v, t)))
-        .filter(|(v, _)| v.same_line(&cur))
-        .filter(|(v, _)| v.cmp_version(&cur) == Ordering::Greater || v.floats_over(&cur))
+        .filter(|t| {
+            TagVersion::parse(t).is_some_and(|v| {
+                v.same_line(&cur)
+                    && (v.cmp_version(&cur) == Ordering::Greater || v.floats_over(&cur))
+            })
+        })
+        .cloned()
         .collect();
-    out.sort_by(|(a, at), (b, bt)| {
-        b.cmp_version(a)
-            .then(b.numbers.len().cmp(&a.numbers.len()))
-            .then(at.cmp(bt))
+    newest_first(&mut out);
+    out
+}
+
+/// Sorts tags newest version first (of equal versions, the one with more numbers: `3.7.0` before `3.7`), then
+/// by name; tags that are not versions come last, by name.
+pub fn newest_first(tags: &mut [String]) {
+    tags.sort_by_cached_key(|t| {
+        let v = TagVersion::parse(t);
+        (v.is_none(), v, t.clone())
     });
-    out.into_iter().map(|(_, t)| t.clone()).collect()
+}
+
+impl Ord for TagVersion {
+    /// Newest first: descending [`TagVersion::cmp_version`], then more numbers first; the suffix last.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .cmp_version(self)
+            .then(other.numbers.len().cmp(&self.numbers.len()))
+            .then(self.suffix.cmp(&other.suffix))
+    }
+}
+
+impl PartialOrd for TagVersion {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 #[cfg(test)]
@@ -147,6 +172,12 @@ mod tests {
         assert_eq!(
             upgrades("3.7.3", &alpine),
             tags(&["3.20.3", "3.9", "3.8.5", "3.7"])
+        );
+        let mut all = tags(&["latest", "3.7", "3.7.0", "bookworm", "3.10", "3.9.1"]);
+        newest_first(&mut all);
+        assert_eq!(
+            all,
+            tags(&["3.10", "3.9.1", "3.7.0", "3.7", "bookworm", "latest"])
         );
     }
 }

@@ -74,18 +74,7 @@ fn catalog(client: &Client, repos: &[String], warnings: &mut Vec<Warning>) -> Ve
                 continue;
             }
         };
-        tags.sort_by(|a, b| {
-            let (va, vb) = (
-                trawl_base::tags::TagVersion::parse(a),
-                trawl_base::tags::TagVersion::parse(b),
-            );
-            match (va, vb) {
-                (Some(x), Some(y)) => y.cmp_version(&x),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => a.cmp(b),
-            }
-        });
+        trawl_base::tags::newest_first(&mut tags);
         for tag in tags.into_iter().take(MAX_CATALOG_TAGS) {
             let reference = format!("{repo}:{tag}");
             match fetch(client, &reference) {
