@@ -410,3 +410,44 @@ pub(crate) fn mark_and_filter(
         r.vulnerabilities = kept;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cache's list is read back whole; broken, oversized or foreign entries are skipped, not fatal.
+    #[test]
+    fn damaged_list_entries_are_skipped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ids = vec!["sha256:aa".to_owned(), "sha256:bb".to_owned()];
+        record(dir.path(), "reg/base:1", Some("sha256:d1"), &ids[..1]).expect("recorded");
+        record(dir.path(), "reg/app:1", None, &ids).expect("recorded");
+        let bucket = index_bucket(dir.path(), "sha256:aa");
+        std::fs::write(bucket.join("broken.json"), b"{\"reference\": ").expect("write");
+        std::fs::write(
+            bucket.join("types.json"),
+            br#"{"reference": 1, "diff_ids": "x"}"#,
+        )
+        .expect("write");
+        let big = vec![b' '; (MAX_INDEX_ENTRY_BYTES + 1) as usize];
+        std::fs::write(bucket.join("big.json"), big).expect("write");
+        std::fs::create_dir(bucket.join("dir.json")).expect("mkdir");
+        let got = read_index(dir.path(), "sha256:aa");
+        let names: Vec<&str> = got.iter().map(|c| c.reference.as_str()).collect();
+        assert_eq!(names, ["reg/app:1", "reg/base:1"]);
+        assert_eq!(got[1].digest.as_deref(), Some("sha256:d1"));
+        // Another bottom layer reads nothing; a missing list is empty.
+        assert!(read_index(dir.path(), "sha256:cc").is_empty());
+        assert!(read_index(&dir.path().join("none"), "sha256:aa").is_empty());
+    }
+
+    /// A name from an image's label that is no image reference is a clear error, before any request.
+    #[test]
+    fn a_bad_reference_is_an_error_naming_it() {
+        let client = RemoteOptions::default().client().expect("client");
+        let err = fetch(&client, "not a reference!!").expect_err("refused");
+        assert!(format!("{err:#}").contains("\"not a reference!!\" is not an image reference"));
+        let err = list_tags(&client, "UPPER/Case").expect_err("refused");
+        assert!(format!("{err:#}").contains("UPPER/Case"), "{err:#}");
+    }
+}
