@@ -77,18 +77,18 @@ def alpine310_layer():
     return gzip.compress(outer.extractfile(manifest[0]["Layers"][0]).read(), mtime=0)
 
 
-def push_batch(host, images):
+def push_family(host, prefix, images, repos=20):
+    """`images` images in `repos` repositories `PREFIX/appN` on two shared bases (alpine 3.20 minirootfs, alpine
+    3.10), each with one small layer of its own. Returns [(repository, tag, manifest digest, bytes pushed)]."""
     bases = [
         open(os.path.join(DATA, "images", "alpine-minirootfs", "alpine-minirootfs-3.20.3-x86_64.tar.gz"), "rb").read(),
         alpine310_layer(),
     ]
     base_ids = [diff_id(b) for b in bases]
-    repos = 20
     tags = max(1, images // repos)
-    total = 0
-    refs = []
+    out = []
     for r in range(repos):
-        repo = f"batch/app{r}"
+        repo = f"{prefix}/app{r}"
         base = bases[r % 2]
         base_digest = put_blob(host, repo, base)
         for t in range(tags):
@@ -115,9 +115,14 @@ def push_batch(host, images):
             req = urllib.request.Request(f"http://{host}/v2/{repo}/manifests/v{t}", method="PUT", data=manifest,
                                          headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
             urllib.request.urlopen(req)
-            total += len(base) + len(own) + len(config)
-            refs.append(f"{host}/{repo}:v{t}")
-    return refs, total
+            out.append((repo, f"v{t}", "sha256:" + hashlib.sha256(manifest).hexdigest(),
+                        len(base) + len(own) + len(config)))
+    return out
+
+
+def push_batch(host, images):
+    family = push_family(host, "batch", images)
+    return [f"{host}/{repo}:{tag}" for repo, tag, _, _ in family], sum(n for *_, n in family)
 
 
 def parse_pulled(stderr):

@@ -15,7 +15,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "registry"))
-from batch import alpine310_layer, diff_id, own_layer, put_blob  # noqa: E402
+from batch import push_family  # noqa: E402
 from run import DATA, ROOT, free_port, start_registry  # noqa: E402
 
 TOKEN = "bench-token"
@@ -72,45 +72,7 @@ def start_redis(tmp):
 def push_images(host, count, repos=20):
     """`count` images in `repos` repositories on two shared bases (alpine 3.20 minirootfs, alpine 3.10), each
     with one small layer of its own. Returns [(repository, tag, manifest digest)]."""
-    import hashlib
-    bases = [
-        open(os.path.join(DATA, "images", "alpine-minirootfs", "alpine-minirootfs-3.20.3-x86_64.tar.gz"), "rb").read(),
-        alpine310_layer(),
-    ]
-    base_ids = [diff_id(b) for b in bases]
-    tags = max(1, count // repos)
-    out = []
-    for r in range(repos):
-        repo = f"bench/app{r}"
-        base = bases[r % 2]
-        base_digest = put_blob(host, repo, base)
-        for t in range(tags):
-            own = own_layer(r, t)
-            own_digest = put_blob(host, repo, own)
-            config = json.dumps({
-                "architecture": "amd64", "os": "linux",
-                "rootfs": {"type": "layers", "diff_ids": [base_ids[r % 2], diff_id(own)]},
-                "history": [{"created_by": "ADD base /"}, {"created_by": f"COPY app{r} v{t}"}],
-            }).encode()
-            config_digest = put_blob(host, repo, config)
-            manifest = json.dumps({
-                "schemaVersion": 2,
-                "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest,
-                           "size": len(config)},
-                "layers": [
-                    {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": base_digest,
-                     "size": len(base)},
-                    {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": own_digest,
-                     "size": len(own)},
-                ],
-            }).encode()
-            req = urllib.request.Request(f"http://{host}/v2/{repo}/manifests/v{t}", method="PUT", data=manifest,
-                                         headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
-            urllib.request.urlopen(req)
-            out.append((repo, f"v{t}", "sha256:" + hashlib.sha256(manifest).hexdigest()))
-    return out
-
+    return [(repo, tag, digest) for repo, tag, digest, _ in push_family(host, "bench", count, repos)]
 
 def build_db(trawl, out, osv=None):
     cmd = [trawl, "db", "build", "-q", "-o", out,
